@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+import { registerScan } from './scan';
+
+/** Every subcommand; each adds itself to the program. */
+export const commands: ((program: Command) => void)[] = [registerScan];

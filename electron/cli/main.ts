@@ -1,0 +1,38 @@
+/**
+ * `hub-publisher`: the app's services, headless, for scripts and CI. Each subcommand lives in
+ * `commands/` and registers itself on the program.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { commands } from './commands';
+
+export function appVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('hub-publisher')
+    .description('Pick the best checkpoint of a training run and publish it to the Hugging Face Hub.')
+    .version(appVersion(), '-v, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`hub-publisher: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The typed handler registry: the only way the main process answers the renderer. It is transport-free,
+ * so Electron's ipcMain, the browser test bridge and unit tests all drive the same code.
+ *
+ * Every argument is validated with the contract's schema before a handler runs; every outcome crosses as
+ * a `Result`; long work becomes a job with an AbortSignal and throttled progress.
+ */
+import {
+  jobs,
+  requests,
+  type Channel,
+  type ChannelValue,
+  type EventChannel,
+  type EventPayloads,
+  type JobChannel,
+  type JobStarted,
+  type RequestChannel,
+} from '../../shared/ipc/contract';
+import { fail, ok, toErrorData, type Result } from '../../shared/result';
+import { throttleLatest } from '../../shared/throttle';
+import type { JobProgress } from '../../shared/types';
+import type { z } from 'zod';
+
+/** Who sent a request: a window (or bridge connection) id, and whether it is the app's own page. */
+export interface Sender {
+  id: string;
+  trusted: boolean;
+}
+
+export interface JobContext {
+  jobId: string;
+  signal: AbortSignal;
+  progress(progress: JobProgress): void;
+  log(line: string): void;
+}
+
+type Parsed<C extends Channel> = z.output<(typeof requests & typeof jobs)[C]['args']>;
+type RequestHandler<C extends RequestChannel> = (args: Parsed<C>, sender: Sender) => Promise<ChannelValue<C>>;
+type JobHandler<C extends JobChannel> = (args: Parsed<C>, job: JobContext) => Promise<ChannelValue<C>>;
+
+export type Emit = <E extends EventChannel>(senderId: string, event: E, payload: EventPayloads[E]) => void;
+
+interface RunningJob {
+  senderId: string;
+  controller: AbortController;
+}
+
+export const PROGRESS_INTERVAL_MS = 100;
+
+export class HandlerRegistry {
+  private readonly requestHandlers = new Map<string, RequestHandler<RequestChannel>>();
+  private readonly jobHandlers = new Map<string, JobHandler<JobChannel>>();
+  private readonly running = new Map<string, RunningJob>();
+  private nextJob = 1;
+
+  constructor(
+    private readonly emit: Emit,
+    private readonly progressIntervalMs = PROGRESS_INTERVAL_MS,
+  ) {
+    this.handle('job:cancel', async ({ jobId }, sender) => this.cancel(jobId, sender.id));
+  }
+
+  handle<C extends RequestChannel>(channel: C, handler: RequestHandler<C>): this {
+    this.requestHandlers.set(channel, handler as unknown as RequestHandler<RequestChannel>);
+    return this;
+  }
+
+  handleJob<C extends JobChannel>(channel: C, handler: JobHandler<C>): this {
+    this.jobHandlers.set(channel, handler as unknown as JobHandler<JobChannel>);
+    return this;
+  }
+
+  /** Channels declared in the contract that have no handler yet (a start-up check). */
+  missingHandlers(): Channel[] {
+    return [
+      ...(Object.keys(requests) as RequestChannel[]).filter((c) => !this.requestHandlers.has(c)),
+      ...(Object.keys(jobs) as JobChannel[]).filter((c) => !this.jobHandlers.has(c)),
+    ];
+  }
+
+  /** Answers one call from a sender. Never throws. */
+  async dispatch(sender: Sender, channel: string, rawArgs: unknown): Promise<Result<unknown>> {
+    if (!sender.trusted) return fail('FORBIDDEN_SENDER', 'Requests are only accepted from the app window.');
+    const isJob = Object.hasOwn(jobs, channel);
+    if (!isJob && !Object.hasOwn(requests, channel)) {
+      return fail('UNKNOWN_CHANNEL', `There is no channel named "${channel}".`);
+    }
+    const schema = (isJob ? jobs[channel as JobChannel] : requests[channel as RequestChannel]).args;
+    const parsed = schema.safeParse(rawArgs);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message);
+      return fail('INVALID_ARGUMENT', `Invalid arguments for ${channel}: ${issues.join('; ')}`);
+    }
+    if (isJob) return ok(this.start(sender.id, channel as JobChannel, parsed.data));
+    const handler = this.requestHandlers.get(channel);
+    if (!handler) return fail('UNKNOWN_CHANNEL', `Nothing answers "${channel}" in this build.`);
+    try {
+      return ok(await handler(parsed.data as never, sender));
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  }
+
+  /** Aborts a job; only the sender that started it may cancel it. */
+  cancel(jobId: string, senderId: string): boolean {
+    const job = this.running.get(jobId);
+    if (!job || job.senderId !== senderId) return false;
+    job.controller.abort();
+    return true;
+  }
+
+  /** Called when a window closes or a bridge connection drops. */
+  cancelAllFrom(senderId: string): void {
+    for (const job of this.running.values()) if (job.senderId === senderId) job.controller.abort();
+  }
+
+  private start(senderId: string, channel: JobChannel, args: unknown): JobStarted {
+    const jobId = `job-${this.nextJob++}`;
+    const controller = new AbortController();
+    this.running.set(jobId, { senderId, controller });
+    const progress = throttleLatest<JobProgress>(
+      (p) => this.emit(senderId, 'job:progress', { jobId, progress: p }),
+      this.progressIntervalMs,
+    );
+    const handler = this.jobHandlers.get(channel);
+    const context: JobContext = {
+      jobId,
+      signal: controller.signal,
+      progress: (p) => progress.push(p),
+      log: (line) => this.emit(senderId, 'job:log', { jobId, line }),
+    };
+    // Started on the next tick so the caller receives the job id before any event of the job.
+    setImmediate(async () => {
+      let result: Result<unknown>;
+      try {
+        if (!handler) throw new Error(`Nothing answers "${channel}" in this build.`);
+        const value = await handler(args as never, context);
+        controller.signal.throwIfAborted();
+        result = ok(value);
+      } catch (err) {
+        result = controller.signal.aborted
+          ? fail('CANCELLED', 'Cancelled.')
+          : { ok: false, error: toErrorData(err) };
+      }
+      progress.flush();
+      this.running.delete(jobId);
+      this.emit(senderId, 'job:done', { jobId, result });
+    });
+    return { jobId };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The IPC contract: every channel between the renderer and the main process, with the schema of its
+ * argument and the type of its result. The main process validates arguments with these schemas; the
+ * preload and the browser test bridge build the same `window.api` from these lists.
+ *
+ * - Requests answer once with a `Result`.
+ * - Jobs answer at once with a job id, then stream `job:progress` and end with one `job:done`.
+ */
+import { z } from 'zod';
+import type { Result } from '../result';
+import type { EvaluationReport, JobProgress, ScanResult } from '../types';
+
+const absolutePath = z
+  .string()
+  .min(1, 'A folder path is required.')
+  .max(4096)
+  .refine(
+    (p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'),
+    'The path must be absolute.',
+  );
+
+/** Pairs a channel's argument schema with its result type (the value field exists for types only). */
+function channel<Value>() {
+  return <Args extends z.ZodType>(args: Args) => ({ args, value: undefined as unknown as Value });
+}
+
+export const requests = {
+  'app:info': channel<AppInfo>()(z.void()),
+  'workspace:choose': channel<string | null>()(z.void()),
+  'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^job-\d+$/, 'Not a job id.') })),
+};
+
+export const jobs = {
+  'workspace:scan': channel<ScanResult>()(z.object({ root: absolutePath })),
+  'evaluation:run': channel<EvaluationReport>()(
+    z.object({
+      root: absolutePath,
+      /** Checkpoint names to evaluate; all when omitted. */
+      checkpoints: z.array(z.string().min(1)).optional(),
+      benchmarks: z.array(z.string().min(1)).optional(),
+      python: z.string().min(1).optional(),
+      concurrency: z.number().int().min(1).max(64).optional(),
+      useCache: z.boolean().optional(),
+      /** Only re-run benchmarks that failed last time. */
+      onlyFailed: z.boolean().optional(),
+    }),
+  ),
+};
+
+export interface AppInfo {
+  version: string;
+  hubEndpoint: string;
+  platform: string;
+}
+
+export type RequestChannel = keyof typeof requests;
+export type JobChannel = keyof typeof jobs;
+export type Channel = RequestChannel | JobChannel;
+export type ChannelArgs<C extends Channel> = z.input<(typeof requests & typeof jobs)[C]['args']>;
+export type ChannelValue<C extends Channel> = (typeof requests & typeof jobs)[C]['value'];
+
+export interface JobStarted {
+  jobId: string;
+}
+
+/** Events from the main process; every one names the job it belongs to. */
+export interface EventPayloads {
+  'job:progress': { jobId: string; progress: JobProgress };
+  'job:log': { jobId: string; line: string };
+  'job:done': { jobId: string; result: Result<unknown> };
+}
+export type EventChannel = keyof EventPayloads;
+
+export const EVENT_CHANNELS: readonly EventChannel[] = ['job:progress', 'job:log', 'job:done'];
+export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
+export const JOB_CHANNELS = Object.keys(jobs) as JobChannel[];
+
+type Domain<C extends string> = C extends `${infer D}:${string}` ? D : never;
+type Call<Args, R> = [Args] extends [undefined | void] ? () => Promise<R> : (args: Args) => Promise<R>;
+type Method<C extends Channel> = C extends RequestChannel
+  ? Call<ChannelArgs<C>, Result<ChannelValue<C>>>
+  : Call<ChannelArgs<C>, Result<JobStarted>>;
+
+/**
+ * `window.api`: one named function per channel, grouped by domain (`api.workspace.scan(args)` for
+ * `workspace:scan`), plus event subscription and the real path of a dropped file.
+ */
+export type Api = {
+  [D in Domain<Channel>]: { [C in Channel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C> };
+} & {
+  events: { on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void };
+  files: { pathFor(file: object): string };
+};
+
+/** Builds the named functions from a transport; the preload and the browser bridge both use it. */
+export function buildApi(transport: {
+  invoke(channel: Channel, args: unknown): Promise<unknown>;
+  on(event: EventChannel, listener: (payload: unknown) => void): () => void;
+  pathFor(file: object): string;
+}): Api {
+  const api: Record<string, Record<string, unknown>> = {};
+  for (const ch of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
+    const [domain, verb] = ch.split(':') as [string, string];
+    (api[domain] ??= {})[verb] = (args?: unknown) => transport.invoke(ch, args);
+  }
+  api.events = {
+    on: (event: EventChannel, listener: (payload: unknown) => void) => transport.on(event, listener),
+  };
+  api.files = { pathFor: (file: object) => transport.pathFor(file) };
+  return api as unknown as Api;
+}

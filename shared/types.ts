@@ -1,0 +1,133 @@
+/** Domain types shared by the main process, the CLI and the renderer. JSON-serialisable only. */
+
+export type FileRole = 'config' | 'weights' | 'weights-index' | 'tokenizer' | 'training-state' | 'readme' | 'other';
+export type WeightsFormat = 'safetensors' | 'pytorch' | 'mixed' | 'none';
+
+export interface CheckpointFile {
+  /** Relative to the checkpoint folder, with `/` separators. */
+  path: string;
+  bytes: number;
+  role: FileRole;
+}
+
+export interface CheckpointProblem {
+  code:
+    | 'missing-config'
+    | 'invalid-config'
+    | 'missing-weights'
+    | 'empty-weights'
+    | 'corrupt-safetensors'
+    | 'missing-shard'
+    | 'index-size-mismatch'
+    | 'unreadable';
+  message: string;
+  file?: string;
+}
+
+export interface WeightsSummary {
+  format: WeightsFormat;
+  sharded: boolean;
+  bytes: number;
+  /** Parameter count from safetensors headers; null when only PyTorch pickles are present. */
+  parameters: number | null;
+  dtypes: string[];
+}
+
+export interface CheckpointInfo {
+  name: string;
+  /** Absolute path on disk. */
+  path: string;
+  /** Relative to the workspace root ('.' when the root itself is the checkpoint). */
+  relPath: string;
+  step: number | null;
+  valid: boolean;
+  problems: CheckpointProblem[];
+  weights: WeightsSummary;
+  hasTokenizer: boolean;
+  files: CheckpointFile[];
+  totalBytes: number;
+}
+
+export interface ScanResult {
+  root: string;
+  checkpoints: CheckpointInfo[];
+  /** Absolute path of the workspace README, or null. */
+  readme: string | null;
+  /** Relative paths of images/files the README references (existing or not). */
+  readmeAssets: { path: string; exists: boolean }[];
+  /** Absolute path of `hf_token.txt` when present; the content is never read by the scanner. */
+  tokenFile: string | null;
+  evaluation: EvaluationSetup;
+  warnings: string[];
+}
+
+export interface EvaluationSetup {
+  /** Benchmarks found (scripts, config or imported results). */
+  benchmarks: string[];
+  /** Where scores can come from in this workspace. */
+  sources: ScoreSource[];
+  /** The workspace config file, when present. */
+  configFile: string | null;
+}
+
+export type ScoreSource = 'script' | 'trainer-state' | 'eval-results' | 'lm-eval-harness' | 'lighteval' | 'manual';
+
+export interface BenchmarkError {
+  kind: 'timeout' | 'exit' | 'unparsable' | 'missing-script' | 'abi-mismatch' | 'spawn' | 'cancelled';
+  message: string;
+  exitCode: number | null;
+  stderrTail: string;
+  /** For abi-mismatch: the interpreter the compiled module needs, e.g. `python3.13`. */
+  needsInterpreter?: string;
+}
+
+export interface CheckpointEvaluation {
+  name: string;
+  step: number | null;
+  scores: Record<string, number>;
+  errors: Record<string, BenchmarkError>;
+  sources: Record<string, ScoreSource>;
+  evalAccuracy: number | null;
+  complete: boolean;
+  /** Benchmarks without a score, when not complete. */
+  missing: string[];
+}
+
+export interface EvaluationReport {
+  benchmarks: string[];
+  checkpoints: CheckpointEvaluation[];
+  best: string | null;
+  bestReason: string;
+  interpreter: PythonInterpreter | null;
+}
+
+export interface PythonInterpreter {
+  path: string;
+  version: string;
+  origin: 'workspace-venv' | 'conda' | 'path' | 'user';
+}
+
+/** Progress of a long job: one shape for scan, evaluation and publish, so one view can show all three. */
+export interface JobProgress {
+  phase: string;
+  /** Units done and total in the phase's unit (bytes, files, benchmark runs). */
+  done: number;
+  total: number;
+  unit: 'bytes' | 'items';
+  message?: string;
+  /** Bytes per second, when the unit is bytes. */
+  rate?: number;
+  /** Seconds left, when known. */
+  eta?: number;
+  /** Per-item progress (files of an upload, checkpoint × benchmark runs). */
+  items?: JobItemProgress[];
+}
+
+export interface JobItemProgress {
+  id: string;
+  label: string;
+  done: number;
+  total: number;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  message?: string;
+}
