@@ -10,7 +10,7 @@ export function throttleLatest<T>(
 ): { push(value: T): void; flush(): void; cancel(): void } {
   let lastSent = -Infinity;
   let pending: { value: T } | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: unknown = null;
 
   const emit = () => {
     timer = null;
