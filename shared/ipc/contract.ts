@@ -26,6 +26,8 @@ function channel<Value>() {
 
 export const requests = {
   'app:info': channel<AppInfo>()(z.void()),
+  /** Opens a link in the system browser, only for the allow-listed Hub hosts. */
+  'app:openExternal': channel<boolean>()(z.object({ url: z.string().max(2048) })),
   'workspace:choose': channel<string | null>()(z.void()),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^job-\d+$/, 'Not a job id.') })),
 };

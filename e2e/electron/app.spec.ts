@@ -1,0 +1,56 @@
+/**
+ * The real app through Playwright's `_electron`. These run wherever the Electron binary is installed (a
+ * developer's machine, release CI); on machines without it they skip and say why.
+ */
+import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { electronBinary, MISSING_ELECTRON } from '../../scripts/electron-binary.mjs';
+
+const binary = electronBinary();
+if (!binary) console.log(`Electron specs skipped: ${MISSING_ELECTRON}`);
+test.skip(!binary, MISSING_ELECTRON);
+
+let app: ElectronApplication;
+let tmp: string;
+
+test.beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'hub-publisher-electron-'));
+  await import('../../scripts/build.mjs');
+  app = await electron.launch({
+    executablePath: binary!,
+    args: ['.', `--user-data-dir=${path.join(tmp, 'user-data')}`],
+    env: { ...process.env, HUB_PUBLISHER_DATA_DIR: path.join(tmp, 'app-data') },
+  });
+});
+
+test.afterAll(async () => {
+  await app?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test('the window is locked down', async () => {
+  const window = await app.firstWindow();
+  // No Node in the page: context isolation and the sandbox hold.
+  expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+  expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+  expect(await window.evaluate(() => Object.keys((window as unknown as { api: object }).api))).toContain('workspace');
+  // window.open is denied and navigation away is blocked.
+  await window.evaluate(() => window.open('https://example.com'));
+  expect(app.windows()).toHaveLength(1);
+});
+
+test('choosing a folder lists its checkpoints in numeric order', async () => {
+  const workspace = path.join(tmp, 'run');
+  for (const name of ['step_1000', 'step_200']) {
+    await mkdir(path.join(workspace, name), { recursive: true });
+    await writeFile(path.join(workspace, name, 'config.json'), '{}');
+  }
+  await app.evaluate(({ dialog }, folder) => {
+    dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
+  }, workspace);
+  const window = await app.firstWindow();
+  await window.getByRole('button', { name: 'Choose folder…' }).click();
+  await expect(window.getByTestId('checkpoint-row').locator('td:first-child')).toHaveText(['step_200', 'step_1000']);
+});

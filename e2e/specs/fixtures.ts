@@ -1,0 +1,53 @@
+/**
+ * Playwright fixtures for browser specs: a fresh app data folder and a test bridge per test, and helpers
+ * that act as a user would (drop a folder on the window, save a screenshot artifact).
+ */
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startBridge, type Bridge } from '../bridge/server';
+
+export interface AppFixtures {
+  tmp: string;
+  bridge: Bridge;
+  hubEndpoint: string;
+}
+
+export const test = base.extend<AppFixtures>({
+  // eslint-disable-next-line no-empty-pattern
+  tmp: async ({}, use) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hub-publisher-spec-'));
+    await use(dir);
+    await rm(dir, { recursive: true, force: true });
+  },
+  hubEndpoint: ['https://huggingface.co', { option: true }],
+  bridge: async ({ tmp, hubEndpoint }, use) => {
+    const bridge = await startBridge({ dataDir: path.join(tmp, 'app-data'), hubEndpoint });
+    await use(bridge);
+    await bridge.close();
+  },
+});
+
+export { expect };
+
+/** Drops a folder on the window the way a file manager does: a drop event whose File has a real path. */
+export async function dropFolder(page: Page, folder: string): Promise<void> {
+  await page.evaluate((folderPath) => {
+    const file = new File([], folderPath.split('/').pop() ?? 'folder');
+    Object.defineProperty(file, 'path', { value: folderPath });
+    const data = new DataTransfer();
+    data.items.add(file);
+    const target = document.querySelector('.app') ?? document.body;
+    target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
+    target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+  }, folder);
+}
+
+/** Saves a full-page screenshot as a test artifact (attached to the report and kept in test-results/). */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  return file;
+}

@@ -1,0 +1,48 @@
+import { ErrorMessage } from '../components/ErrorMessage';
+import { ProgressBar } from '../components/ProgressBar';
+import { setState, useAppState } from '../state/store';
+import { chooseWorkspace, openWorkspace } from '../state/workspace';
+
+export function WorkspaceScreen() {
+  const scanning = useAppState((s) => s.scanning);
+  const error = useAppState((s) => s.error);
+  const recent = useAppState((s) => s.recent);
+
+  return (
+    <section className="workspace" aria-labelledby="workspace-title">
+      <div className="dropzone">
+        <h2 id="workspace-title">Drop a folder of training output</h2>
+        <p className="muted">
+          Hub Publisher finds every checkpoint in it, evaluates them, and publishes the best one to the Hugging
+          Face Hub with a model card.
+        </p>
+        <button type="button" className="button button--primary" onClick={() => void chooseWorkspace()}>
+          Choose folder…
+        </button>
+      </div>
+      {scanning && (
+        <div className="workspace__scanning">
+          <ProgressBar progress={scanning.progress} label="Scanning the workspace" />
+          <button type="button" className="button" onClick={scanning.cancel}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {error && <ErrorMessage error={error} onDismiss={() => setState({ error: null })} />}
+      {recent.length > 0 && (
+        <div className="recent">
+          <h3>Recent workspaces</h3>
+          <ul className="recent__list">
+            {recent.map((root) => (
+              <li key={root}>
+                <button type="button" className="link" onClick={() => void openWorkspace(root)}>
+                  {root}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
