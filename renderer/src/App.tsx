@@ -1,18 +1,21 @@
 import { useState, type DragEvent } from 'react';
 import { api } from './api';
+import { CardScreen } from './screens/CardScreen';
 import { CheckpointsScreen } from './screens/CheckpointsScreen';
+import { PublishScreen } from './screens/PublishScreen';
 import { WorkspaceScreen } from './screens/WorkspaceScreen';
-import { setState, useAppState, type Screen } from './state/store';
-import { openWorkspace } from './state/workspace';
+import { openWorkspace, workspaceStore, type Screen } from './state/workspace';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'workspace', label: 'Workspace' },
   { id: 'checkpoints', label: 'Checkpoints' },
+  { id: 'card', label: 'Model card' },
+  { id: 'publish', label: 'Publish' },
 ];
 
 export function App() {
-  const screen = useAppState((s) => s.screen);
-  const root = useAppState((s) => s.root);
+  const screen = workspaceStore.use((s) => s.screen);
+  const root = workspaceStore.use((s) => s.root);
   const [dragging, setDragging] = useState(false);
 
   // A folder dropped anywhere on the window opens it as the workspace.
@@ -23,7 +26,7 @@ export function App() {
     if (!file) return;
     const path = api.files.pathFor(file);
     if (!path) {
-      setState({ error: { code: 'NOT_A_DIRECTORY', message: 'That item has no path on disk. Drop a folder from your file manager.' } });
+      workspaceStore.set({ error: { code: 'NOT_A_DIRECTORY', message: 'That item has no path on disk. Drop a folder from your file manager.' } });
       return;
     }
     void openWorkspace(path);
@@ -55,7 +58,7 @@ export function App() {
               type="button"
               className="app__nav-item"
               aria-current={screen === s.id ? 'page' : undefined}
-              onClick={() => setState({ screen: s.id })}
+              onClick={() => workspaceStore.set({ screen: s.id })}
             >
               {s.label}
             </button>
@@ -65,6 +68,8 @@ export function App() {
       <main className="app__main">
         {screen === 'workspace' && <WorkspaceScreen />}
         {screen === 'checkpoints' && <CheckpointsScreen />}
+        {screen === 'card' && <CardScreen />}
+        {screen === 'publish' && <PublishScreen />}
       </main>
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

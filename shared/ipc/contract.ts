@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import type { Result } from '../result';
-import type { EvaluationReport, JobProgress, ScanResult } from '../types';
+import type { AccountInfo, PublishOutcome, PublishPlan, VerificationReport } from '../publish';
+import type { EvaluationReport, JobProgress, PythonInterpreter, ScanResult } from '../types';
 
 const absolutePath = z
   .string()
@@ -24,12 +25,59 @@ function channel<Value>() {
   return <Args extends z.ZodType>(args: Args) => ({ args, value: undefined as unknown as Value });
 }
 
+const relativePath = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), 'Must be a path inside the workspace.');
+
+const checkpointName = z.string().min(1).max(1024);
+
+/** What the renderer sends to plan or run a publish; the token and endpoint are the main process's own. */
+const publishRequest = z.object({
+  root: absolutePath,
+  checkpoint: checkpointName,
+  /** The prepared model card, as edited by the user. */
+  readme: z.string().max(8 * 1024 * 1024),
+  /** `name` or `namespace/name`. */
+  repo: z.string().min(1).max(200),
+  private: z.boolean().default(false),
+  include: z.array(z.string().min(1)).optional(),
+  exclude: z.array(z.string().min(1)).optional(),
+  deleteRemote: z.boolean().optional(),
+});
+
 export const requests = {
   'app:info': channel<AppInfo>()(z.void()),
   /** Opens a link in the system browser, only for the allow-listed Hub hosts. */
   'app:openExternal': channel<boolean>()(z.object({ url: z.string().max(2048) })),
   'workspace:choose': channel<string | null>()(z.void()),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^job-\d+$/, 'Not a job id.') })),
+  'settings:get': channel<Settings>()(z.void()),
+  'settings:set': channel<Settings>()(z.object({ hubEndpoint: z.string().min(1).max(2048) })),
+  /** An image the README references, as a data: URL for the preview (only inside the workspace). */
+  'workspace:image': channel<string | null>()(z.object({ root: absolutePath, path: relativePath })),
+  'evaluation:interpreters': channel<PythonInterpreter[]>()(z.object({ root: absolutePath })),
+  /** Stores (or, with null, removes) a score entered by hand. */
+  'evaluation:setScore': channel<boolean>()(
+    z.object({
+      root: absolutePath,
+      checkpoint: checkpointName,
+      benchmark: z.string().min(1).max(200),
+      score: z.number().finite().nullable(),
+    }),
+  ),
+  /** What the model card is made from: the workspace README and the checkpoint's config and training log. */
+  'card:context': channel<CardContext>()(z.object({ root: absolutePath, checkpoint: checkpointName })),
+  /** The README currently on the Hub for a repo, or null when the repo or file does not exist. */
+  'card:remote': channel<string | null>()(z.object({ repo: z.string().min(1).max(200) })),
+  'account:status': channel<AccountStatus>()(z.object({ root: absolutePath.optional() })),
+  /** A token the user typed in; `remember` keeps it in the OS keychain. The token never comes back. */
+  'account:setToken': channel<AccountStatus>()(
+    z.object({ token: z.string().min(1).max(512), remember: z.boolean() }),
+  ),
+  'account:forget': channel<AccountStatus>()(z.void()),
+  'publish:plan': channel<PublishPlan>()(publishRequest),
 };
 
 export const jobs = {
@@ -47,7 +95,40 @@ export const jobs = {
       onlyFailed: z.boolean().optional(),
     }),
   ),
+  /** Hashes a checkpoint's large files ahead of time, so Publish starts sending bytes at once. */
+  'publish:prepare': channel<{ files: number; bytes: number }>()(
+    z.object({ root: absolutePath, checkpoint: checkpointName }),
+  ),
+  'publish:run': channel<PublishResult>()(publishRequest),
 };
+
+export interface Settings {
+  hubEndpoint: string;
+}
+
+export interface CardContext {
+  readme: string | null;
+  /** Relative to the workspace root. */
+  readmePath: string | null;
+  /** The checkpoint's config.json, parsed; null when it does not parse. */
+  config: Record<string, unknown> | null;
+  /** trainer_state.json of the checkpoint or the run, parsed, when present. */
+  trainerState: Record<string, unknown> | null;
+}
+
+export interface AccountStatus {
+  /** Null when no token was found or it was refused; `error` says why. */
+  account: AccountInfo | null;
+  error: { code: string; message: string } | null;
+  /** Whether the OS keychain can store a token on this machine. */
+  keychainAvailable: boolean;
+  hubEndpoint: string;
+}
+
+export interface PublishResult {
+  outcome: PublishOutcome;
+  verification: VerificationReport;
+}
 
 export interface AppInfo {
   version: string;

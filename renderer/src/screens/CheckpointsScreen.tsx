@@ -1,8 +1,8 @@
 import { formatBytes } from '../../../shared/units';
-import { useAppState } from '../state/store';
+import { workspaceStore } from '../state/workspace';
 
 export function CheckpointsScreen() {
-  const scan = useAppState((s) => s.scan);
+  const scan = workspaceStore.use((s) => s.scan);
   if (!scan) return <p className="muted">Open a workspace first.</p>;
   return (
     <section aria-labelledby="checkpoints-title">

@@ -1,12 +1,11 @@
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ProgressBar } from '../components/ProgressBar';
-import { setState, useAppState } from '../state/store';
-import { chooseWorkspace, openWorkspace } from '../state/workspace';
+import { chooseWorkspace, openWorkspace, workspaceStore } from '../state/workspace';
 
 export function WorkspaceScreen() {
-  const scanning = useAppState((s) => s.scanning);
-  const error = useAppState((s) => s.error);
-  const recent = useAppState((s) => s.recent);
+  const scanning = workspaceStore.use((s) => s.scanning);
+  const error = workspaceStore.use((s) => s.error);
+  const recent = workspaceStore.use((s) => s.recent);
 
   return (
     <section className="workspace" aria-labelledby="workspace-title">
@@ -28,7 +27,7 @@ export function WorkspaceScreen() {
           </button>
         </div>
       )}
-      {error && <ErrorMessage error={error} onDismiss={() => setState({ error: null })} />}
+      {error && <ErrorMessage error={error} onDismiss={() => workspaceStore.set({ error: null })} />}
       {recent.length > 0 && (
         <div className="recent">
           <h3>Recent workspaces</h3>

@@ -1,60 +1,35 @@
 /**
- * App state that must survive moving between screens: one small external store read with
- * `useSyncExternalStore`, so any screen subscribes to just the slice it shows.
+ * Small external stores read with `useSyncExternalStore`: state lives outside the component tree, so it
+ * survives moving between screens, and each component subscribes to just the slice it shows. One store per
+ * feature (workspace, evaluation, card, publish); a feature may read another's store but writes only its own.
  */
 import { useSyncExternalStore } from 'react';
-import type { AppErrorData } from '../../../shared/result';
-import type { JobProgress, ScanResult } from '../../../shared/types';
 
-export type Screen = 'workspace' | 'checkpoints' | 'card' | 'publish';
-
-export interface AppState {
-  screen: Screen;
-  root: string | null;
-  scan: ScanResult | null;
-  scanning: { progress: JobProgress | null; cancel: () => void } | null;
-  error: AppErrorData | null;
-  recent: string[];
+export interface Store<T> {
+  get(): T;
+  set(update: Partial<T> | ((state: T) => Partial<T>)): void;
+  use<S>(select: (state: T) => S): S;
+  subscribe(listener: () => void): () => void;
 }
 
-const RECENT_KEY = 'hub-publisher.recent-workspaces';
-
-function loadRecent(): string[] {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');
-    return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === 'string').slice(0, 8) : [];
-  } catch {
-    return [];
-  }
-}
-
-let state: AppState = {
-  screen: 'workspace',
-  root: null,
-  scan: null,
-  scanning: null,
-  error: null,
-  recent: loadRecent(),
-};
-const listeners = new Set<() => void>();
-
-export function getState(): AppState {
-  return state;
-}
-
-export function setState(update: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
-  const patch = typeof update === 'function' ? update(state) : update;
-  state = { ...state, ...patch };
-  if ('recent' in patch) localStorage.setItem(RECENT_KEY, JSON.stringify(state.recent));
-  for (const listener of listeners) listener();
-}
-
-export function useAppState<T>(select: (s: AppState) => T): T {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+export function createStore<T extends object>(initial: T, onChange?: (state: T, patch: Partial<T>) => void): Store<T> {
+  let state = initial;
+  const listeners = new Set<() => void>();
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  };
+  return {
+    get: () => state,
+    set(update) {
+      const patch = typeof update === 'function' ? update(state) : update;
+      state = { ...state, ...patch };
+      onChange?.(state, patch);
+      for (const listener of listeners) listener();
     },
-    () => select(state),
-  );
+    use: (select) => useSyncExternalStore(subscribe, () => select(state)),
+    subscribe,
+  };
 }

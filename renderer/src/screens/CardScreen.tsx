@@ -1,0 +1,3 @@
+export function CardScreen() {
+  return <p className="muted">The model card editor is being built.</p>;
+}

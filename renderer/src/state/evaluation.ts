@@ -1,0 +1,72 @@
+/**
+ * Evaluation of the open workspace and the chosen checkpoint. The chosen checkpoint is the best one
+ * unless the user picked another (on the chart or in the table).
+ */
+import type { AppErrorData } from '../../../shared/result';
+import type { CheckpointEvaluation, EvaluationReport, JobProgress } from '../../../shared/types';
+import { api, runJob } from '../api';
+import { createStore } from './store';
+import { onWorkspaceOpened, workspaceStore } from './workspace';
+
+export interface EvaluationState {
+  report: EvaluationReport | null;
+  running: { progress: JobProgress | null; cancel: () => void } | null;
+  error: AppErrorData | null;
+  /** The checkpoint the user picked; null means "the best one". */
+  picked: string | null;
+  /** The Python interpreter chosen for evaluation scripts; null means detected. */
+  python: string | null;
+}
+
+export const evaluationStore = createStore<EvaluationState>({
+  report: null,
+  running: null,
+  error: null,
+  picked: null,
+  python: null,
+});
+
+/** The checkpoint that will be published: the user's pick, else the best. */
+export function chosenCheckpoint(state: EvaluationState = evaluationStore.get()): CheckpointEvaluation | null {
+  const name = state.picked ?? state.report?.best ?? null;
+  return state.report?.checkpoints.find((c) => c.name === name) ?? null;
+}
+
+export function useChosenCheckpoint(): CheckpointEvaluation | null {
+  return evaluationStore.use((s) => chosenCheckpoint(s));
+}
+
+export function pickCheckpoint(name: string | null): void {
+  evaluationStore.set({ picked: name });
+}
+
+export async function evaluate(options: { onlyFailed?: boolean; useCache?: boolean } = {}): Promise<void> {
+  const root = workspaceStore.get().root;
+  if (!root || evaluationStore.get().running) return;
+  const python = evaluationStore.get().python ?? undefined;
+  const job = runJob<'evaluation:run'>(
+    () => api.evaluation.run({ root, python, useCache: options.useCache ?? true, onlyFailed: options.onlyFailed }),
+    (progress) => evaluationStore.set((s) => ({ running: s.running && { ...s.running, progress } })),
+  );
+  evaluationStore.set({ error: null, running: { progress: null, cancel: () => job.cancel() } });
+  const result = await job.done;
+  if (result.ok) evaluationStore.set({ running: null, report: result.value });
+  else evaluationStore.set({ running: null, error: result.error.code === 'CANCELLED' ? null : result.error });
+}
+
+export async function setManualScore(checkpoint: string, benchmark: string, score: number | null): Promise<void> {
+  const root = workspaceStore.get().root;
+  if (!root) return;
+  const saved = await api.evaluation.setScore({ root, checkpoint, benchmark, score });
+  if (!saved.ok) {
+    evaluationStore.set({ error: saved.error });
+    return;
+  }
+  // Cached results make this instant; only the manual value changes.
+  await evaluate({ useCache: true });
+}
+
+onWorkspaceOpened(() => {
+  evaluationStore.set({ report: null, error: null, picked: null });
+  void evaluate();
+});
