@@ -1,0 +1,431 @@
+/**
+ * Content hashing for publishing: SHA-256 (the LFS object id), the git blob SHA-1 of files small enough to
+ * be regular files, and a token scan, in one streaming pass per file on a pool of worker threads.
+ *
+ * Results are cached in the app's data folder by path, size and modification time, so the UI can start
+ * hashing as soon as a checkpoint is selected ("hash ahead") and a publish, or the next publish, finds the
+ * digests ready. Concurrent requests for the same file share one job.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { AppError } from '../../../shared/result';
+import { HASH_WORKER_SOURCE } from './worker-source';
+
+/** Files up to this size get a git blob id: anything larger must go through LFS anyway. */
+export const REGULAR_FILE_MAX_BYTES = 10 * 1024 * 1024;
+
+export interface FileDigest {
+  sha256: string;
+  /** Git blob SHA-1, for files up to REGULAR_FILE_MAX_BYTES. */
+  gitOid: string | null;
+  size: number;
+  mtimeMs: number;
+  /** Byte offset of something shaped like a Hugging Face token, or null. */
+  secretAt: number | null;
+}
+
+export interface HashProgress {
+  /** Bytes hashed so far over all files of the call, and their total. */
+  done: number;
+  total: number;
+  /** The file that moved last. */
+  file: string;
+  fileDone: number;
+  fileTotal: number;
+}
+
+export interface HashOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: HashProgress) => void;
+}
+
+export interface HasherOptions {
+  /** The app's data folder; null keeps the cache in memory only. */
+  dataDir?: string | null;
+  /** Parallel files; defaults to the number of cores, at most 4. */
+  workers?: number;
+  /** Read size per block; large reads are what make hashing run at the speed of `node:crypto`. */
+  blockSize?: number;
+}
+
+interface CacheEntry extends FileDigest {
+  path: string;
+}
+
+interface Job {
+  id: number;
+  path: string;
+  promise: Promise<FileDigest>;
+  listeners: Set<(done: number, total: number) => void>;
+  /** Callers still interested; the job is cancelled when the last one aborts. */
+  interest: number;
+  worker: PooledWorker | null;
+  resolve(d: FileDigest): void;
+  reject(e: unknown): void;
+  started: boolean;
+}
+
+interface PooledWorker {
+  worker: Worker;
+  busy: Job | null;
+}
+
+const CACHE_FILE = 'hash-cache.json';
+const CACHE_VERSION = 1;
+
+function cacheKey(absPath: string, size: number, mtimeMs: number): string {
+  return `${absPath}\0${size}\0${mtimeMs}`;
+}
+
+export class Hasher {
+  readonly #dataDir: string | null;
+  readonly #poolSize: number;
+  readonly #blockSize: number;
+  #pool: PooledWorker[] = [];
+  #queue: Job[] = [];
+  #jobs = new Map<string, Job>();
+  #nextId = 1;
+  #cache: Map<string, CacheEntry> | null = null;
+  #cacheLoad: Promise<Map<string, CacheEntry>> | null = null;
+  #saveTimer: NodeJS.Timeout | null = null;
+  #saving: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: HasherOptions = {}) {
+    this.#dataDir = options.dataDir ?? null;
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    this.#poolSize = Math.max(1, options.workers ?? Math.min(4, cores));
+    this.#blockSize = options.blockSize ?? 8 * 1024 * 1024;
+  }
+
+  /** The digest if the cache already has it for the file as it is now on disk. */
+  async cached(absPath: string): Promise<FileDigest | null> {
+    const st = await stat(absPath);
+    const cache = await this.#loadCache();
+    const hit = cache.get(cacheKey(absPath, st.size, st.mtimeMs));
+    return hit ? stripPath(hit) : null;
+  }
+
+  /** Hashes one file, from the cache when its path, size and modification time are unchanged. */
+  async hash(absPath: string, options: HashOptions = {}): Promise<FileDigest> {
+    const results = await this.hashAll([absPath], options);
+    return results.get(absPath)!;
+  }
+
+  /**
+   * Hashes files in parallel; progress counts bytes over all of them (cache hits count as done at once).
+   * Aborting rejects this call; a file's hashing stops only when no other caller waits for it.
+   */
+  async hashAll(absPaths: string[], options: HashOptions = {}): Promise<Map<string, FileDigest>> {
+    if (this.#closed) throw new Error('The hasher is closed.');
+    const { signal, onProgress } = options;
+    signal?.throwIfAborted();
+    const unique = [...new Set(absPaths)];
+    const stats = await Promise.all(
+      unique.map(async (p) => {
+        try {
+          return await stat(p);
+        } catch (err) {
+          throw new AppError('UNREADABLE', `Cannot read ${p}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    const cache = await this.#loadCache();
+    const total = stats.reduce((n, s) => n + s.size, 0);
+    const doneBy = new Map<string, number>();
+    let done = 0;
+    const report = (file: string, fileDone: number, fileTotal: number) => {
+      done += fileDone - (doneBy.get(file) ?? 0);
+      doneBy.set(file, fileDone);
+      onProgress?.({ done, total, file, fileDone, fileTotal });
+    };
+    const results = new Map<string, FileDigest>();
+    const waits: Promise<void>[] = [];
+    const attached: { job: Job; listener: (d: number, t: number) => void }[] = [];
+    for (const [i, p] of unique.entries()) {
+      const st = stats[i]!;
+      const hit = cache.get(cacheKey(p, st.size, st.mtimeMs));
+      if (hit) {
+        results.set(p, stripPath(hit));
+        report(p, st.size, st.size);
+        continue;
+      }
+      const job = this.#jobFor(p);
+      const listener = (d: number, t: number) => report(p, d, t);
+      job.listeners.add(listener);
+      job.interest++;
+      attached.push({ job, listener });
+      waits.push(
+        job.promise.then((digest) => {
+          results.set(p, digest);
+          report(p, digest.size, digest.size);
+        }),
+      );
+    }
+    const all = Promise.all(waits);
+    const detach = () => {
+      for (const { job, listener } of attached) {
+        job.listeners.delete(listener);
+        if (--job.interest === 0 && !settledJobs.has(job)) this.#cancel(job);
+      }
+    };
+    if (!signal) {
+      try {
+        await all;
+      } finally {
+        for (const { job, listener } of attached) {
+          job.listeners.delete(listener);
+          job.interest--;
+        }
+      }
+      return results;
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      const onAbort = () => reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      void all.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
+    });
+    try {
+      await Promise.race([all, aborted]);
+    } catch (err) {
+      detach();
+      throw err;
+    }
+    for (const { job, listener } of attached) {
+      job.listeners.delete(listener);
+      job.interest--;
+    }
+    return results;
+  }
+
+  /**
+   * Starts hashing in the background (a checkpoint was just selected). Returns the same promise `hashAll`
+   * would; a publish that asks for the same files later joins the running jobs.
+   */
+  hashAhead(absPaths: string[], options: HashOptions = {}): Promise<Map<string, FileDigest>> {
+    const p = this.hashAll(absPaths, options);
+    // Background work: a failure shows up when the publish asks for the file.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /** Stops the workers; pending jobs fail. Waits for the cache to be written. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue) job.reject(new Error('The hasher was closed.'));
+    this.#queue = [];
+    await Promise.all(this.#pool.map((w) => w.worker.terminate()));
+    this.#pool = [];
+    await this.flush();
+  }
+
+  /** Writes the cache now. */
+  async flush(): Promise<void> {
+    if (this.#saveTimer) {
+      clearTimeout(this.#saveTimer);
+      this.#saveTimer = null;
+      this.#saving = this.#saving.then(() => this.#writeCache());
+    }
+    await this.#saving;
+  }
+
+  #jobFor(absPath: string): Job {
+    const running = this.#jobs.get(absPath);
+    if (running) return running;
+    let resolve!: (d: FileDigest) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<FileDigest>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const job: Job = {
+      id: this.#nextId++,
+      path: absPath,
+      promise,
+      listeners: new Set(),
+      interest: 0,
+      worker: null,
+      started: false,
+      resolve,
+      reject,
+    };
+    promise.then(
+      () => settledJobs.add(job),
+      () => settledJobs.add(job),
+    );
+    // Unobserved rejections are expected when every caller has gone away.
+    promise.catch(() => undefined);
+    this.#jobs.set(absPath, job);
+    this.#queue.push(job);
+    this.#pump();
+    return job;
+  }
+
+  #cancel(job: Job): void {
+    this.#jobs.delete(job.path);
+    const queued = this.#queue.indexOf(job);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (job.worker) job.worker.worker.postMessage({ type: 'cancel', id: job.id });
+    job.reject(new DOMException('Aborted', 'AbortError'));
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      let slot = this.#pool.find((w) => !w.busy);
+      if (!slot && this.#pool.length < this.#poolSize) slot = this.#spawn();
+      if (!slot) return;
+      const job = this.#queue.shift()!;
+      slot.busy = job;
+      job.worker = slot;
+      job.started = true;
+      slot.worker.ref();
+      slot.worker.postMessage({
+        id: job.id,
+        path: job.path,
+        blockSize: this.#blockSize,
+        gitOidMaxBytes: REGULAR_FILE_MAX_BYTES,
+        progressEvery: 16 * 1024 * 1024,
+      });
+    }
+  }
+
+  #spawn(): PooledWorker {
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    const pooled: PooledWorker = { worker, busy: null };
+    // Idle workers must not keep the CLI alive.
+    worker.unref();
+    worker.on('message', (msg: WorkerMessage) => this.#onMessage(pooled, msg));
+    worker.on('error', (err) => this.#onWorkerExit(pooled, err));
+    worker.on('exit', (code) => {
+      if (!this.#closed) this.#onWorkerExit(pooled, new Error(`The hashing worker stopped (exit ${code}).`));
+    });
+    this.#pool.push(pooled);
+    return pooled;
+  }
+
+  #onWorkerExit(pooled: PooledWorker, err: Error): void {
+    this.#pool = this.#pool.filter((w) => w !== pooled);
+    const job = pooled.busy;
+    pooled.busy = null;
+    if (job) {
+      this.#jobs.delete(job.path);
+      job.reject(err);
+    }
+    this.#pump();
+  }
+
+  #onMessage(pooled: PooledWorker, msg: WorkerMessage): void {
+    const job = pooled.busy;
+    if (!job || job.id !== msg.id) return;
+    if (msg.type === 'progress') {
+      for (const l of job.listeners) l(msg.done, msg.total);
+      return;
+    }
+    pooled.busy = null;
+    pooled.worker.unref();
+    job.worker = null;
+    if (this.#jobs.get(job.path) === job) this.#jobs.delete(job.path);
+    if (msg.type === 'done') {
+      const digest: FileDigest = {
+        sha256: msg.sha256,
+        gitOid: msg.gitOid,
+        size: msg.size,
+        mtimeMs: msg.mtimeMs,
+        secretAt: msg.secretAt >= 0 ? msg.secretAt : null,
+      };
+      this.#remember(job.path, digest);
+      job.resolve(digest);
+    } else if (msg.name === 'AbortError') {
+      job.reject(new DOMException('Aborted', 'AbortError'));
+    } else {
+      job.reject(new AppError('UNREADABLE', `Cannot read ${job.path}: ${msg.message}`));
+    }
+    this.#pump();
+  }
+
+  #remember(absPath: string, digest: FileDigest): void {
+    const cache = this.#cache;
+    if (!cache) return;
+    for (const [k, v] of cache) if (v.path === absPath) cache.delete(k);
+    cache.set(cacheKey(absPath, digest.size, digest.mtimeMs), { path: absPath, ...digest });
+    if (!this.#dataDir || this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = null;
+      this.#saving = this.#saving.then(() => this.#writeCache());
+    }, 200);
+    this.#saveTimer.unref();
+  }
+
+  async #loadCache(): Promise<Map<string, CacheEntry>> {
+    if (this.#cache) return this.#cache;
+    this.#cacheLoad ??= (async () => {
+      const map = new Map<string, CacheEntry>();
+      if (this.#dataDir) {
+        try {
+          const json = JSON.parse(await readFile(path.join(this.#dataDir, CACHE_FILE), 'utf8')) as {
+            version?: number;
+            entries?: CacheEntry[];
+          };
+          if (json.version === CACHE_VERSION) {
+            for (const e of json.entries ?? []) {
+              if (typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256)) {
+                map.set(cacheKey(e.path, e.size, e.mtimeMs), e);
+              }
+            }
+          }
+        } catch {
+          // A missing or damaged cache only costs a re-hash.
+        }
+      }
+      this.#cache = map;
+      return map;
+    })();
+    return this.#cacheLoad;
+  }
+
+  async #writeCache(): Promise<void> {
+    if (!this.#dataDir || !this.#cache) return;
+    try {
+      await mkdir(this.#dataDir, { recursive: true });
+      const file = path.join(this.#dataDir, CACHE_FILE);
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, entries: [...this.#cache.values()] }));
+      await rename(tmp, file);
+    } catch {
+      // The cache is an optimisation: failing to write it must never fail a publish.
+    }
+  }
+}
+
+const settledJobs = new WeakSet<Job>();
+
+type WorkerMessage =
+  | { id: number; type: 'progress'; done: number; total: number }
+  | {
+      id: number;
+      type: 'done';
+      size: number;
+      mtimeMs: number;
+      sha256: string;
+      gitOid: string | null;
+      secretAt: number;
+    }
+  | { id: number; type: 'error'; name?: string; code?: string; message: string };
+
+function stripPath(e: CacheEntry): FileDigest {
+  return { sha256: e.sha256, gitOid: e.gitOid, size: e.size, mtimeMs: e.mtimeMs, secretAt: e.secretAt };
+}
+
+/** The git blob id of in-memory content (the prepared README). */
+export async function gitBlobOid(bytes: Uint8Array): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+export async function sha256Of(bytes: Uint8Array): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,338 @@
+/**
+ * The upload plan: exactly which bytes go to which repo path. The chosen checkpoint's files minus training
+ * state (include/exclude globs on top), the prepared README at the root, the files the README references
+ * at the same relative paths, and nothing else. Files are read from disk as they are (never re-serialised);
+ * the README comes from memory, so the workspace is never written to.
+ */
+import picomatch from 'picomatch';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatScore } from '../../../shared/format';
+import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/publish';
+import { HF_TOKEN_PATTERN } from '../../../shared/redact';
+import { AppError } from '../../../shared/result';
+import type { CheckpointInfo, JobProgress } from '../../../shared/types';
+import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
+
+/** Where a planned file's bytes come from. */
+export type FileSource = { kind: 'file'; absPath: string; size: number } | { kind: 'memory'; bytes: Uint8Array };
+
+/** The plan plus what only the main process may know: where each file's bytes are. */
+export interface LocalPlan {
+  plan: PublishPlan;
+  sources: Map<string, FileSource>;
+}
+
+/** Files the Hugging Face Trainer, DeepSpeed and friends write to resume training; never part of a model. */
+export const TRAINING_STATE_PATTERNS = [
+  'optimizer.pt',
+  'optimizer.bin',
+  'optimizer.safetensors',
+  'scheduler.pt',
+  'scaler.pt',
+  'rng_state*.pth',
+  'trainer_state.json',
+  'training_args.bin',
+  'global_step*/**',
+  '**/zero_to_fp32.py',
+  'latest',
+  '**/*optim_states.pt',
+];
+
+/** Never uploaded, whatever the globs say: secrets and the evaluation harness. */
+export const NEVER_UPLOAD_PATTERNS = [
+  '**/hf_token.txt',
+  '**/.env',
+  '**/.env.*',
+  '**/.git/**',
+  'evaluation/**',
+  '**/.hub-publisher/**',
+];
+
+/** The Hub's default `.gitattributes` LFS patterns: files that go through large-file storage at any size. */
+const LFS_PATTERNS = [
+  '*.7z', '*.arrow', '*.bin', '*.bz2', '*.ckpt', '*.ftz', '*.gz', '*.h5', '*.joblib', '*.lfs.*', '*.mlmodel',
+  '*.model', '*.msgpack', '*.npy', '*.npz', '*.onnx', '*.ot', '*.parquet', '*.pb', '*.pickle', '*.pkl', '*.pt',
+  '*.pth', '*.rar', '*.safetensors', 'saved_model/**/*', '*.tar.*', '*.tar', '*.tflite', '*.tgz', '*.wasm',
+  '*.xz', '*.zip', '*.zst', '*tfevents*',
+];
+const isLfsPattern = picomatch(LFS_PATTERNS, { basename: true, dot: true });
+const isTrainingState = picomatch(TRAINING_STATE_PATTERNS, { dot: true });
+const isNeverUpload = picomatch(NEVER_UPLOAD_PATTERNS, { dot: true });
+
+export interface CommitLimits {
+  /** Files per commit (the Hub handles a few hundred well; huggingface_hub uses similar batches). */
+  maxFiles: number;
+  /** Bytes per commit, so a very large upload is made of commits that each stand on their own. */
+  maxBytes: number;
+}
+
+export const DEFAULT_COMMIT_LIMITS: CommitLimits = { maxFiles: 100, maxBytes: 20 * 1024 ** 3 };
+
+export interface PlanInput {
+  checkpoint: CheckpointInfo;
+  /** Where the README lives and its asset paths are relative to. */
+  workspaceRoot: string;
+  /** The prepared README text; null uploads the checkpoint's own README.md, if any. */
+  readmeText: string | null;
+  /** Relative paths the README references (relative to `workspaceRoot`). */
+  readmeAssets: string[];
+  /** Globs on checkpoint-relative paths: only matching files are uploaded (default: all). */
+  include?: string[];
+  /** Globs on checkpoint-relative paths, on top of training state. */
+  exclude?: string[];
+  /** Upload training state too (explicitly asked for). */
+  includeTrainingState?: boolean;
+  evalAccuracy: number | null;
+  hasher: Hasher;
+  /** The user's token: any file containing it is refused, whatever it looks like. */
+  token?: string | null;
+  limits?: Partial<CommitLimits>;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+}
+
+/** Code-point order: the same on every machine, whatever its locale. */
+function byPath(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** Predicts what the Hub's preupload will say; the Hub's answer during upload is what counts. */
+export function predictLfs(repoPath: string, size: number, sample?: Uint8Array): boolean {
+  if (size === 0) return false;
+  if (size >= REGULAR_FILE_MAX_BYTES || isLfsPattern(repoPath)) return true;
+  return sample ? sample.subarray(0, 512).includes(0) : false;
+}
+
+export function commitTitle(checkpoint: string, evalAccuracy: number | null): string {
+  const acc = evalAccuracy === null ? 'not evaluated' : `eval_accuracy ${formatScore(evalAccuracy)}`;
+  return `Upload checkpoint ${checkpoint} (${acc})`;
+}
+
+export async function planPublish(input: PlanInput): Promise<LocalPlan> {
+  const { checkpoint, signal } = input;
+  const excluded: ExcludedFile[] = [];
+  const sources = new Map<string, FileSource>();
+  const include = input.include?.length ? picomatch(input.include, { dot: true }) : null;
+  const exclude = input.exclude?.length ? picomatch(input.exclude, { dot: true }) : null;
+  const checkpointRoot = await realpath(checkpoint.path);
+
+  for (const file of checkpoint.files) {
+    const rel = file.path;
+    if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt') {
+      excluded.push({ path: rel, reason: 'never-uploaded' });
+      continue;
+    }
+    if (!input.includeTrainingState && (file.role === 'training-state' || isTrainingState(rel))) {
+      excluded.push({ path: rel, reason: 'training-state' });
+      continue;
+    }
+    if (include && !include(rel)) {
+      excluded.push({ path: rel, reason: 'not-included' });
+      continue;
+    }
+    if (exclude?.(rel)) {
+      excluded.push({ path: rel, reason: 'excluded-by-pattern' });
+      continue;
+    }
+    if (rel === 'README.md' && input.readmeText !== null) continue;
+    const absPath = path.join(checkpoint.path, ...rel.split('/'));
+    // A symlink out of the checkpoint would publish files the user never chose.
+    const real = await realpath(absPath).catch(() => null);
+    const st = real ? await stat(real).catch(() => null) : null;
+    if (!real || !st?.isFile() || !isInside(checkpointRoot, real)) {
+      excluded.push({ path: rel, reason: 'missing' });
+      continue;
+    }
+    sources.set(rel, { kind: 'file', absPath: real, size: st.size });
+  }
+
+  if (input.readmeText !== null) {
+    sources.set('README.md', { kind: 'memory', bytes: Buffer.from(input.readmeText, 'utf8') });
+  }
+
+  const workspaceRoot = await realpath(input.workspaceRoot);
+  for (const asset of input.readmeAssets) {
+    const rel = toPosix(path.posix.normalize(asset.replace(/^\.\//, '')));
+    if (rel.startsWith('../') || path.isAbsolute(rel) || isNeverUpload(rel)) {
+      excluded.push({ path: asset, reason: rel.startsWith('../') ? 'missing' : 'never-uploaded' });
+      continue;
+    }
+    const real = await realpath(path.join(workspaceRoot, ...rel.split('/'))).catch(() => null);
+    const st = real ? await stat(real).catch(() => null) : null;
+    if (!real || !st?.isFile() || !isInside(workspaceRoot, real)) {
+      excluded.push({ path: rel, reason: 'missing' });
+      continue;
+    }
+    sources.set(rel, { kind: 'file', absPath: real, size: st.size });
+  }
+
+  // Hash everything on disk (joins any hash-ahead already running), with progress.
+  const diskFiles = [...sources.values()].filter((s): s is Extract<FileSource, { kind: 'file' }> => s.kind === 'file');
+  const started = Date.now();
+  const digests = await input.hasher.hashAll(
+    diskFiles.map((f) => f.absPath),
+    {
+      signal,
+      onProgress: (p) => {
+        const elapsed = (Date.now() - started) / 1000;
+        const rate = elapsed > 0 ? p.done / elapsed : undefined;
+        input.onProgress?.({
+          phase: 'hash',
+          done: p.done,
+          total: p.total,
+          unit: 'bytes',
+          rate,
+          eta: rate ? (p.total - p.done) / rate : undefined,
+          message: `Hashing ${path.basename(p.file)}`,
+        });
+      },
+    },
+  );
+
+  const secrets: string[] = [];
+  const tokenBytes = input.token ? Buffer.from(input.token.trim(), 'utf8') : null;
+  const files: PlannedFile[] = [];
+  for (const [repoPath, source] of sources) {
+    signal?.throwIfAborted();
+    if (source.kind === 'memory') {
+      const text = Buffer.from(source.bytes).toString('utf8');
+      if (HF_TOKEN_PATTERN.test(text) || (tokenBytes && Buffer.from(source.bytes).includes(tokenBytes))) {
+        secrets.push(`${repoPath} (the prepared model card)`);
+      }
+      files.push({
+        path: repoPath,
+        origin: 'readme',
+        bytes: source.bytes.length,
+        lfs: predictLfs(repoPath, source.bytes.length, source.bytes),
+        sha256: await sha256Of(source.bytes),
+        gitOid: await gitBlobOid(source.bytes),
+      });
+      continue;
+    }
+    const digest = digests.get(source.absPath)!;
+    let sample: Uint8Array | undefined;
+    if (digest.size < REGULAR_FILE_MAX_BYTES) {
+      // Small files are read whole: the user's exact token is looked for even if it is not hf_-shaped.
+      const bytes = await readFile(source.absPath);
+      sample = bytes.subarray(0, 512);
+      if (tokenBytes && bytes.includes(tokenBytes)) {
+        secrets.push(`${repoPath} (contains your token)`);
+        continue;
+      }
+    }
+    if (digest.secretAt !== null) {
+      secrets.push(`${repoPath} (something shaped like a Hugging Face token at byte ${digest.secretAt})`);
+      continue;
+    }
+    source.size = digest.size;
+    files.push({
+      path: repoPath,
+      origin: repoPath === 'README.md' ? 'readme' : input.readmeAssets.some((a) => toPosix(a) === repoPath) ? 'asset' : 'checkpoint',
+      bytes: digest.size,
+      lfs: predictLfs(repoPath, digest.size, sample),
+      sha256: digest.sha256,
+      gitOid: digest.gitOid,
+    });
+  }
+  if (secrets.length > 0) {
+    throw new AppError(
+      'SECRET_IN_UPLOAD',
+      `Refusing to publish: ${secrets.length === 1 ? 'this file looks' : 'these files look'} like ${
+        secrets.length === 1 ? 'it contains' : 'they contain'
+      } a Hugging Face token: ${secrets.join('; ')}. Remove the token from the file (and revoke it if it was ever ` +
+        'shared), or exclude the file with --exclude, then publish again. Nothing was uploaded.',
+    );
+  }
+
+  files.sort((a, b) => byPath(a.path, b.path));
+  const plan: PublishPlan = {
+    checkpoint: checkpoint.name,
+    evalAccuracy: input.evalAccuracy,
+    files,
+    excluded,
+    deletions: [],
+    totalBytes: files.reduce((n, f) => n + f.bytes, 0),
+    lfsBytes: files.filter((f) => f.lfs).reduce((n, f) => n + f.bytes, 0),
+    commits: [],
+    commitTitle: commitTitle(checkpoint.name, input.evalAccuracy),
+  };
+  plan.commits = groupCommits(files, { ...DEFAULT_COMMIT_LIMITS, ...input.limits });
+  return { plan, sources };
+}
+
+/** What the repo holds now, by path (from a recursive tree listing). */
+export interface RemoteEntry {
+  path: string;
+  size: number;
+  /** Git blob id (for LFS files, of the pointer). */
+  oid: string;
+  lfs: { oid: string; size: number } | null;
+}
+
+/** True when the remote file has exactly this content. */
+export function sameContent(local: PlannedFile, remote: RemoteEntry | undefined): boolean {
+  if (!remote || remote.size !== local.bytes) return false;
+  if (remote.lfs) return remote.lfs.oid === local.sha256;
+  return local.gitOid !== null && remote.oid === local.gitOid;
+}
+
+/**
+ * Marks files the repo already has, lists remote files not in the plan as deletions when asked, and
+ * regroups what is left into commits.
+ */
+export function applyRemote(
+  plan: PublishPlan,
+  remote: Map<string, RemoteEntry>,
+  options: { deleteRemote?: boolean; limits?: Partial<CommitLimits> } = {},
+): PublishPlan {
+  const files = plan.files.map((f) => ({ ...f, unchanged: sameContent(f, remote.get(f.path)) }));
+  const planned = new Set(files.map((f) => f.path));
+  const deletions = options.deleteRemote
+    ? [...remote.keys()].filter((p) => !planned.has(p) && p !== '.gitattributes').sort()
+    : [];
+  return {
+    ...plan,
+    files,
+    deletions,
+    commits: groupCommits(
+      files.filter((f) => !f.unchanged),
+      { ...DEFAULT_COMMIT_LIMITS, ...options.limits },
+    ),
+  };
+}
+
+/**
+ * Splits files into commits by count and size. Large files first, so the weights land before the card
+ * that describes them; the README always rides in the last commit.
+ */
+export function groupCommits(files: PlannedFile[], limits: CommitLimits): string[][] {
+  const ordered = [...files].sort((a, b) => {
+    if (a.path === 'README.md') return 1;
+    if (b.path === 'README.md') return -1;
+    return b.bytes - a.bytes || byPath(a.path, b.path);
+  });
+  const commits: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const f of ordered) {
+    if (current.length > 0 && (current.length >= limits.maxFiles || bytes + f.bytes > limits.maxBytes)) {
+      commits.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(f.path);
+    bytes += f.bytes;
+  }
+  if (current.length > 0) commits.push(current);
+  return commits;
+}

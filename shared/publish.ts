@@ -1,0 +1,147 @@
+/**
+ * Publishing, as data the renderer can show: the account a token belongs to (never the token), the upload
+ * plan, the outcome of an upload and its verification. JSON-serialisable only.
+ */
+
+/** Where the token came from, in the order they are tried. */
+export type TokenSource = 'explicit' | 'token-file' | 'keychain' | 'session' | 'env' | 'hf-token-file' | 'workspace';
+
+export const TOKEN_SOURCE_LABELS: Record<TokenSource, string> = {
+  explicit: 'typed in',
+  'token-file': 'the --token-file',
+  keychain: 'the system keychain',
+  session: 'this session only (no keychain available)',
+  env: 'the HF_TOKEN environment variable',
+  'hf-token-file': 'the Hugging Face token file',
+  workspace: "the workspace's hf_token.txt",
+};
+
+export type TokenRole = 'read' | 'write' | 'admin' | 'contributor' | 'fineGrained' | 'unknown';
+
+export interface AccountInfo {
+  user: string;
+  fullname: string | null;
+  orgs: string[];
+  role: TokenRole;
+  /** Whether the token can create repos and commit (write/admin/contributor, or a fine-grained token). */
+  canWrite: boolean;
+  /** `hf_…abcd` */
+  masked: string;
+  source: TokenSource;
+}
+
+export interface PlannedFile {
+  /** Path in the repo, `/` separated. */
+  path: string;
+  /** Where the bytes come from: a file on disk, or the prepared text (README) kept in memory. */
+  origin: 'checkpoint' | 'readme' | 'asset';
+  bytes: number;
+  /** Goes through large-file storage (LFS). */
+  lfs: boolean;
+  /** SHA-256 hex, once hashed. */
+  sha256: string | null;
+  /** Git blob SHA-1 hex, computed for regular files. */
+  gitOid: string | null;
+  /** Filled in when the remote is known: the remote already has this exact content. */
+  unchanged?: boolean;
+}
+
+export interface ExcludedFile {
+  path: string;
+  reason: 'training-state' | 'excluded-by-pattern' | 'not-included' | 'never-uploaded' | 'missing';
+}
+
+export interface PublishPlan {
+  checkpoint: string;
+  evalAccuracy: number | null;
+  files: PlannedFile[];
+  excluded: ExcludedFile[];
+  /** Remote files that are not in the plan and would be deleted (only when deleting is asked for). */
+  deletions: string[];
+  totalBytes: number;
+  lfsBytes: number;
+  /** Paths grouped in commits, in order; each group becomes one commit. */
+  commits: string[][];
+  commitTitle: string;
+}
+
+export interface PublishedFile {
+  path: string;
+  bytes: number;
+  lfs: boolean;
+  sha256: string;
+  /** Not sent this time because the Hub already had this content. */
+  skipped: boolean;
+}
+
+export interface PublishOutcome {
+  repoId: string;
+  url: string;
+  endpoint: string;
+  private: boolean;
+  createdRepo: boolean;
+  /** One per commit made (empty when everything was already there). */
+  commits: { oid: string; url: string; title: string; files: string[] }[];
+  /** The head commit after publishing. */
+  commit: string | null;
+  files: PublishedFile[];
+  bytesSent: number;
+  /** LFS objects the Hub already had (no upload action in the batch answer). */
+  lfsObjectsReused: number;
+}
+
+export interface VerificationCheck {
+  path: string;
+  ok: boolean;
+  /** What was wrong, when not ok. */
+  problem?: string;
+}
+
+export interface VerificationReport {
+  verified: boolean;
+  url: string;
+  checks: VerificationCheck[];
+  readmeByteEqual: boolean;
+  receiptPath: string | null;
+}
+
+export interface PublishReceipt {
+  version: 1;
+  at: string;
+  repoId: string;
+  url: string;
+  endpoint: string;
+  checkpoint: string;
+  evalAccuracy: number | null;
+  commit: string | null;
+  commits: string[];
+  files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
+  verified: boolean;
+  account: string | null;
+}
+
+/** What `hub-publisher publish --json` prints. */
+export interface PublishSummary {
+  repoId: string;
+  url: string;
+  checkpoint: string;
+  evalAccuracy: number | null;
+  commit: string | null;
+  files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
+  verified: boolean;
+}
+
+/** Phases of a publish job, in order; the progress event's `phase` is one of these. */
+export const PUBLISH_PHASES = [
+  'token',
+  'scan',
+  'evaluate',
+  'card',
+  'hash',
+  'plan',
+  'repo',
+  'upload',
+  'commit',
+  'verify',
+] as const;
+export type PublishPhase = (typeof PUBLISH_PHASES)[number];
