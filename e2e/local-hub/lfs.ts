@@ -1,0 +1,280 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { createReadStream, constants as fsConstants } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import type { RequestContext } from './http-helpers';
+import { HubError, bodyChunks, readJson, sendJson, writeHead } from './http-helpers';
+import type { HubStore } from './store';
+
+const signedUrlLifetimeSeconds = 24 * 3600;
+const writeBatchBytes = 1024 * 1024;
+
+interface MultipartUpload {
+  oid: string;
+  size: number;
+  chunkSize: number;
+  partCount: number;
+  /** All parts are written at their offsets into this one file, so completion needs no copy. */
+  path: string;
+  finishedParts: Set<number>;
+  hash: Hash;
+  hashedParts: number;
+  hashing: Promise<void> | undefined;
+  failure: Error | undefined;
+}
+
+export interface LfsObjectRequest {
+  oid: unknown;
+  size: unknown;
+}
+
+/**
+ * Upload side of the LFS batch API: basic PUTs and the Hub's multipart variant. Upload URLs carry an HMAC
+ * signature instead of a token (clients send no Authorization there), and everything needed to check a part
+ * is in its signed URL, so the URLs stay valid across a restart of the server.
+ */
+export class LfsTransfers {
+  private readonly uploads = new Map<string, MultipartUpload>();
+
+  constructor(
+    private readonly store: HubStore,
+    private readonly multipartThreshold: number,
+    private readonly chunkSize: number,
+  ) {}
+
+  private sign(fields: (string | number)[]): string {
+    return createHmac('sha256', this.store.secret).update(fields.join('\n')).digest('hex').slice(0, 40);
+  }
+
+  private checkSignature(ctx: RequestContext, fields: (string | number)[]): void {
+    const expires = Number(ctx.url.searchParams.get('exp'));
+    const given = Buffer.from(ctx.url.searchParams.get('sig') ?? '', 'utf8');
+    const expected = Buffer.from(this.sign([...fields, expires]), 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HubError(403, 'Upload URL signature is invalid: request a new one through the LFS batch API');
+    }
+    if (!(expires * 1000 > Date.now())) throw new HubError(403, 'Upload URL has expired: request a new one through the LFS batch API');
+  }
+
+  async describeObjects(base: string, objects: LfsObjectRequest[]): Promise<unknown[]> {
+    const expires = Math.floor(Date.now() / 1000) + signedUrlLifetimeSeconds;
+    return Promise.all(
+      objects.map(async ({ oid, size }) => {
+        if (typeof oid !== 'string' || !/^[0-9a-f]{64}$/.test(oid)) {
+          return { oid, size, error: { code: 422, message: 'oid must be a lowercase hex SHA-256' } };
+        }
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+          return { oid, size, error: { code: 422, message: 'size must be a non-negative integer' } };
+        }
+        const storedSize = await this.store.lfsObjectSize(oid);
+        if (storedSize === size) return { oid, size };
+        if (size < this.multipartThreshold) {
+          const sig = this.sign(['put', oid, size, expires]);
+          return {
+            oid,
+            size,
+            authenticated: true,
+            actions: { upload: { href: `${base}/_lfs/put/${oid}?size=${size}&exp=${expires}&sig=${sig}`, expires_in: signedUrlLifetimeSeconds } },
+          };
+        }
+        const uploadId = randomBytes(12).toString('hex');
+        const chunk = this.chunkSize;
+        const query = `oid=${oid}&size=${size}&chunk=${chunk}&exp=${expires}&sig=${this.sign(['multipart', uploadId, oid, size, chunk, expires])}`;
+        const header: Record<string, string> = { chunk_size: String(chunk) };
+        const partCount = Math.ceil(size / chunk);
+        for (let part = 1; part <= partCount; part++) {
+          header[String(part).padStart(5, '0')] = `${base}/_lfs/part/${uploadId}/${part}?${query}`;
+        }
+        return {
+          oid,
+          size,
+          authenticated: true,
+          actions: { upload: { href: `${base}/_lfs/complete/${uploadId}?${query}`, header, expires_in: signedUrlLifetimeSeconds } },
+        };
+      }),
+    );
+  }
+
+  async put(ctx: RequestContext, oid: string): Promise<void> {
+    const size = Number(ctx.url.searchParams.get('size'));
+    this.checkSignature(ctx, ['put', oid, size]);
+    const temporary = this.store.temporaryPath(`put-${oid.slice(0, 12)}`);
+    const hash = createHash('sha256');
+    let adopted = false;
+    try {
+      const handle = await open(temporary, 'w');
+      let received: number;
+      try {
+        received = await receiveIntoFile(ctx, handle, 0, size, hash);
+      } finally {
+        await handle.close();
+      }
+      if (received !== size) throw new HubError(400, `Expected ${size} bytes, received ${received}`);
+      const actual = hash.digest('hex');
+      if (actual !== oid) throw new HubError(400, `SHA-256 of the uploaded content is ${actual}, not ${oid}: object rejected`);
+      await this.store.adoptLfsObject(temporary, oid);
+      adopted = true;
+      writeHead(ctx, 200, { 'Content-Length': 0 });
+      ctx.res.end();
+    } finally {
+      if (!adopted) await rm(temporary, { force: true });
+    }
+  }
+
+  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hash' | 'hashedParts' | 'hashing' | 'failure'> {
+    const oid = ctx.url.searchParams.get('oid') ?? '';
+    const size = Number(ctx.url.searchParams.get('size'));
+    const chunkSize = Number(ctx.url.searchParams.get('chunk'));
+    this.checkSignature(ctx, ['multipart', uploadId, oid, size, chunkSize]);
+    return { oid, size, chunkSize, partCount: Math.ceil(size / chunkSize) };
+  }
+
+  static partEtag(uploadId: string, part: number, length: number): string {
+    return `"${createHash('sha1').update(`${uploadId}:${part}:${length}`).digest('hex')}"`;
+  }
+
+  async putPart(ctx: RequestContext, uploadId: string, part: number): Promise<void> {
+    const described = this.multipartFromUrl(ctx, uploadId);
+    if (!Number.isInteger(part) || part < 1 || part > described.partCount) {
+      throw new HubError(400, `Part number must be between 1 and ${described.partCount}`);
+    }
+    let upload = this.uploads.get(uploadId);
+    if (!upload) {
+      upload = {
+        ...described,
+        path: this.store.temporaryPath(`multipart-${uploadId}`),
+        finishedParts: new Set(),
+        hash: createHash('sha256'),
+        hashedParts: 0,
+        hashing: undefined,
+        failure: undefined,
+      };
+      this.uploads.set(uploadId, upload);
+    }
+    const offset = (part - 1) * upload.chunkSize;
+    const length = Math.min(upload.chunkSize, upload.size - offset);
+    // No truncation: other parts of the same object are being written into this file at the same time.
+    const handle = await open(upload.path, fsConstants.O_WRONLY | fsConstants.O_CREAT);
+    let received: number;
+    try {
+      received = await receiveIntoFile(ctx, handle, offset, length);
+    } finally {
+      await handle.close();
+    }
+    if (received !== length) throw new HubError(400, `Part ${part} must be ${length} bytes, received ${received}`);
+    upload.finishedParts.add(part);
+    void this.advanceHash(upload);
+    writeHead(ctx, 200, { ETag: LfsTransfers.partEtag(uploadId, part, length), 'Content-Length': 0 });
+    ctx.res.end();
+  }
+
+  /** Hashes finished parts in order while later parts still arrive, so completion has little left to do. */
+  private advanceHash(upload: MultipartUpload): Promise<void> {
+    if (upload.hashing) return upload.hashing;
+    if (upload.failure || !upload.finishedParts.has(upload.hashedParts + 1)) return Promise.resolve();
+    upload.hashing = (async () => {
+      try {
+        while (upload.finishedParts.has(upload.hashedParts + 1)) {
+          const part = upload.hashedParts + 1;
+          const start = (part - 1) * upload.chunkSize;
+          const end = Math.min(start + upload.chunkSize, upload.size);
+          if (end > start) {
+            for await (const chunk of createReadStream(upload.path, { start, end: end - 1, highWaterMark: writeBatchBytes })) {
+              upload.hash.update(chunk as Buffer);
+            }
+          }
+          upload.hashedParts = part;
+        }
+      } catch (error) {
+        upload.failure = error as Error;
+      } finally {
+        upload.hashing = undefined;
+      }
+    })();
+    return upload.hashing;
+  }
+
+  async complete(ctx: RequestContext, uploadId: string): Promise<void> {
+    const described = this.multipartFromUrl(ctx, uploadId);
+    const body = await readJson(ctx, 16 * 1024 * 1024);
+    if (body.oid !== described.oid) throw new HubError(400, `Completion is for ${String(body.oid)}, but this upload is ${described.oid}`);
+    const parts = Array.isArray(body.parts) ? (body.parts as { partNumber?: unknown; etag?: unknown }[]) : [];
+    if (parts.length !== described.partCount) throw new HubError(400, `Expected ${described.partCount} parts, completion lists ${parts.length}`);
+    const upload = this.uploads.get(uploadId);
+    if (!upload) {
+      if ((await this.store.lfsObjectSize(described.oid)) === described.size) return sendJson(ctx, 200, { success: true });
+      throw new HubError(400, 'No part of this upload was received: upload the parts before completing');
+    }
+    for (let index = 0; index < parts.length; index++) {
+      const number = index + 1;
+      const length = Math.min(upload.chunkSize, upload.size - index * upload.chunkSize);
+      if (parts[index]?.partNumber !== number) throw new HubError(400, `Parts must be listed in order: entry ${number} is ${String(parts[index]?.partNumber)}`);
+      if (!upload.finishedParts.has(number)) throw new HubError(400, `Part ${number} was not uploaded`);
+      const unquote = (value: unknown) => String(value).replace(/^(W\/)?"|"$/g, '');
+      if (unquote(parts[index]?.etag) !== unquote(LfsTransfers.partEtag(uploadId, number, length))) {
+        throw new HubError(400, `ETag of part ${number} does not match the one returned by its upload`);
+      }
+    }
+    while (upload.hashedParts < upload.partCount && !upload.failure) {
+      const before = upload.hashedParts;
+      await this.advanceHash(upload);
+      if (upload.hashedParts === before && !upload.hashing) break;
+    }
+    if (upload.failure) throw new HubError(500, `Could not read back the uploaded parts: ${upload.failure.message}`);
+    if (upload.hashedParts !== upload.partCount) throw new HubError(500, 'Uploaded parts could not all be verified');
+    this.uploads.delete(uploadId);
+    const actual = upload.hash.digest('hex');
+    if (actual !== upload.oid) {
+      await rm(upload.path, { force: true });
+      throw new HubError(400, `SHA-256 of the uploaded content is ${actual}, not ${upload.oid}: object rejected`);
+    }
+    await this.store.adoptLfsObject(upload.path, upload.oid);
+    sendJson(ctx, 200, { success: true });
+  }
+
+  async discardAll(): Promise<void> {
+    const uploads = [...this.uploads.values()];
+    this.uploads.clear();
+    await Promise.all(uploads.map(async (upload) => {
+      await upload.hashing;
+      await rm(upload.path, { force: true });
+    }));
+  }
+}
+
+/**
+ * Streams the body into `handle` from `position`, hashing on the way when asked. Writes are batched to about
+ * 1 MiB and one write stays in flight while the next batch is read, so memory per request stays near 2 MiB.
+ */
+async function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: number, maxBytes: number, hash?: Hash): Promise<number> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let offset = position;
+  let total = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const flush = async () => {
+    await inFlight;
+    const chunks = batch;
+    const bytes = batchBytes;
+    const at = offset;
+    batch = [];
+    batchBytes = 0;
+    offset += bytes;
+    inFlight = handle.writev(chunks, at).then(({ bytesWritten }) => {
+      if (bytesWritten !== bytes) throw new Error(`Short write: ${bytesWritten} of ${bytes} bytes`);
+    });
+    inFlight.catch(() => undefined);
+  };
+  for await (const chunk of bodyChunks(ctx)) {
+    total += chunk.length;
+    if (total > maxBytes) throw new HubError(400, `Body is larger than the expected ${maxBytes} bytes`);
+    hash?.update(chunk);
+    batch.push(chunk);
+    batchBytes += chunk.length;
+    if (batchBytes >= writeBatchBytes) await flush();
+  }
+  if (batchBytes > 0) await flush();
+  await inFlight;
+  return total;
+}

@@ -1,0 +1,224 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gitBlobOid } from './git-objects';
+
+export type RepoType = 'model' | 'dataset' | 'space';
+
+export interface FileEntry {
+  /** Git blob SHA-1 (of the pointer text for LFS files). */
+  oid: string;
+  size: number;
+  lfs?: { sha256: string; size: number; pointerSize: number };
+}
+
+export interface CommitRecord {
+  id: string;
+  parents: string[];
+  title: string;
+  description: string;
+  author: string;
+  date: string;
+  /** The whole tree, flat: path from the repo root → entry. Simple, and fine for test-sized repos. */
+  files: Record<string, FileEntry>;
+}
+
+export interface RepoRecord {
+  /** The Hub's opaque `_id`. */
+  id: string;
+  type: RepoType;
+  namespace: string;
+  name: string;
+  private: boolean;
+  createdAt: string;
+  lastModified: string;
+  defaultBranch: string;
+  branches: Record<string, string>;
+  /** PR number → head commit of refs/pr/N. */
+  pullRequests: Record<string, string>;
+}
+
+export type ResolvedRevision =
+  | { commitId: string; ref: { kind: 'branch'; name: string } | { kind: 'pr'; number: number } }
+  | { commitId: string; ref: undefined };
+
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$/;
+
+export function isValidName(name: string): boolean {
+  return namePattern.test(name) && !name.includes('..') && !name.endsWith('.git');
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, JSON.stringify(value));
+  await rename(temporary, path);
+}
+
+/**
+ * Everything lives under the data dir, so a restarted server sees the same repos:
+ * `lfs/ab/<sha256>` and `blobs/ab/<sha1>` (content-addressed), `repos/<type>s/<ns>/<name>/repo.json` (refs) and
+ * `…/commits/<id>.json` (immutable commits), `tmp/` (uploads in flight), `secret` (signs LFS upload URLs).
+ */
+export class HubStore {
+  readonly tmpDir: string;
+  private readonly repoCache = new Map<string, RepoRecord | null>();
+  private readonly commitCache = new Map<string, CommitRecord>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    readonly dataDir: string,
+    readonly secret: Buffer,
+  ) {
+    this.tmpDir = join(dataDir, 'tmp');
+  }
+
+  static async open(dataDir: string): Promise<HubStore> {
+    await mkdir(join(dataDir, 'tmp'), { recursive: true });
+    await mkdir(join(dataDir, 'lfs'), { recursive: true });
+    await mkdir(join(dataDir, 'blobs'), { recursive: true });
+    await mkdir(join(dataDir, 'repos'), { recursive: true });
+    // Uploads interrupted by a previous run can never complete: their URLs named files in this folder.
+    await rm(join(dataDir, 'tmp'), { recursive: true, force: true });
+    await mkdir(join(dataDir, 'tmp'), { recursive: true });
+    const secretPath = join(dataDir, 'secret');
+    let secret: Buffer;
+    if (existsSync(secretPath)) {
+      secret = Buffer.from(await readFile(secretPath, 'utf8'), 'hex');
+    } else {
+      secret = randomBytes(32);
+      await writeFile(secretPath, secret.toString('hex'));
+    }
+    return new HubStore(dataDir, secret);
+  }
+
+  temporaryPath(label: string): string {
+    return join(this.tmpDir, `${label}-${randomBytes(8).toString('hex')}`);
+  }
+
+  lfsPath(sha256: string): string {
+    return join(this.dataDir, 'lfs', sha256.slice(0, 2), sha256);
+  }
+
+  blobPath(oid: string): string {
+    return join(this.dataDir, 'blobs', oid.slice(0, 2), oid);
+  }
+
+  async lfsObjectSize(sha256: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.lfsPath(sha256))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Moves a verified temp file into the content-addressed LFS store. */
+  async adoptLfsObject(temporaryPath: string, sha256: string): Promise<void> {
+    const target = this.lfsPath(sha256);
+    await mkdir(join(this.dataDir, 'lfs', sha256.slice(0, 2)), { recursive: true });
+    await rename(temporaryPath, target);
+  }
+
+  async writeBlob(content: Uint8Array): Promise<string> {
+    const oid = gitBlobOid(content);
+    const target = this.blobPath(oid);
+    if (!existsSync(target)) {
+      await mkdir(join(this.dataDir, 'blobs', oid.slice(0, 2)), { recursive: true });
+      const temporary = this.temporaryPath('blob');
+      await writeFile(temporary, content);
+      await rename(temporary, target);
+    }
+    return oid;
+  }
+
+  private repoDir(type: RepoType, namespace: string, name: string): string {
+    return join(this.dataDir, 'repos', `${type}s`, namespace, name);
+  }
+
+  private static key(type: RepoType, namespace: string, name: string): string {
+    return `${type}:${namespace}/${name}`;
+  }
+
+  async getRepo(type: RepoType, namespace: string, name: string): Promise<RepoRecord | undefined> {
+    if (!isValidName(namespace) || !isValidName(name)) return undefined;
+    const key = HubStore.key(type, namespace, name);
+    const cached = this.repoCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    let repo: RepoRecord | null = null;
+    try {
+      repo = JSON.parse(await readFile(join(this.repoDir(type, namespace, name), 'repo.json'), 'utf8')) as RepoRecord;
+    } catch {
+      repo = null;
+    }
+    this.repoCache.set(key, repo);
+    return repo ?? undefined;
+  }
+
+  async saveRepo(repo: RepoRecord): Promise<void> {
+    const dir = this.repoDir(repo.type, repo.namespace, repo.name);
+    await mkdir(join(dir, 'commits'), { recursive: true });
+    await writeJsonAtomically(join(dir, 'repo.json'), repo);
+    this.repoCache.set(HubStore.key(repo.type, repo.namespace, repo.name), repo);
+  }
+
+  async deleteRepo(repo: RepoRecord): Promise<void> {
+    this.repoCache.set(HubStore.key(repo.type, repo.namespace, repo.name), null);
+    for (const key of this.commitCache.keys()) {
+      if (key.startsWith(`${repo.id}:`)) this.commitCache.delete(key);
+    }
+    await rm(this.repoDir(repo.type, repo.namespace, repo.name), { recursive: true, force: true });
+  }
+
+  async getCommit(repo: RepoRecord, commitId: string): Promise<CommitRecord | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(commitId)) return undefined;
+    const key = `${repo.id}:${commitId}`;
+    const cached = this.commitCache.get(key);
+    if (cached) return cached;
+    try {
+      const path = join(this.repoDir(repo.type, repo.namespace, repo.name), 'commits', `${commitId}.json`);
+      const commit = JSON.parse(await readFile(path, 'utf8')) as CommitRecord;
+      this.commitCache.set(key, commit);
+      return commit;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeCommit(repo: RepoRecord, commit: Omit<CommitRecord, 'id'>): Promise<CommitRecord> {
+    const id = createHash('sha1').update(JSON.stringify(commit)).update(randomBytes(8)).digest('hex');
+    const record: CommitRecord = { id, ...commit };
+    const dir = join(this.repoDir(repo.type, repo.namespace, repo.name), 'commits');
+    await mkdir(dir, { recursive: true });
+    await writeJsonAtomically(join(dir, `${id}.json`), record);
+    this.commitCache.set(`${repo.id}:${id}`, record);
+    return record;
+  }
+
+  async resolveRevision(repo: RepoRecord, revision: string): Promise<ResolvedRevision | undefined> {
+    const branchName = revision === 'HEAD' ? repo.defaultBranch : revision.replace(/^refs\/heads\//, '');
+    const branchHead = repo.branches[branchName];
+    if (branchHead) return { commitId: branchHead, ref: { kind: 'branch', name: branchName } };
+    const pr = /^refs\/pr\/(\d+)$/.exec(revision);
+    if (pr?.[1]) {
+      const head = repo.pullRequests[pr[1]];
+      return head ? { commitId: head, ref: { kind: 'pr', number: Number(pr[1]) } } : undefined;
+    }
+    if (/^[0-9a-f]{40}$/.test(revision) && (await this.getCommit(repo, revision))) {
+      return { commitId: revision, ref: undefined };
+    }
+    return undefined;
+  }
+
+  /** Runs `work` after every earlier `work` for the same repo has finished, so ref updates never race. */
+  async withRepoLock<T>(repo: { type: RepoType; namespace: string; name: string }, work: () => Promise<T>): Promise<T> {
+    const key = HubStore.key(repo.type, repo.namespace, repo.name);
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(work);
+    this.locks.set(key, current);
+    try {
+      return await current;
+    } finally {
+      if (this.locks.get(key) === current) this.locks.delete(key);
+    }
+  }
+}
