@@ -6,10 +6,9 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, typ
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JOB_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract';
-import { createRegistry } from './ipc/handlers';
+import { createRegistry } from './ipc/handlers/index';
 import type { HandlerRegistry } from './ipc/registry';
 import { CONTENT_SECURITY_POLICY } from './security';
-import { resolveHubEndpoint } from './services/endpoint';
 import { loadWindowState, saveWindowState } from './window/state';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,23 +37,23 @@ if (!app.requestSingleInstanceLock()) {
 
 function start(): void {
   const dataDir = app.getPath('userData');
-  const hubEndpoint = resolveHubEndpoint();
   serveRenderer();
 
   const windows = new Map<number, BrowserWindow>();
   const registry = createRegistry(
     (senderId, event, payload) => windows.get(Number(senderId))?.webContents.send(event, payload),
     {
-      version: app.getVersion(),
       dataDir,
-      hubEndpoint,
-      async chooseFolder() {
-        const focused = BrowserWindow.getFocusedWindow();
-        const options = { properties: ['openDirectory' as const], title: 'Choose a folder of training output' };
-        const picked = focused ? await dialog.showOpenDialog(focused, options) : await dialog.showOpenDialog(options);
-        return picked.canceled ? null : (picked.filePaths[0] ?? null);
+      platform: {
+        version: app.getVersion(),
+        async chooseFolder() {
+          const focused = BrowserWindow.getFocusedWindow();
+          const options = { properties: ['openDirectory' as const], title: 'Choose a folder of training output' };
+          const picked = focused ? await dialog.showOpenDialog(focused, options) : await dialog.showOpenDialog(options);
+          return picked.canceled ? null : (picked.filePaths[0] ?? null);
+        },
+        openExternal: (url) => shell.openExternal(url),
       },
-      openExternal: (url) => shell.openExternal(url),
     },
   );
   registerIpc(registry, windows);

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventChannel, EventPayloads } from '../../shared/ipc/contract';
-import { createRegistry } from '../../electron/ipc/handlers';
+import { createRegistry } from '../../electron/ipc/handlers/index';
 import { CONTENT_SECURITY_POLICY } from '../../electron/security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,7 +19,8 @@ export const RENDERER_DIR = path.join(here, '..', '..', 'dist', 'renderer');
 export interface BridgeOptions {
   port?: number;
   dataDir: string;
-  hubEndpoint: string;
+  /** The Hub the app talks to (as HF_ENDPOINT would set it); the local Hub in tests. */
+  hubEndpoint?: string;
   rendererDir?: string;
 }
 
@@ -60,12 +61,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   };
 
   const registry = createRegistry(emit, {
-    version: 'bridge',
     dataDir: options.dataDir,
-    hubEndpoint: options.hubEndpoint,
-    chooseFolder: async () => nextChosenFolder,
-    openExternal: async (url) => {
-      openedExternally.push(url);
+    env: { ...process.env, ...(options.hubEndpoint ? { HF_ENDPOINT: options.hubEndpoint } : {}) },
+    platform: {
+      version: 'bridge',
+      chooseFolder: async () => nextChosenFolder,
+      openExternal: async (url) => {
+        openedExternally.push(url);
+      },
     },
   });
 

@@ -1,0 +1,48 @@
+/**
+ * Wires the contract's channels to the services, one file per domain. Shared by the Electron main process
+ * and the browser test bridge; only the platform pieces (folder picker, opening links) differ.
+ */
+import { SettingsStore } from '../../services/settings';
+import { HandlerRegistry, type Emit } from '../registry';
+import { registerAppHandlers } from './app';
+import { registerWorkspaceHandlers } from './workspace';
+
+export interface Platform {
+  version: string;
+  /** Shows the platform's folder picker; null when the user cancels. */
+  chooseFolder(): Promise<string | null>;
+  /** Opens a URL in the system browser (already checked against the allow-list). */
+  openExternal(url: string): Promise<void>;
+}
+
+/** What every domain's handlers may use. */
+export interface HandlerContext {
+  platform: Platform;
+  dataDir: string;
+  settings: SettingsStore;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface AppServicesOptions {
+  platform: Platform;
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] = [
+  registerAppHandlers,
+  registerWorkspaceHandlers,
+];
+
+export function createRegistry(emit: Emit, options: AppServicesOptions): HandlerRegistry {
+  const env = options.env ?? process.env;
+  const context: HandlerContext = {
+    platform: options.platform,
+    dataDir: options.dataDir,
+    settings: new SettingsStore(options.dataDir, env),
+    env,
+  };
+  const registry = new HandlerRegistry(emit);
+  for (const register of domains) register(registry, context);
+  return registry;
+}
