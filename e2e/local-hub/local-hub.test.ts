@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import {
   HubApiError,
@@ -57,9 +59,10 @@ async function writeRandomFile(path: string, size: number): Promise<string> {
     const chunk = randomBytes(Math.min(1024 * 1024, size - written));
     hash.update(chunk);
     written += chunk.length;
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(chunk)) await once(out, 'drain');
   }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  out.end();
+  await finished(out);
   return hash.digest('hex');
 }
 
