@@ -23,7 +23,7 @@ export function canonicalLabel(text: string): string {
 export function canonicalCell(cell: string): string {
   let text = cell.trim();
   text = text.replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/\[([^\]]*)\]\[[^\]]*\]/g, '$1');
-  text = text.replace(/<[^>]*>/g, ' ');
+  text = text.replace(/<[^>]*>/g, ' ').replace(/&(?:[a-z]+|#\d+|#x[\da-f]+);/gi, ' ');
   text = text.replace(/\\(.)/g, '$1');
   return canonicalLabel(text);
 }

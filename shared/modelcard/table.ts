@@ -218,18 +218,20 @@ function cellEdit(text: string, cell: TableCell, value: string, align: 'left' | 
   }
 
   const delta = value.length - (contentEnd - contentStart);
+  const lead = contentStart - innerStart;
+  const trail = innerEnd - contentEnd;
+  if (delta === 0 || !closed || !spacesOnly(innerStart, contentStart) || !spacesOnly(contentEnd, innerEnd)) return replace(text, contentStart, contentEnd, value);
   const padLeft = align === 'right';
-  const padFrom = padLeft ? innerStart : contentEnd;
-  const padTo = padLeft ? contentStart : innerEnd;
-  const padding = padTo - padFrom;
-  if (delta === 0 || !closed || padding === 0 || !spacesOnly(padFrom, padTo)) return replace(text, contentStart, contentEnd, value);
   if (delta < 0) {
     const fill = ' '.repeat(-delta);
     return replace(text, contentStart, contentEnd, padLeft ? fill + value : value + fill);
   }
-  // Longer: eat into the padding but keep one space between the content and the pipe.
-  const take = Math.min(delta, padding - 1);
-  return padLeft ? replace(text, contentStart - take, contentEnd, value) : replace(text, contentStart, contentEnd + take, value);
+  // Longer: eat into the padding (the aligned side first), keeping one space next to each pipe.
+  const first = Math.min(delta, Math.max(0, (padLeft ? lead : trail) - 1));
+  const second = Math.min(delta - first, Math.max(0, (padLeft ? trail : lead) - 1));
+  const fromLead = padLeft ? first : second;
+  const fromTrail = padLeft ? second : first;
+  return replace(text, contentStart - fromLead, contentEnd + fromTrail, value);
 }
 
 function replace(text: string, start: number, end: number, after: string): Omit<Edit, 'benchmark'> {
