@@ -1,34 +1,77 @@
-import { formatBytes } from '../../../shared/units';
+import { useMemo, useState } from 'react';
+import { formatScore } from '../../../shared/format';
+import { BenchmarkDetails } from '../components/checkpoints/BenchmarkDetails';
+import { CheckpointTable } from '../components/checkpoints/CheckpointTable';
+import { EvaluationBar } from '../components/checkpoints/EvaluationBar';
+import { checkpointRows } from '../components/checkpoints/rows';
+import { ChosenVersusBestChart, ProgressChart } from '../components/checkpoints/ScoreCharts';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { evaluationStore, pickCheckpoint, useChosenCheckpoint } from '../state/evaluation';
 import { workspaceStore } from '../state/workspace';
 
 export function CheckpointsScreen() {
   const scan = workspaceStore.use((s) => s.scan);
+  const report = evaluationStore.use((s) => s.report);
+  const error = evaluationStore.use((s) => s.error);
+  const picked = evaluationStore.use((s) => s.picked);
+  const chosen = useChosenCheckpoint();
+  const [open, setOpen] = useState<{ checkpoint: string; benchmark: string } | null>(null);
+
+  const rows = useMemo(() => (scan ? checkpointRows(scan, report) : []), [scan, report]);
+  const benchmarks = useMemo(() => report?.benchmarks ?? scan?.evaluation.benchmarks ?? [], [report, scan]);
+
   if (!scan) return <p className="muted">Open a workspace first.</p>;
+  const best = report?.best ?? null;
+  const openCheckpoint = open && report?.checkpoints.find((c) => c.name === open.checkpoint);
+
   return (
-    <section aria-labelledby="checkpoints-title">
-      <h2 id="checkpoints-title">
-        {scan.checkpoints.length} checkpoint{scan.checkpoints.length === 1 ? '' : 's'}
-      </h2>
-      <table className="table" aria-label="Checkpoints">
-        <thead>
-          <tr>
-            <th scope="col">Checkpoint</th>
-            <th scope="col">Step</th>
-            <th scope="col">Size</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {scan.checkpoints.map((c) => (
-            <tr key={c.path} data-testid="checkpoint-row">
-              <td>{c.relPath}</td>
-              <td className="num">{c.step ?? '—'}</td>
-              <td className="num">{formatBytes(c.totalBytes)}</td>
-              <td>{c.valid ? 'Ready' : c.problems.map((p) => p.message).join('; ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <section className="checkpoints" aria-labelledby="checkpoints-title">
+      <div className="checkpoints__summary">
+        <h2 id="checkpoints-title">
+          {scan.checkpoints.length} checkpoint{scan.checkpoints.length === 1 ? '' : 's'}
+        </h2>
+        {report && (
+          <div className="summary" data-testid="choice-summary">
+            {chosen ? (
+              <p>
+                <strong>Chosen: {chosen.name}</strong>
+                {chosen.evalAccuracy !== null && <> — eval_accuracy {formatScore(chosen.evalAccuracy)}</>}
+                {picked && picked !== best && (
+                  <>
+                    {' '}
+                    (picked by you;{' '}
+                    <button type="button" className="link" onClick={() => pickCheckpoint(null)}>
+                      use the best
+                    </button>
+                    )
+                  </>
+                )}
+              </p>
+            ) : null}
+            <p className="muted" data-testid="best-reason">
+              {report.bestReason}
+            </p>
+          </div>
+        )}
+      </div>
+      <EvaluationBar />
+      {error && <ErrorMessage error={error} onDismiss={() => evaluationStore.set({ error: null })} />}
+      {report && report.checkpoints.length > 0 && (
+        <div className="checkpoints__charts">
+          <ProgressChart rows={rows} benchmarks={benchmarks} chosen={chosen?.name ?? null} best={best} />
+          <ChosenVersusBestChart report={report} chosen={chosen} />
+        </div>
+      )}
+      <CheckpointTable
+        rows={rows}
+        benchmarks={benchmarks}
+        chosen={chosen?.name ?? null}
+        best={best}
+        onOpenCell={(checkpoint, benchmark) => setOpen({ checkpoint, benchmark })}
+      />
+      {open && openCheckpoint && (
+        <BenchmarkDetails checkpoint={openCheckpoint} benchmark={open.benchmark} onClose={() => setOpen(null)} />
+      )}
     </section>
   );
 }

@@ -1,0 +1,90 @@
+import { useEffect, useState } from 'react';
+import type { PythonInterpreter } from '../../../../shared/types';
+import { api } from '../../api';
+import { evaluate, evaluationStore } from '../../state/evaluation';
+import { workspaceStore } from '../../state/workspace';
+import { ProgressBar } from '../ProgressBar';
+
+/** Run, re-run and cancel evaluation; choose the Python interpreter. */
+export function EvaluationBar() {
+  const root = workspaceStore.use((s) => s.root);
+  const running = evaluationStore.use((s) => s.running);
+  const report = evaluationStore.use((s) => s.report);
+  const python = evaluationStore.use((s) => s.python);
+  const [interpreters, setInterpreters] = useState<PythonInterpreter[]>([]);
+
+  useEffect(() => {
+    if (!root) return;
+    let live = true;
+    void api.evaluation.interpreters({ root }).then((r) => {
+      if (live && r.ok) setInterpreters(r.value);
+    });
+    return () => {
+      live = false;
+    };
+  }, [root]);
+
+  const failed = report?.checkpoints.some((c) => Object.keys(c.errors).length > 0) ?? false;
+  const running_items = running?.progress?.items?.filter((i) => i.state === 'running') ?? [];
+
+  return (
+    <div className="eval-bar">
+      <div className="eval-bar__controls">
+        <label className="field field--inline">
+          <span>Python</span>
+          <select
+            value={python ?? ''}
+            onChange={(e) => evaluationStore.set({ python: e.target.value || null })}
+            disabled={!!running}
+          >
+            <option value="">{interpreters[0] ? `Detected: ${describe(interpreters[0])}` : 'Detected automatically'}</option>
+            {interpreters.map((i) => (
+              <option key={i.path} value={i.path}>
+                {describe(i)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {running ? (
+          <button type="button" className="button" onClick={running.cancel}>
+            Cancel evaluation
+          </button>
+        ) : (
+          <>
+            <button type="button" className="button button--primary" onClick={() => void evaluate({ useCache: false })}>
+              {report ? 'Evaluate again' : 'Evaluate'}
+            </button>
+            {failed && (
+              <button type="button" className="button" onClick={() => void evaluate({ onlyFailed: true })}>
+                Re-run failed
+              </button>
+            )}
+          </>
+        )}
+      </div>
+      {running && (
+        <div className="eval-bar__progress">
+          <ProgressBar
+            progress={running.progress}
+            label={
+              running.progress
+                ? `Evaluating: ${running.progress.done} of ${running.progress.total} runs`
+                : 'Evaluating'
+            }
+          />
+          {running_items.length > 0 && (
+            <p className="muted eval-bar__now" aria-live="polite">
+              Running {running_items.slice(0, 4).map((i) => i.label).join(', ')}
+              {running_items.length > 4 ? ` and ${running_items.length - 4} more` : ''}
+            </p>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function describe(i: PythonInterpreter): string {
+  const origin = { 'workspace-venv': 'workspace .venv', conda: 'conda', path: 'PATH', user: 'chosen' }[i.origin];
+  return `Python ${i.version} (${origin}) — ${i.path}`;
+}

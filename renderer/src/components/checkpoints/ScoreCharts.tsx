@@ -1,0 +1,155 @@
+import { memo, useMemo, useState } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { formatScore } from '../../../../shared/format';
+import type { CheckpointEvaluation, EvaluationReport } from '../../../../shared/types';
+import { pickCheckpoint } from '../../state/evaluation';
+import { benchmarkLabel, chartPoints, chosenAgainstBest, type ChartPoint, type CheckpointRow } from './rows';
+
+const PALETTE = ['#0ea5e9', '#f97316', '#22c55e', '#e11d48', '#a855f7', '#eab308', '#14b8a6', '#64748b'];
+const score = (v: unknown) => (typeof v === 'number' ? formatScore(v) : '—');
+
+/** eval_accuracy (and any benchmarks the user adds) over steps; clicking a point picks that checkpoint. */
+export const ProgressChart = memo(function ProgressChart({
+  rows,
+  benchmarks,
+  chosen,
+  best,
+}: {
+  rows: CheckpointRow[];
+  benchmarks: string[];
+  chosen: string | null;
+  best: string | null;
+}) {
+  const [shown, setShown] = useState<string[]>([]);
+  const points = useMemo(() => chartPoints(rows, benchmarks), [rows, benchmarks]);
+  const bySteps = rows.every((r) => r.info.step !== null);
+  const chosenX = points.find((p) => p.name === chosen)?.x;
+  const bestX = points.find((p) => p.name === best)?.x;
+  const dots = points.length <= 60;
+
+  return (
+    <figure className="chart" aria-label="eval_accuracy over training steps. Click a point to choose that checkpoint.">
+      <figcaption className="chart__caption">
+        <span>eval_accuracy over {bySteps ? 'steps' : 'checkpoints'}</span>
+        <span className="chart__chips" role="group" aria-label="Benchmarks shown on the chart">
+          {benchmarks.map((b) => (
+            <button
+              key={b}
+              type="button"
+              className="chip"
+              aria-pressed={shown.includes(b)}
+              onClick={() => setShown((s) => (s.includes(b) ? s.filter((x) => x !== b) : [...s, b]))}
+            >
+              {benchmarkLabel(b)}
+            </button>
+          ))}
+        </span>
+      </figcaption>
+      <ResponsiveContainer width="100%" height={280}>
+        <LineChart
+          data={points}
+          margin={{ top: 10, right: 20, bottom: 5, left: 0 }}
+          onClick={(state) => {
+            const index = typeof state.activeIndex === 'number' ? state.activeIndex : Number(state.activeIndex);
+            const point = Number.isInteger(index) ? points[index] : undefined;
+            if (point) pickCheckpoint(point.name);
+          }}
+          style={{ cursor: 'pointer' }}
+        >
+          <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" />
+          <XAxis
+            dataKey="x"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            stroke="var(--muted)"
+            tick={{ fontSize: 12 }}
+            label={bySteps ? undefined : { value: 'checkpoint #', position: 'insideBottomRight', offset: -2 }}
+          />
+          <YAxis stroke="var(--muted)" tick={{ fontSize: 12 }} domain={['auto', 'auto']} tickFormatter={(v: number) => formatScore(v)} width={56} />
+          <Tooltip
+            formatter={(value) => score(value)}
+            labelFormatter={(_label, payload) => (payload[0]?.payload as ChartPoint | undefined)?.name ?? ''}
+            contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
+          />
+          <Legend />
+          {bestX !== undefined && <ReferenceLine x={bestX} stroke="var(--good)" strokeDasharray="4 4" label={{ value: 'best', fill: 'var(--good)', position: 'insideTopLeft', fontSize: 12 }} />}
+          {chosenX !== undefined && chosenX !== bestX && (
+            <ReferenceLine x={chosenX} stroke="var(--accent)" label={{ value: 'chosen', fill: 'var(--accent)', position: 'insideTopRight', fontSize: 12 }} />
+          )}
+          <Line
+            type="monotone"
+            dataKey="eval_accuracy"
+            name="eval_accuracy"
+            stroke="var(--accent)"
+            strokeWidth={2.5}
+            dot={dots}
+            activeDot={{ r: 6 }}
+            connectNulls
+            isAnimationActive={false}
+          />
+          {shown.map((b, i) => (
+            <Line
+              key={b}
+              type="monotone"
+              dataKey={b}
+              name={benchmarkLabel(b)}
+              stroke={PALETTE[i % PALETTE.length]}
+              dot={dots}
+              connectNulls
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+});
+
+/** Per benchmark: the chosen checkpoint's score next to the best any checkpoint reached. */
+export const ChosenVersusBestChart = memo(function ChosenVersusBestChart({
+  report,
+  chosen,
+}: {
+  report: EvaluationReport;
+  chosen: CheckpointEvaluation | null;
+}) {
+  const data = useMemo(
+    () => chosenAgainstBest(report, chosen).map((d) => ({ ...d, label: benchmarkLabel(d.benchmark) })),
+    [report, chosen],
+  );
+  return (
+    <figure className="chart" aria-label={`Scores of ${chosen?.name ?? 'the chosen checkpoint'} against the best per benchmark`}>
+      <figcaption className="chart__caption">
+        <span>{chosen ? `${chosen.name} against the best per benchmark` : 'Best per benchmark'}</span>
+      </figcaption>
+      <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 50)}>
+        <BarChart data={data} layout="vertical" margin={{ top: 5, right: 20, bottom: 5, left: 10 }} barGap={1}>
+          <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" horizontal={false} />
+          <XAxis type="number" stroke="var(--muted)" tick={{ fontSize: 12 }} tickFormatter={(v: number) => formatScore(v)} />
+          <YAxis type="category" dataKey="label" width={170} stroke="var(--muted)" tick={{ fontSize: 12 }} />
+          <Tooltip
+            formatter={(value, name, item) =>
+              name === 'Best' ? [`${score(value)} (${(item.payload as { bestBy: string | null }).bestBy ?? ''})`, name] : [score(value), name]
+            }
+            contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
+          />
+          <Legend />
+          <Bar dataKey="chosen" name={chosen?.name ?? 'Chosen'} fill="var(--accent)" isAnimationActive={false} />
+          <Bar dataKey="best" name="Best" fill="var(--good)" fillOpacity={0.55} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </figure>
+  );
+});
