@@ -1,0 +1,150 @@
+import { createRepo, uploadFiles } from '@huggingface/hub';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkspace, TINY_PNG } from '../../../e2e/fixtures/workspace';
+import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
+import { createRegistry } from './index';
+import { fetchRemoteReadme, readCardContext } from './card';
+
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'card-handlers-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+function registry() {
+  return createRegistry(() => {}, {
+    dataDir: path.join(tmp, 'app-data'),
+    env: {},
+    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+  });
+}
+const sender = { id: 'test', trusted: true };
+
+describe('card:context', () => {
+  it('reads the workspace README, the checkpoint config and the trainer state', async () => {
+    const root = path.join(tmp, 'trainer');
+    await buildWorkspace(root, { layout: 'trainer', steps: [100, 200], readme: '# Card\n' });
+    const context = await readCardContext(root, 'checkpoint-200');
+    expect(context.readme).toBe('# Card\n');
+    expect(context.readmePath).toBe('README.md');
+    expect(context.config?.model_type).toBe('llama');
+    expect(context.trainerState?.global_step).toBe(200);
+  });
+
+  it('falls back to the checkpoint README and the run folder trainer state, and says when there is none', async () => {
+    const root = path.join(tmp, 'nested');
+    await buildWorkspace(root, {
+      steps: [],
+      checkpoints: [{ name: 'run/step_5', readme: '# From the checkpoint\n', config: '{not json' }],
+      files: { 'run/trainer_state.json': JSON.stringify({ global_step: 5, log_history: [] }) },
+    });
+    const context = await readCardContext(root, 'run/step_5');
+    expect(context.readme).toBe('# From the checkpoint\n');
+    expect(context.readmePath).toBe('run/step_5/README.md');
+    expect(context.config).toBeNull();
+    expect(context.trainerState?.global_step).toBe(5);
+
+    const bare = path.join(tmp, 'bare');
+    await buildWorkspace(bare, { steps: [1] });
+    expect(await readCardContext(bare, 'step_1')).toEqual({
+      readme: null,
+      readmePath: null,
+      config: expect.objectContaining({ model_type: 'llama' }),
+      trainerState: null,
+    });
+  });
+
+  it('knows the root itself as a checkpoint by its folder name, and refuses unknown names', async () => {
+    const root = path.join(tmp, 'single-model');
+    await buildWorkspace(root, { steps: [], checkpoints: [{ name: '.', config: { model_type: 'gpt2' } }] });
+    expect((await readCardContext(root, 'single-model')).config?.model_type).toBe('gpt2');
+    const result = await registry().dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
+    expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+});
+
+describe('workspace:image', () => {
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    root = path.join(tmp, 'images');
+    outside = path.join(tmp, 'secret');
+    await mkdir(outside, { recursive: true });
+    await writeFile(path.join(outside, 'leak.png'), TINY_PNG);
+    await writeFile(path.join(outside, 'notes.txt'), 'private');
+    await buildWorkspace(root, {
+      steps: [1],
+      images: ['assets/loss.png'],
+      files: { 'assets/big.png': Buffer.alloc(10 * 1024 * 1024 + 1), 'notes.md': 'text' },
+      symlinks: { 'assets/escape.png': path.join(outside, 'leak.png'), 'linked': outside },
+    });
+    await symlink('../../secret/leak.png', path.join(root, 'assets', 'relative-escape.png'));
+  });
+
+  const image = (rel: string) => registry().dispatch(sender, 'workspace:image', { root, path: rel });
+
+  it('returns an image inside the workspace as a data: URL, and null for a missing one', async () => {
+    expect(await image('assets/loss.png')).toEqual({ ok: true, value: `data:image/png;base64,${TINY_PNG.toString('base64')}` });
+    expect(await image('assets/./loss.png')).toMatchObject({ ok: true, value: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(await image('assets/missing.png')).toEqual({ ok: true, value: null });
+  });
+
+  it('never reads outside the workspace', async () => {
+    for (const attempt of ['../secret/leak.png', 'assets/../../secret/leak.png', '/etc/passwd.png', 'C:/secret.png']) {
+      const result = await image(attempt);
+      expect(result.ok, attempt).toBe(false);
+    }
+    for (const attempt of ['assets/escape.png', 'assets/relative-escape.png', 'linked/leak.png']) {
+      const result = await image(attempt);
+      expect(result, attempt).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('outside the workspace') } });
+    }
+  });
+
+  it('refuses files that are not images and images over 10 MB', async () => {
+    expect(await image('notes.md')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await image('linked/notes.txt')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await image('assets/big.png')).toMatchObject({ ok: false, error: { message: expect.stringContaining('10 MB') } });
+  });
+});
+
+describe('card:remote', () => {
+  let hub: LocalHub;
+  const alice = { name: 'alice', token: 'hf_alice_card_write_token', role: 'write' as const };
+  beforeAll(async () => {
+    hub = await startLocalHub({ dataDir: path.join(tmp, 'hub'), users: [alice] });
+    const credentials = { accessToken: alice.token, hubUrl: hub.url };
+    await createRepo({ repo: 'alice/with-card', ...credentials });
+    await uploadFiles({ repo: 'alice/with-card', files: [{ path: 'README.md', content: new Blob(['# On the Hub\n']) }], ...credentials });
+    await createRepo({ repo: 'alice/no-card', ...credentials });
+    await createRepo({ repo: 'alice/private', private: true, ...credentials });
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('downloads the README of a repo from the configured endpoint', async () => {
+    expect(await fetchRemoteReadme('alice/with-card', hub.url)).toBe('# On the Hub\n');
+    const result = await createRegistry(() => {}, {
+      dataDir: path.join(tmp, 'app-data-remote'),
+      env: { HF_ENDPOINT: hub.url },
+      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+    }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
+    expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
+  });
+
+  it('answers null when the repo or its README does not exist', async () => {
+    expect(await fetchRemoteReadme('alice/no-card', hub.url)).toBeNull();
+    expect(await fetchRemoteReadme('alice/never-created', hub.url)).toBeNull();
+    expect(await fetchRemoteReadme('alice/private', hub.url)).toBeNull();
+  });
+
+  it('turns an unreachable Hub into a network error that says what to do', async () => {
+    await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({ code: 'NETWORK' });
+  });
+});
