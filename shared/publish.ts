@@ -103,6 +103,8 @@ export interface VerificationReport {
   checks: VerificationCheck[];
   readmeByteEqual: boolean;
   receiptPath: string | null;
+  /** The files as the Hub holds them (LFS or not as the Hub decided). */
+  files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
 }
 
 export interface PublishReceipt {

@@ -304,10 +304,15 @@ export function applyRemote(
     ...plan,
     files,
     deletions,
-    commits: groupCommits(
-      files.filter((f) => !f.unchanged),
-      { ...DEFAULT_COMMIT_LIMITS, ...options.limits },
-    ),
+    // Without new limits, keep the planned grouping (made with the limits the plan was built with).
+    commits: options.limits
+      ? groupCommits(
+          files.filter((f) => !f.unchanged),
+          { ...DEFAULT_COMMIT_LIMITS, ...options.limits },
+        )
+      : plan.commits
+          .map((group) => group.filter((p) => !files.find((f) => f.path === p)?.unchanged))
+          .filter((group) => group.length > 0),
   };
 }
 

@@ -1,0 +1,308 @@
+/**
+ * What sits between `@huggingface/hub` and the network.
+ *
+ * - `FileSliceBlob`: a lazy Blob over a byte range of a file. The client slices it for multipart parts and
+ *   reads it as a stream; nothing holds a whole file in memory. Reads are large (the client's own FileBlob
+ *   reads 64 KiB at a time, which is what makes its hashing slow).
+ * - `createHubFetch`: the `fetch` given to the client. The client counts upload bytes only through
+ *   XMLHttpRequest and never retries, so this wrapper does both: it counts request-body bytes per file as
+ *   they are pulled by the socket, and retries 5xx, 408 and network failures with backoff and 429s as long
+ *   as `Retry-After`/`RateLimit` say. Bodies are replayable because the client hands over Blobs (file
+ *   slices) or strings, so each attempt gets a fresh stream of the same bytes.
+ */
+import { open } from 'node:fs/promises';
+import { redactSecrets } from '../../../shared/redact';
+
+const READ_CHUNK = 2 * 1024 * 1024;
+
+export class FileSliceBlob extends Blob {
+  readonly filePath: string;
+  readonly start: number;
+  readonly end: number;
+
+  constructor(filePath: string, start: number, end: number) {
+    super([]);
+    this.filePath = filePath;
+    this.start = start;
+    this.end = end;
+  }
+
+  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
+  override get size(): number {
+    return this.end - this.start;
+  }
+
+  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
+  override get type(): string {
+    return '';
+  }
+
+  override slice(start = 0, end = this.size): FileSliceBlob {
+    const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
+    const s = clamp(start);
+    const e = Math.max(s, clamp(end));
+    return new FileSliceBlob(this.filePath, this.start + s, this.start + e);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const fh = await open(this.filePath, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(this.size);
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, this.start + off);
+        if (bytesRead === 0) throw new Error(`${this.filePath} is shorter than expected (it changed while publishing).`);
+        off += bytesRead;
+      }
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  override async text(): Promise<string> {
+    return Buffer.from(await this.arrayBuffer()).toString('utf8');
+  }
+
+  override stream(): ReadableStream<Uint8Array> {
+    const { filePath, start, end } = this;
+    let pos = start;
+    let fh: Awaited<ReturnType<typeof open>> | null = null;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          fh ??= await open(filePath, 'r');
+          if (pos >= end) {
+            await fh.close();
+            fh = null;
+            controller.close();
+            return;
+          }
+          const want = Math.min(READ_CHUNK, end - pos);
+          const buf = Buffer.allocUnsafe(want);
+          const { bytesRead } = await fh.read(buf, 0, want, pos);
+          if (bytesRead === 0) throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
+          pos += bytesRead;
+          controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+        } catch (err) {
+          await fh?.close().catch(() => undefined);
+          fh = null;
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        await fh?.close().catch(() => undefined);
+        fh = null;
+      },
+    }) as ReadableStream<Uint8Array>;
+  }
+}
+
+/** Counts bytes as the socket pulls them; one instance per attempt so a retry starts from zero. */
+class CountingBlob extends Blob {
+  constructor(
+    private readonly inner: Blob,
+    private readonly onBytes: (n: number) => void,
+  ) {
+    super([]);
+  }
+  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
+  override get size(): number {
+    return this.inner.size;
+  }
+  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
+  override get type(): string {
+    return this.inner.type;
+  }
+  override stream(): ReadableStream<Uint8Array> {
+    const reader = (this.inner.stream() as ReadableStream<Uint8Array>).getReader();
+    const onBytes = this.onBytes;
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        onBytes(value.byteLength);
+        controller.enqueue(value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }) as ReadableStream<Uint8Array>;
+  }
+}
+
+export type RequestKind = 'preupload' | 'lfs-batch' | 'lfs-put' | 'lfs-part' | 'lfs-complete' | 'commit' | 'other';
+
+export interface BodyProgress {
+  kind: RequestKind;
+  /** The repo path the bytes belong to, when the client says (LFS uploads). */
+  path: string | null;
+  part: number | null;
+  /** Bytes since the last event; negative when a failed attempt's bytes are taken back. */
+  delta: number;
+}
+
+export interface RetryEvent {
+  kind: RequestKind;
+  attempt: number;
+  waitMs: number;
+  reason: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A 429 asking to wait longer than this fails with RATE_LIMITED instead of waiting. */
+  maxRateLimitWaitMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 6,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  maxRateLimitWaitMs: 10 * 60_000,
+};
+
+export interface HubFetchOptions {
+  retry?: Partial<RetryPolicy>;
+  onBodyProgress?: (p: BodyProgress) => void;
+  onRetry?: (e: RetryEvent) => void;
+  /** Every final response, for bookkeeping (e.g. which LFS objects the Hub already had). */
+  onResponse?: (kind: RequestKind, res: Response, init: RequestInit | undefined) => void;
+  /** Checks a commit body before it is sent (e.g. that the client hashed what we hashed). */
+  inspectCommit?: (ndjson: string) => void;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal | null) => Promise<void>;
+}
+
+export function requestKind(url: string, method: string): RequestKind {
+  const p = new URL(url).pathname;
+  if (p.includes('/preupload/')) return 'preupload';
+  if (p.endsWith('/info/lfs/objects/batch')) return 'lfs-batch';
+  if (/\/api\/(models|datasets|spaces)\/.+\/commit\//.test(p)) return 'commit';
+  if (method === 'PUT') return 'lfs-put';
+  if (method === 'POST' && /lfs|complete/i.test(p)) return 'lfs-complete';
+  return 'other';
+}
+
+const RETRY_STATUS = new Set([408, 500, 502, 503, 504]);
+
+/** Seconds to wait from `Retry-After` (seconds or an HTTP date) or `RateLimit: ...;t=N`, whichever is longer. */
+export function rateLimitWaitMs(headers: Headers, now = Date.now()): number | null {
+  let wait: number | null = null;
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const secs = Number(retryAfter);
+    if (Number.isFinite(secs)) wait = Math.max(0, secs * 1000);
+    else {
+      const at = Date.parse(retryAfter);
+      if (Number.isFinite(at)) wait = Math.max(0, at - now);
+    }
+  }
+  const rl = headers.get('ratelimit');
+  const t = rl?.match(/(?:^|[;,\s])t=(\d+(?:\.\d+)?)/);
+  if (t?.[1]) wait = Math.max(wait ?? 0, Number(t[1]) * 1000);
+  return wait;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new DOMException('Aborted', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function isAbort(err: unknown, signal?: AbortSignal | null): boolean {
+  return Boolean(signal?.aborted) || (err as { name?: string })?.name === 'AbortError';
+}
+
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return redactSecrets(cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)));
+}
+
+/** A `fetch` for the Hub client: byte counting, retries and backoff. */
+export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
+  const policy = { ...DEFAULT_RETRY, ...options.retry };
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const sleep = options.sleep ?? defaultSleep;
+
+  const hubFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? 'GET').toUpperCase();
+    let kind = requestKind(url, method);
+    const hint = (init as { progressHint?: { path?: string; part?: number } } | undefined)?.progressHint;
+    if (kind === 'lfs-put' && hint?.part !== undefined) kind = 'lfs-part';
+    const signal = init?.signal ?? null;
+    const body = init?.body;
+    if (kind === 'commit' && typeof body === 'string') options.inspectCommit?.(body);
+
+    for (let attempt = 0; ; attempt++) {
+      let counted = 0;
+      const report = (delta: number) => {
+        counted += delta;
+        options.onBodyProgress?.({ kind, path: hint?.path ?? null, part: hint?.part ?? null, delta });
+      };
+      let attemptBody: RequestInit['body'] = body;
+      if (body instanceof Blob) attemptBody = new CountingBlob(body, report);
+      else if (typeof body === 'string') report(Buffer.byteLength(body));
+
+      let res: Response | null = null;
+      let failure: string;
+      let waitMs: number;
+      try {
+        const next: RequestInit = { ...init, body: attemptBody };
+        delete (next as { progressHint?: unknown }).progressHint;
+        res = await baseFetch(url, next);
+      } catch (err) {
+        if (counted) report(-counted);
+        if (isAbort(err, signal) || attempt >= policy.retries) throw err;
+        failure = `network error (${describe(err)})`;
+        waitMs = backoff(policy, attempt);
+        options.onRetry?.({ kind, attempt: attempt + 1, waitMs, reason: failure });
+        await sleep(waitMs, signal);
+        continue;
+      }
+
+      if (res.status === 429) {
+        const asked = rateLimitWaitMs(res.headers);
+        waitMs = asked ?? backoff(policy, attempt);
+        if (attempt >= policy.retries || waitMs > policy.maxRateLimitWaitMs) {
+          options.onResponse?.(kind, res, init);
+          return res;
+        }
+        failure = 'rate limited (429)';
+      } else if (RETRY_STATUS.has(res.status) && attempt < policy.retries) {
+        failure = `HTTP ${res.status}`;
+        waitMs = backoff(policy, attempt);
+      } else {
+        options.onResponse?.(kind, res, init);
+        return res;
+      }
+      if (counted) report(-counted);
+      await res.body?.cancel().catch(() => undefined);
+      options.onRetry?.({ kind, attempt: attempt + 1, waitMs, reason: failure });
+      await sleep(waitMs, signal);
+    }
+  };
+  return hubFetch as typeof fetch;
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  // Jitter so parallel parts that failed together do not retry in lockstep.
+  return Math.round(exp * (0.75 + Math.random() * 0.5));
+}

@@ -1,0 +1,409 @@
+/**
+ * The upload itself: repo create-or-reuse, a listing of what the repo holds, then one commit per planned
+ * group through `@huggingface/hub`'s `commitIter`, with our fetch wrapper counting bytes and retrying.
+ *
+ * Commits carry `parentCommit`, so a commit retried after a lost answer cannot land twice: the Hub answers
+ * 412, and we look at the repo to see whether our commit is the head.
+ */
+import { commitIter, createRepo, listFiles, type CommitOperation } from '@huggingface/hub';
+import type { AccountInfo, PublishOutcome, PublishPlan, PublishedFile } from '../../../shared/publish';
+import { redactSecrets } from '../../../shared/redact';
+import { AppError, isAbortError } from '../../../shared/result';
+import { throttleLatest } from '../../../shared/throttle';
+import type { JobItemProgress, JobProgress } from '../../../shared/types';
+import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
+import { applyRemote, sameContent, type CommitLimits, type LocalPlan, type RemoteEntry } from './plan';
+import { parseRepoName, type RepoName } from './repo-name';
+import { createHubFetch, FileSliceBlob, type RetryPolicy } from './transport';
+
+export interface PublishInput {
+  local: LocalPlan;
+  /** `NAME` or `namespace/NAME`. */
+  repo: string;
+  endpoint: string;
+  token: string;
+  account: AccountInfo;
+  private?: boolean;
+  /** Delete remote files that are not in the plan (opt-in). */
+  deleteRemote?: boolean;
+  limits?: Partial<CommitLimits>;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  /** Human-readable lines, already redacted. */
+  onLog?: (line: string) => void;
+  /** For tests and embedding: the network below the retry layer. */
+  fetch?: typeof fetch;
+  progressIntervalMs?: number;
+}
+
+export interface PublishResult {
+  outcome: PublishOutcome;
+  /** The plan after comparing with the repo (unchanged files marked). */
+  plan: PublishPlan;
+  repo: RepoName;
+}
+
+interface FileState {
+  bytes: number;
+  sent: number;
+  state: JobItemProgress['state'];
+}
+
+export function modelUrl(endpoint: string, repo: RepoName): string {
+  return `${endpoint.replace(/\/+$/, '')}/${repo.namespace}/${repo.name}`;
+}
+
+/** Lists every file of the repo's main branch. An empty or missing repo is an empty map. */
+export async function listRemote(
+  repo: RepoName,
+  endpoint: string,
+  token: string,
+  fetchImpl: typeof fetch,
+): Promise<Map<string, RemoteEntry>> {
+  const map = new Map<string, RemoteEntry>();
+  try {
+    for await (const e of listFiles({
+      repo: { type: 'model', name: repo.id },
+      recursive: true,
+      hubUrl: endpoint,
+      accessToken: token,
+      fetch: fetchImpl,
+    })) {
+      if (e.type !== 'file') continue;
+      map.set(e.path, {
+        path: e.path,
+        size: e.size,
+        oid: e.oid ?? '',
+        lfs: e.lfs ? { oid: e.lfs.oid, size: e.lfs.size } : null,
+      });
+    }
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return map;
+    throw hubErrorToAppError(err, endpoint, `listing ${repo.id}`);
+  }
+  return map;
+}
+
+async function headCommit(repo: RepoName, endpoint: string, token: string, fetchImpl: typeof fetch): Promise<string | null> {
+  const res = await fetchImpl(`${endpoint}/api/models/${repo.id}/revision/main`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (res.status === 404) return null;
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AppError('HUB_REJECTED', `The Hub answered ${res.status} when asked for the head of ${repo.id}.`);
+  }
+  const json = (await res.json()) as { sha?: string };
+  return json.sha ?? null;
+}
+
+/** Creates the repo, or reuses it when it exists (409); a namespace the user cannot write to is REPO_FORBIDDEN. */
+async function ensureRepo(
+  repo: RepoName,
+  input: PublishInput,
+  fetchImpl: typeof fetch,
+): Promise<{ created: boolean }> {
+  const { account, endpoint } = input;
+  if (repo.namespace !== account.user && !account.orgs.includes(repo.namespace)) {
+    throw new AppError(
+      'REPO_FORBIDDEN',
+      `You are signed in as ${account.user}, who cannot publish to "${repo.namespace}": it is another user or an ` +
+        `organisation you are not a member of${account.orgs.length ? ` (your organisations: ${account.orgs.join(', ')})` : ''}. ` +
+        `Use ${account.user}/${repo.name}, or ask an admin of ${repo.namespace} to add you.`,
+    );
+  }
+  try {
+    await createRepo({
+      repo: { type: 'model', name: repo.id },
+      accessToken: input.token,
+      hubUrl: endpoint,
+      visibility: input.private ? 'private' : 'public',
+      fetch: fetchImpl,
+    });
+    return { created: true };
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 409) return { created: false };
+    if (status === 403) {
+      throw new AppError(
+        'REPO_FORBIDDEN',
+        `The Hub refused to create or write ${repo.id} with the token ${account.masked} (403). Check that the token ` +
+          `has write access to "${repo.namespace}". ${WRITE_TOKEN_HINT}`,
+      );
+    }
+    throw hubErrorToAppError(err, endpoint, `creating ${repo.id}`);
+  }
+}
+
+export async function publish(input: PublishInput): Promise<PublishResult> {
+  const { endpoint, token, signal } = input;
+  requireWriteAccess(input.account);
+  const repo = parseRepoName(input.repo, input.account.user);
+  const log = (line: string) => input.onLog?.(redactSecrets(line));
+
+  const files = new Map<string, FileState>();
+  let phase = 'repo';
+  let sendTotal = 0;
+  const samples: { t: number; done: number }[] = [];
+  let bytesSent = 0;
+  let lfsObjectsReused = 0;
+
+  const throttled = throttleLatest<JobProgress>((p) => input.onProgress?.(p), input.progressIntervalMs ?? 100);
+  const emit = (message?: string) => {
+    let done = 0;
+    for (const f of files.values()) done += f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes);
+    const now = Date.now();
+    samples.push({ t: now, done });
+    while (samples.length > 2 && now - samples[0]!.t > 5000) samples.shift();
+    const first = samples[0]!;
+    const rate = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : undefined;
+    throttled.push({
+      phase,
+      done,
+      total: sendTotal,
+      unit: 'bytes',
+      rate,
+      eta: rate && rate > 0 ? (sendTotal - done) / rate : undefined,
+      message,
+      items: [...files.entries()].map(([id, f]) => ({
+        id,
+        label: id,
+        done: f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes),
+        total: f.bytes,
+        state: f.state,
+      })),
+    });
+  };
+
+  let pendingCommitFiles: string[] = [];
+  const expectedSha = new Map(input.local.plan.files.map((f) => [f.path, f.sha256]));
+  const hubFetch = createHubFetch({
+    fetch: input.fetch,
+    retry: input.retry,
+    onBodyProgress: (p) => {
+      bytesSent += p.delta;
+      if (p.path) {
+        const f = files.get(p.path);
+        if (f) {
+          f.sent = Math.max(0, f.sent + p.delta);
+          if (f.state === 'pending') f.state = 'running';
+        }
+        emit();
+      } else if (p.kind === 'commit') {
+        // Regular files travel inside the commit body.
+        for (const path of pendingCommitFiles) {
+          const f = files.get(path);
+          if (f && f.state !== 'done' && f.state !== 'skipped') f.state = 'running';
+        }
+      }
+    },
+    onRetry: (e) => log(`Retrying ${e.kind} in ${(e.waitMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`),
+    onResponse: (kind, res) => {
+      if (kind !== 'lfs-batch' || !res.ok) return;
+      void res
+        .clone()
+        .json()
+        .then((json) => {
+          const objects = (json as { objects?: { actions?: unknown }[] }).objects ?? [];
+          lfsObjectsReused += objects.filter((o) => !o.actions).length;
+        })
+        .catch(() => undefined);
+    },
+    inspectCommit: (ndjson) => {
+      // The client hashed the files again: if a file changed on disk since we hashed and scanned it, stop.
+      for (const line of ndjson.split('\n')) {
+        if (!line.includes('"lfsFile"')) continue;
+        const op = JSON.parse(line) as { value: { path: string; oid: string } };
+        const want = expectedSha.get(op.value.path);
+        if (want && want !== op.value.oid) {
+          throw new AppError(
+            'UNREADABLE',
+            `${op.value.path} changed on disk while publishing (its content is not what was checked). Nothing was committed; publish again.`,
+          );
+        }
+      }
+    },
+  });
+
+  signal?.throwIfAborted();
+  phase = 'repo';
+  emit(`Preparing ${repo.id}`);
+  const { created } = await ensureRepo(repo, input, hubFetch);
+  if (!created && input.private) log(`${repo.id} already exists; its visibility is left as it is.`);
+  log(created ? `Created ${repo.id}` : `Reusing the existing repository ${repo.id}`);
+
+  const remote = created ? new Map<string, RemoteEntry>() : await listRemote(repo, endpoint, token, hubFetch);
+  const plan = applyRemote(input.local.plan, remote, { deleteRemote: input.deleteRemote, limits: input.limits });
+
+  for (const f of plan.files) {
+    files.set(f.path, { bytes: f.bytes, sent: 0, state: f.unchanged ? 'skipped' : 'pending' });
+    if (!f.unchanged) sendTotal += f.bytes;
+  }
+  const skipped = plan.files.filter((f) => f.unchanged).length;
+  if (skipped) log(`${skipped} file(s) already on the Hub with the same content: not sent again.`);
+
+  const commits: PublishOutcome['commits'] = [];
+  const groups = plan.commits.length > 0 ? plan.commits : plan.deletions.length > 0 ? [[]] : [];
+  phase = 'upload';
+  emit();
+  try {
+    for (const [i, group] of groups.entries()) {
+      signal?.throwIfAborted();
+      const last = i === groups.length - 1;
+      const operations: CommitOperation[] = group.map((path) => {
+        const source = input.local.sources.get(path);
+        if (!source) throw new AppError('INTERNAL', `No source for ${path}.`);
+        return {
+          operation: 'addOrUpdate' as const,
+          path,
+          content:
+            source.kind === 'file'
+              ? new FileSliceBlob(source.absPath, 0, source.size)
+              : new Blob([Buffer.from(source.bytes)]),
+        };
+      });
+      if (last) for (const path of plan.deletions) operations.push({ operation: 'delete', path });
+      const title = groups.length > 1 ? `${plan.commitTitle} (part ${i + 1}/${groups.length})` : plan.commitTitle;
+      pendingCommitFiles = group;
+      const parent = await headCommit(repo, endpoint, token, hubFetch);
+      const result = await runCommit({
+        repo,
+        input,
+        title,
+        operations,
+        parent,
+        hubFetch,
+        onEvent: (ev) => {
+          if (ev.event === 'phase') {
+            phase = ev.phase === 'committing' ? 'commit' : 'upload';
+            emit(ev.phase === 'committing' ? 'Committing' : undefined);
+          } else if (ev.state === 'hashing') {
+            emit(`Preparing ${ev.path}`);
+          } else if (ev.state === 'uploading' && ev.progress >= 1) {
+            const f = files.get(ev.path);
+            if (f && f.state !== 'done') {
+              f.state = 'done';
+              emit();
+            }
+          }
+        },
+        remoteCheck: async () => {
+          const after = await listRemote(repo, endpoint, token, hubFetch);
+          return group.every((p) => sameContent(plan.files.find((f) => f.path === p)!, after.get(p)));
+        },
+      });
+      for (const path of group) {
+        const f = files.get(path);
+        if (f) f.state = 'done';
+      }
+      commits.push({ oid: result.oid, url: result.url, title, files: group });
+      log(`Committed ${group.length} file(s): ${result.oid.slice(0, 10)}`);
+      emit();
+    }
+  } catch (err) {
+    for (const f of files.values()) if (f.state === 'running') f.state = 'failed';
+    throttled.flush();
+    if (isAbortError(err) || signal?.aborted) throw new AppError('CANCELLED', 'Publishing was cancelled. Nothing partial was committed; publish again to resume.');
+    throw uploadError(err, endpoint, repo);
+  }
+  throttled.flush();
+
+  const head = commits.at(-1)?.oid ?? (await headCommit(repo, endpoint, token, hubFetch));
+  const published: PublishedFile[] = plan.files.map((f) => ({
+    path: f.path,
+    bytes: f.bytes,
+    lfs: f.lfs,
+    sha256: f.sha256 ?? '',
+    skipped: Boolean(f.unchanged),
+  }));
+  return {
+    plan,
+    repo,
+    outcome: {
+      repoId: repo.id,
+      url: modelUrl(endpoint, repo),
+      endpoint,
+      private: Boolean(input.private),
+      createdRepo: created,
+      commits,
+      commit: head,
+      files: published,
+      bytesSent: Math.max(0, bytesSent),
+      lfsObjectsReused,
+    },
+  };
+}
+
+type CommitEvent =
+  | { event: 'phase'; phase: 'preuploading' | 'uploadingLargeFiles' | 'committing' }
+  | { event: 'fileProgress'; path: string; progress: number; state: 'hashing' | 'uploading' | 'error' };
+
+async function runCommit(args: {
+  repo: RepoName;
+  input: PublishInput;
+  title: string;
+  operations: CommitOperation[];
+  parent: string | null;
+  hubFetch: typeof fetch;
+  onEvent: (e: CommitEvent) => void;
+  remoteCheck: () => Promise<boolean>;
+}): Promise<{ oid: string; url: string }> {
+  const { input } = args;
+  const iter = commitIter({
+    repo: { type: 'model', name: args.repo.id },
+    accessToken: input.token,
+    hubUrl: input.endpoint,
+    title: args.title,
+    description: 'Published with Hub Publisher.',
+    operations: args.operations,
+    ...(args.parent ? { parentCommit: args.parent } : {}),
+    fetch: args.hubFetch,
+    abortSignal: input.signal,
+    // Classic LFS: the Hub answers with the transfer it supports, and ours does not speak Xet.
+    useXet: false,
+  });
+  try {
+    let step = await iter.next();
+    while (!step.done) {
+      args.onEvent(step.value as CommitEvent);
+      step = await iter.next();
+    }
+    const out = step.value;
+    if (!out) throw new AppError('INTERNAL', 'The Hub client returned no commit.');
+    return { oid: out.commit.oid, url: out.commit.url };
+  } catch (err) {
+    // 412 after a retried commit: the first attempt may have landed. If the repo now has exactly our
+    // files, it did, and committing again would make a second commit.
+    if ((err as { statusCode?: number }).statusCode === 412 && (await args.remoteCheck())) {
+      const head = await headCommit(args.repo, input.endpoint, input.token, args.hubFetch);
+      if (head) return { oid: head, url: `${modelUrl(input.endpoint, args.repo)}/commit/${head}` };
+    }
+    throw err;
+  }
+}
+
+function uploadError(err: unknown, endpoint: string, repo: RepoName): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { statusCode?: number }).statusCode;
+  const message = redactSecrets(err instanceof Error ? err.message : String(err));
+  if (status === 403) {
+    return new AppError('REPO_FORBIDDEN', `The Hub refused the upload to ${repo.id} (403): ${message}. ${WRITE_TOKEN_HINT}`);
+  }
+  if (status === 412) {
+    return new AppError(
+      'HUB_REJECTED',
+      `Someone else committed to ${repo.id} while publishing (412). Nothing of this commit was applied; publish again.`,
+    );
+  }
+  if (status === 400 || status === 413 || status === 422) {
+    return new AppError('HUB_REJECTED', `The Hub refused a file (${status}): ${message}. Exclude the file or fix it, then publish again.`);
+  }
+  if (status === 429) {
+    return new AppError('RATE_LIMITED', `The Hub kept rate limiting the upload: ${message}. Wait a few minutes, then publish again; files already sent are not sent twice.`);
+  }
+  if (typeof status === 'number' && status >= 500) {
+    return new AppError('NETWORK', `The Hub kept failing (${status}) after several retries: ${message}. Publish again later; files already sent are not sent twice.`);
+  }
+  return hubErrorToAppError(err, endpoint, `uploading to ${repo.id}`);
+}
