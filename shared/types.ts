@@ -8,6 +8,8 @@ export interface CheckpointFile {
   path: string;
   bytes: number;
   role: FileRole;
+  /** Last modification time (ms since the epoch): with path and size, the file's fingerprint for caches. */
+  mtimeMs?: number;
 }
 
 export interface CheckpointProblem {
@@ -68,6 +70,8 @@ export interface EvaluationSetup {
   sources: ScoreSource[];
   /** The workspace config file, when present. */
   configFile: string | null;
+  /** Absolute paths of harness result files (`results*.json`) found outside the checkpoints. */
+  resultFiles?: string[];
 }
 
 export type ScoreSource = 'script' | 'trainer-state' | 'eval-results' | 'lm-eval-harness' | 'lighteval' | 'manual';
@@ -99,6 +103,10 @@ export interface EvaluationReport {
   best: string | null;
   bestReason: string;
   interpreter: PythonInterpreter | null;
+  /** The checkpoint the trainer's `best_model_checkpoint` names, when it matches one. */
+  trainerBest?: string | null;
+  /** Things worth telling the user that are not per-benchmark errors (ignored result files...). */
+  warnings?: string[];
 }
 
 export interface PythonInterpreter {
