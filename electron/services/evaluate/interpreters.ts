@@ -1,0 +1,165 @@
+/**
+ * Finding the Python that runs a workspace's scripts: the workspace's own virtual environment, the active
+ * conda environment, then `python3`/`python` on PATH. Each candidate is asked for its version and ABI tag
+ * (the `cpython-311` in compiled extension names), and its real executable is remembered so every run
+ * skips launcher shims (pyenv's add tens of milliseconds per start).
+ */
+import { execFile } from 'node:child_process';
+import { access, constants, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../../../shared/result';
+import type { PythonInterpreter } from '../../../shared/types';
+
+/** What the evaluator needs beyond what the UI shows. */
+export interface ResolvedInterpreter extends PythonInterpreter {
+  /** The binary actually started for each run (sys.executable). */
+  executable: string;
+  /** `sys.implementation.cache_tag`, e.g. `cpython-311`; null for implementations without one. */
+  abiTag: string | null;
+}
+
+const PROBE = [
+  '-c',
+  'import sys, json; print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "tag": sys.implementation.cache_tag}))',
+];
+
+const isWindows = process.platform === 'win32';
+const binDir = isWindows ? 'Scripts' : 'bin';
+const exe = (name: string) => (isWindows ? `${name}.exe` : name);
+
+const probeCache = new Map<string, { mtimeMs: number; value: Promise<ResolvedInterpreter | null> }>();
+
+/** Asks an interpreter who it is; null when it is not a working Python. Cached per binary and mtime. */
+export async function probeInterpreter(
+  command: string,
+  origin: PythonInterpreter['origin'],
+  cwd?: string,
+): Promise<ResolvedInterpreter | null> {
+  const file = await resolveCommand(command);
+  if (!file) return null;
+  const s = await stat(file).catch(() => null);
+  if (!s?.isFile()) return null;
+  const key = `${file}\0${cwd ?? ''}`;
+  const cached = probeCache.get(key);
+  if (cached && cached.mtimeMs === s.mtimeMs) {
+    const v = await cached.value;
+    return v && { ...v, origin };
+  }
+  const value = new Promise<ResolvedInterpreter | null>((resolve) => {
+    execFile(file, PROBE, { cwd, timeout: 15_000, windowsHide: true }, (err, stdout) => {
+      if (err) return resolve(null);
+      try {
+        const info = JSON.parse(String(stdout).trim()) as {
+          executable?: string;
+          version?: string;
+          tag?: string | null;
+        };
+        if (!info.version) return resolve(null);
+        resolve({
+          path: file,
+          version: info.version,
+          origin,
+          executable: info.executable || file,
+          abiTag: info.tag ?? null,
+        });
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+  probeCache.set(key, { mtimeMs: s.mtimeMs, value });
+  return value;
+}
+
+/** A command name is looked up on PATH; anything with a separator is a path. */
+async function resolveCommand(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (command.includes('/') || command.includes('\\')) return path.resolve(command);
+  const exts = isWindows ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = path.join(dir, command + ext);
+      try {
+        await access(candidate, isWindows ? constants.F_OK : constants.X_OK);
+        const s = await stat(candidate);
+        if (s.isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Every usable interpreter for a workspace, best first: `.venv` (or `venv`) in the workspace, the active
+ * conda environment (CONDA_PREFIX), then `python3` and `python` on PATH. Duplicates (the same executable
+ * reached twice) are listed once, under the first origin.
+ */
+export async function detectInterpreters(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PythonInterpreter[]> {
+  return (await detectResolved(root, env)).map(({ path: p, version, origin }) => ({
+    path: p,
+    version,
+    origin,
+  }));
+}
+
+export async function detectResolved(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedInterpreter[]> {
+  const candidates: { command: string; origin: PythonInterpreter['origin'] }[] = [];
+  for (const venv of ['.venv', 'venv']) {
+    candidates.push({ command: path.join(root, venv, binDir, exe('python')), origin: 'workspace-venv' });
+  }
+  if (env.CONDA_PREFIX) {
+    candidates.push({
+      command: isWindows
+        ? path.join(env.CONDA_PREFIX, 'python.exe')
+        : path.join(env.CONDA_PREFIX, 'bin', 'python'),
+      origin: 'conda',
+    });
+  }
+  for (const name of ['python3', 'python']) {
+    const file = await resolveCommand(name, env);
+    if (file) candidates.push({ command: file, origin: 'path' });
+  }
+  const probed = await Promise.all(candidates.map((c) => probeInterpreter(c.command, c.origin, root)));
+  const seen = new Set<string>();
+  const out: ResolvedInterpreter[] = [];
+  for (const p of probed) {
+    if (!p) continue;
+    const real = await realpath(p.executable).catch(() => p.executable);
+    // A venv's python is a link to the base interpreter but runs with the venv's packages, so it is keyed
+    // by its own path, not the link target.
+    const key = p.origin === 'workspace-venv' ? p.path : real;
+    if (seen.has(key) || seen.has(real)) continue;
+    seen.add(key);
+    out.push(p);
+  }
+  return out;
+}
+
+/** The interpreter for a run: the one asked for (by path or command name), else the first detected. */
+export async function resolveInterpreter(
+  root: string,
+  requested?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResolvedInterpreter | null> {
+  if (requested) {
+    const asked =
+      path.isAbsolute(requested) || !/[\\/]/.test(requested) ? requested : path.resolve(root, requested);
+    const found = await probeInterpreter(asked, 'user', root);
+    if (!found) {
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `${requested} is not a working Python interpreter. Give the path of a python executable, or leave it out to use the detected one.`,
+      );
+    }
+    return found;
+  }
+  return (await detectResolved(root, env))[0] ?? null;
+}

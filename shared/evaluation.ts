@@ -1,0 +1,144 @@
+/**
+ * The pure part of evaluation: reading a score from what a script printed, combining per-benchmark scores
+ * into `eval_accuracy`, and choosing the checkpoint to publish. Shared by the evaluator, the CLI and the
+ * renderer so all three agree on every number and every reason.
+ */
+import { formatScore } from './format';
+import type { BenchmarkError, CheckpointEvaluation, ScoreSource } from './types';
+
+const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/g;
+
+/**
+ * The score a script printed: `{"score": x}` JSON (the whole output or its last line), otherwise the last
+ * number on stdout. Null when there is none or it is not finite.
+ */
+export function parseScoreOutput(stdout: string): number | null {
+  const trimmed = stdout.trim();
+  if (!trimmed) return null;
+  const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
+  for (const candidate of [lines[lines.length - 1] ?? '', trimmed]) {
+    const fromJson = scoreFromJson(candidate.trim());
+    if (fromJson !== undefined) return fromJson;
+  }
+  const numbers = trimmed.match(NUMBER);
+  if (!numbers) return null;
+  const last = Number(numbers[numbers.length - 1]);
+  return Number.isFinite(last) ? last : null;
+}
+
+/** undefined: not score JSON at all; null: score JSON with an unusable value. */
+function scoreFromJson(text: string): number | null | undefined {
+  if (!text.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('score' in parsed)) return undefined;
+  const score = (parsed as { score: unknown }).score;
+  return typeof score === 'number' && Number.isFinite(score) ? score : null;
+}
+
+export interface AccuracySummary {
+  evalAccuracy: number | null;
+  complete: boolean;
+  missing: string[];
+}
+
+/**
+ * `eval_accuracy`: the mean of every benchmark's score (weighted when weights are given, equal otherwise),
+ * only when every benchmark has one; otherwise null with the missing ones listed.
+ */
+export function evalAccuracy(
+  scores: Record<string, number>,
+  benchmarks: readonly string[],
+  weights: Record<string, number> = {},
+): AccuracySummary {
+  const missing = benchmarks.filter((b) => typeof scores[b] !== 'number' || !Number.isFinite(scores[b]));
+  if (benchmarks.length === 0 || missing.length > 0) return { evalAccuracy: null, complete: false, missing };
+  let sum = 0;
+  let total = 0;
+  for (const b of benchmarks) {
+    const w = weights[b] ?? 1;
+    sum += w * (scores[b] as number);
+    total += w;
+  }
+  return { evalAccuracy: total > 0 ? sum / total : null, complete: total > 0, missing };
+}
+
+/** One checkpoint's row: scores, errors and sources, with eval_accuracy and completeness computed. */
+export function checkpointEvaluation(input: {
+  name: string;
+  step: number | null;
+  benchmarks: readonly string[];
+  scores: Record<string, number>;
+  errors?: Record<string, BenchmarkError>;
+  sources?: Record<string, ScoreSource>;
+  weights?: Record<string, number>;
+}): CheckpointEvaluation {
+  const summary = evalAccuracy(input.scores, input.benchmarks, input.weights);
+  return {
+    name: input.name,
+    step: input.step,
+    scores: input.scores,
+    errors: input.errors ?? {},
+    sources: input.sources ?? {},
+    evalAccuracy: summary.evalAccuracy,
+    complete: summary.complete,
+    missing: summary.missing,
+  };
+}
+
+export interface BestChoice {
+  best: string | null;
+  reason: string;
+}
+
+// Means of the same scores summed in another order can differ in the last bit; that is a tie, not a win.
+const sameScore = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
+
+/**
+ * The checkpoint to publish: the highest complete eval_accuracy, the later step on ties, with the reason in
+ * words. Checkpoints without a step rank below any with one on ties.
+ */
+export function chooseBest(checkpoints: readonly CheckpointEvaluation[]): BestChoice {
+  const complete = checkpoints.filter((c) => c.complete && c.evalAccuracy !== null);
+  if (complete.length === 0) {
+    if (checkpoints.length === 0) return { best: null, reason: 'No checkpoints to choose from.' };
+    const fewest = [...checkpoints].sort((a, b) => a.missing.length - b.missing.length)[0];
+    const hint =
+      fewest && fewest.missing.length > 0 ? ` (${fewest.name} is missing ${fewest.missing.join(', ')})` : '';
+    return {
+      best: null,
+      reason: `No checkpoint has a score for every benchmark${hint}, so none can be chosen. Fix the failing benchmarks or enter the missing scores.`,
+    };
+  }
+  let best = complete[0] as CheckpointEvaluation;
+  const tied: CheckpointEvaluation[] = [];
+  for (const c of complete.slice(1)) {
+    const a = c.evalAccuracy as number;
+    const b = best.evalAccuracy as number;
+    if (sameScore(a, b)) {
+      if ((c.step ?? -Infinity) > (best.step ?? -Infinity)) {
+        tied.push(best);
+        best = c;
+      } else tied.push(c);
+    } else if (a > b) {
+      best = c;
+      tied.length = 0;
+    }
+  }
+  const score = formatScore(best.evalAccuracy as number);
+  const of =
+    complete.length === 1
+      ? 'the only checkpoint with every benchmark scored'
+      : `the highest of ${complete.length} fully scored checkpoints`;
+  let reason = `${best.name} has the highest complete eval_accuracy (${score}), ${of}`;
+  if (complete.length === 1) reason = `${best.name} is ${of} (eval_accuracy ${score})`;
+  if (tied.length > 0) reason += `; tied with ${tied.map((t) => t.name).join(', ')}, the later step wins`;
+  const incomplete = checkpoints.length - complete.length;
+  if (incomplete > 0)
+    reason += `; ${incomplete} checkpoint${incomplete === 1 ? '' : 's'} without every score ${incomplete === 1 ? 'was' : 'were'} not considered`;
+  return { best: best.name, reason: reason + '.' };
+}
