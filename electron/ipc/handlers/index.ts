@@ -2,9 +2,11 @@
  * Wires the contract's channels to the services, one file per domain. Shared by the Electron main process
  * and the browser test bridge; only the platform pieces (folder picker, opening links) differ.
  */
+import { ScanCache } from '../../services/scan/cache';
 import { SettingsStore } from '../../services/settings';
 import { HandlerRegistry, type Emit } from '../registry';
 import { registerAppHandlers } from './app';
+import { registerEvaluationHandlers } from './evaluation';
 import { registerWorkspaceHandlers } from './workspace';
 
 export interface Platform {
@@ -20,6 +22,8 @@ export interface HandlerContext {
   platform: Platform;
   dataDir: string;
   settings: SettingsStore;
+  /** The last scan of each workspace, shared by every domain. */
+  scans: ScanCache;
   env: NodeJS.ProcessEnv;
 }
 
@@ -32,6 +36,7 @@ export interface AppServicesOptions {
 const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] = [
   registerAppHandlers,
   registerWorkspaceHandlers,
+  registerEvaluationHandlers,
 ];
 
 export function createRegistry(emit: Emit, options: AppServicesOptions): HandlerRegistry {
@@ -40,6 +45,7 @@ export function createRegistry(emit: Emit, options: AppServicesOptions): Handler
     platform: options.platform,
     dataDir: options.dataDir,
     settings: new SettingsStore(options.dataDir, env),
+    scans: new ScanCache(),
     env,
   };
   const registry = new HandlerRegistry(emit);

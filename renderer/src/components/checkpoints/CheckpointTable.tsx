@@ -103,7 +103,8 @@ export const CheckpointTable = memo(function CheckpointTable({
                   const value = evaluation?.scores[b];
                   const error = evaluation?.errors[b];
                   const source = evaluation?.sources[b];
-                  if (error) {
+                  // A score (e.g. entered by hand) wins over the failure it replaces.
+                  if (error && value === undefined) {
                     return (
                       <span role="cell" key={b} className="num">
                         <button

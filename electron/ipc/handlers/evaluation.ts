@@ -1,0 +1,28 @@
+import { detectInterpreters, evaluateWorkspace, setManualScore } from '../../services/evaluate';
+import type { HandlerRegistry } from '../registry';
+import type { HandlerContext } from './index';
+
+export function registerEvaluationHandlers(registry: HandlerRegistry, context: HandlerContext): void {
+  const { dataDir, env } = context;
+  registry.handleJob('evaluation:run', async (args, job) =>
+    evaluateWorkspace({
+      root: args.root,
+      scan: await context.scans.get(args.root, job.signal),
+      dataDir,
+      python: args.python,
+      concurrency: args.concurrency,
+      checkpoints: args.checkpoints,
+      benchmarks: args.benchmarks,
+      useCache: args.useCache,
+      onlyFailed: args.onlyFailed,
+      env,
+      signal: job.signal,
+      onProgress: job.progress,
+    }),
+  );
+  registry.handle('evaluation:interpreters', ({ root }) => detectInterpreters(root, env));
+  registry.handle('evaluation:setScore', async ({ root, checkpoint, benchmark, score }) => {
+    await setManualScore(dataDir, root, checkpoint, benchmark, score);
+    return true;
+  });
+}
