@@ -184,10 +184,20 @@ interface Slice {
   start: number;
   end: number;
   firstLine: number;
+  /** Start of the header row of the (first) table in the slice. */
+  headerStart: number;
 }
 
 /** Tables (as the GFM parser sees them) and code regions of a README. */
-export function scanDocument(text: string): ScannedDocument {
+export interface ScanOptions {
+  /**
+   * Cheap pre-filter on a candidate table's text (header row to the end of the table): only tables it accepts
+   * are parsed. Parsing is the costly part, and a large card has many tables that are not benchmark tables.
+   */
+  isRelevant?: (tableText: string) => boolean;
+}
+
+export function scanDocument(text: string, options: ScanOptions = {}): ScannedDocument {
   const layout = documentLayout(text);
   const codeRanges: { start: number; end: number }[] = [];
   const slices: Slice[] = [];
@@ -246,7 +256,7 @@ export function scanDocument(text: string): ScannedDocument {
         } else if (previousStart >= 0 && !previousBlank && couldBeDelimiterRow(text, start, end)) {
           // Lines between here and the next blank line still belong to the same slice.
           if (pending) pending.end = end;
-          else pending = { start: safeStart, end, firstLine: safeLine };
+          else pending = { start: safeStart, end, firstLine: safeLine, headerStart: previousStart };
         }
       }
     }
@@ -267,8 +277,9 @@ export function scanDocument(text: string): ScannedDocument {
   }
   if (state.kind !== 'normal') codeRanges.push({ start: regionStart, end: text.length });
 
+  const relevant = options.isRelevant ? slices.filter((slice) => options.isRelevant?.(text.slice(slice.headerStart, slice.end))) : slices;
   const tables: MarkdownTable[] = [];
-  for (const slice of mergeSlices(slices)) tables.push(...parseTables(text, slice));
+  for (const slice of mergeSlices(relevant)) tables.push(...parseTables(text, slice));
   return { layout, tables, codeRanges };
 }
 
@@ -300,13 +311,31 @@ interface PositionedNode {
   align?: ('left' | 'right' | 'center' | null)[] | null;
 }
 
+// The live preview re-runs the update on every keystroke, and a keystroke changes at most one slice: parses
+// of unchanged slices are reused. Keyed by the slice text, results relative to the slice.
+const PARSE_CACHE_LIMIT = 64;
+const parseCache = new Map<string, MarkdownTable[]>();
+const MARKDOWN_OPTIONS = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] };
+
 function parseTables(text: string, slice: Slice): MarkdownTable[] {
   const source = text.slice(slice.start, slice.end);
-  const tree = fromMarkdown(source, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] }) as PositionedNode;
+  let relative = parseCache.get(source);
+  if (relative) {
+    parseCache.delete(source);
+  } else {
+    relative = parseSource(source);
+  }
+  parseCache.set(source, relative);
+  if (parseCache.size > PARSE_CACHE_LIMIT) parseCache.delete(parseCache.keys().next().value ?? '');
+  return relative.map((table) => shiftTable(table, slice.start, slice.firstLine - 1));
+}
+
+function parseSource(source: string): MarkdownTable[] {
+  const tree = fromMarkdown(source, MARKDOWN_OPTIONS) as PositionedNode;
   const tables: MarkdownTable[] = [];
   const visit = (node: PositionedNode): void => {
     if (node.type === 'table') {
-      const table = toTable(text, node, slice);
+      const table = toTable(source, node);
       if (table) tables.push(table);
       return;
     }
@@ -316,7 +345,28 @@ function parseTables(text: string, slice: Slice): MarkdownTable[] {
   return tables;
 }
 
-function toTable(text: string, node: PositionedNode, slice: Slice): MarkdownTable | null {
+function shiftTable(table: MarkdownTable, offset: number, lines: number): MarkdownTable {
+  return {
+    start: table.start + offset,
+    end: table.end + offset,
+    line: table.line + lines,
+    align: table.align,
+    rows: table.rows.map((row) => ({
+      line: row.line + lines,
+      start: row.start + offset,
+      end: row.end + offset,
+      cells: row.cells.map((cell) => ({
+        innerStart: cell.innerStart + offset,
+        innerEnd: cell.innerEnd + offset,
+        contentStart: cell.contentStart + offset,
+        contentEnd: cell.contentEnd + offset,
+        text: cell.text,
+      })),
+    })),
+  };
+}
+
+function toTable(text: string, node: PositionedNode): MarkdownTable | null {
   const position = node.position;
   if (position?.start.offset === undefined || position.end.offset === undefined) return null;
   const rows: TableRow[] = [];
@@ -328,22 +378,11 @@ function toTable(text: string, node: PositionedNode, slice: Slice): MarkdownTabl
     cellNodes.forEach((cellNode, index) => {
       const cellPosition = cellNode.position;
       if (cellPosition?.start.offset === undefined || cellPosition.end.offset === undefined) return;
-      cells.push(toCell(text, slice.start + cellPosition.start.offset, slice.start + cellPosition.end.offset, index === cellNodes.length - 1));
+      cells.push(toCell(text, cellPosition.start.offset, cellPosition.end.offset, index === cellNodes.length - 1));
     });
-    rows.push({
-      line: slice.firstLine + rowPosition.start.line - 1,
-      start: slice.start + rowPosition.start.offset,
-      end: slice.start + rowPosition.end.offset,
-      cells,
-    });
+    rows.push({ line: rowPosition.start.line, start: rowPosition.start.offset, end: rowPosition.end.offset, cells });
   }
-  return {
-    start: slice.start + position.start.offset,
-    end: slice.start + position.end.offset,
-    line: slice.firstLine + position.start.line - 1,
-    align: node.align ?? [],
-    rows,
-  };
+  return { start: position.start.offset, end: position.end.offset, line: position.start.line, align: node.align ?? [], rows };
 }
 
 /** The parser's cell spans its leading pipe (and, for the last cell, the closing pipe); strip those. */

@@ -18,9 +18,10 @@ import type {
 type Edit = Omit<TextChange, 'outputStart' | 'outputEnd'>;
 
 export function updateBenchmarkTable(readme: string, scores: Record<string, number>, options: TableUpdateOptions = {}): TableUpdateResult {
-  const scanned = scanDocument(readme);
   const known = (options.benchmarks ?? Object.keys(scores)).filter((key) => key !== AVERAGE_KEY);
   const index = labelIndex([...known, ...Object.keys(scores).filter((key) => key !== AVERAGE_KEY)], options.aliases);
+  const labelWords = [...index.keys()].map((label) => label.split('_'));
+  const scanned = scanDocument(readme, { isRelevant: (tableText) => mayBeBenchmarkTable(tableText, labelWords) });
   const average = options.average !== undefined ? options.average : (scores[AVERAGE_KEY] ?? null);
 
   const tables: BenchmarkTableInfo[] = [];
@@ -105,6 +106,22 @@ export function updateBenchmarkTable(readme: string, scores: Record<string, numb
   const benchmarksWithoutRow = [...new Set(known)].filter((key) => !named.has(key));
   const { text, changes } = applyEdits(readme, edits);
   return { text, report: { tables, matchedRows, benchmarksWithoutRow, rowsWithoutScore, changes, warnings } };
+}
+
+/**
+ * Whether a table's text could name a benchmark or hold a placeholder. Deliberately loose: it only spares the
+ * parser tables that cannot matter, and runs on every table of the card, so ASCII text gets a plain substring
+ * test of each label's words instead of canonicalisation.
+ */
+function mayBeBenchmarkTable(tableText: string, labelWords: string[][]): boolean {
+  if (/\{[^}\n]*\}|<[A-Z][A-Z_]*>|\bTBD\b|\bTODO\b|\?/.test(tableText)) return true;
+  const lower = tableText.toLowerCase();
+  if (/avg|average|mean|overall|eval/.test(lower)) return true;
+  if (/[^\t\n\r\u0020-\u007e]/.test(tableText)) {
+    const canonical = `_${canonicalCell(tableText)}_`;
+    return labelWords.some((words) => canonical.includes(`_${words.join('_')}_`));
+  }
+  return labelWords.some((words) => words.every((word) => lower.includes(word)));
 }
 
 function matchKey(text: string, index: Map<string, string>): string | null {
