@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
+import { registerEvaluate } from './evaluate';
 import { registerScan } from './scan';
 
 /** Every subcommand; each adds itself to the program. */
-export const commands: ((program: Command) => void)[] = [registerScan];
+export const commands: ((program: Command) => void)[] = [registerScan, registerEvaluate];

@@ -1,0 +1,152 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import path from 'node:path';
+import { formatScore } from '../../../shared/format';
+import type { EvaluationReport, ScoreSource } from '../../../shared/types';
+import { defaultDataDir } from '../../services/app-data';
+import { evaluateWorkspace } from '../../services/evaluate';
+import { abortOnInterrupt, colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
+
+interface EvaluateCliOptions {
+  json?: boolean;
+  python?: string;
+  concurrency?: number;
+  cache: boolean;
+  onlyFailed?: boolean;
+  timeout?: number;
+  checkpoint?: string[];
+  benchmark?: string[];
+}
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
+  return n;
+};
+const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of seconds above 0.');
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      "Score every checkpoint on the workspace's benchmarks (its own scripts, results tools wrote, manual scores) and pick the best.",
+    )
+    .argument('<folder>', 'the workspace folder')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--python <interpreter>', 'the Python to run the scripts with (path or command name)')
+    .option('--concurrency <n>', 'runs at once (default: the number of cores)', positiveInt)
+    .option('--no-cache', 'run everything again instead of reusing remembered results')
+    .option('--only-failed', 're-run only the benchmarks that failed last time')
+    .option('--timeout <seconds>', 'time limit per run', positiveNumber)
+    .option('--checkpoint <name>', 'run only this checkpoint (repeatable)', collect)
+    .option('--benchmark <name>', 'run only this benchmark (repeatable)', collect)
+    .action(async (folder: string, opts: EvaluateCliOptions) => {
+      const controller = new AbortController();
+      const release = abortOnInterrupt(controller);
+      const bar = createProgressBar({ label: 'evaluating' });
+      let report: EvaluationReport;
+      try {
+        report = await evaluateWorkspace({
+          root: path.resolve(folder),
+          dataDir: defaultDataDir(),
+          ...(opts.python ? { python: opts.python } : {}),
+          ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+          ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
+          ...(opts.checkpoint ? { checkpoints: opts.checkpoint } : {}),
+          ...(opts.benchmark ? { benchmarks: opts.benchmark } : {}),
+          useCache: opts.cache,
+          onlyFailed: opts.onlyFailed ?? false,
+          signal: controller.signal,
+          onProgress: (p) => bar.update(p),
+        });
+      } finally {
+        bar.done();
+        release();
+      }
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(formatReport(report, colorEnabled()));
+    });
+}
+
+const SOURCE_MARK: Record<ScoreSource, string> = {
+  script: '',
+  'trainer-state': 't',
+  'eval-results': 'r',
+  'lm-eval-harness': 'h',
+  lighteval: 'l',
+  manual: 'm',
+};
+
+export function formatReport(report: EvaluationReport, color = false): string {
+  const c = colors(color);
+  let out = '';
+  if (report.interpreter)
+    out += c.dim(`Python ${report.interpreter.version} (${report.interpreter.path})`) + '\n\n';
+  if (report.checkpoints.length === 0) return out + 'No checkpoints found.\n';
+  if (report.benchmarks.length === 0) {
+    out +=
+      'No benchmarks found: add evaluation/benchmarks/<name>/eval.py scripts, a hub-publisher.json, or results files.\n';
+  }
+  const rows = report.checkpoints.map((cp) => {
+    const cells = report.benchmarks.map((b) => {
+      const score = cp.scores[b];
+      if (score !== undefined)
+        return (
+          formatScore(score) +
+          (SOURCE_MARK[cp.sources[b] ?? 'script'] ? ` ${SOURCE_MARK[cp.sources[b] ?? 'script']}` : '')
+        );
+      const err = cp.errors[b];
+      return err
+        ? c.red(err.kind === 'abi-mismatch' ? 'abi' : err.kind === 'missing-script' ? 'missing' : err.kind)
+        : '—';
+    });
+    const acc = cp.evalAccuracy === null ? '—' : formatScore(cp.evalAccuracy);
+    const name = cp.name === report.best ? c.bold(`${cp.name} *`) : cp.name;
+    return [
+      name,
+      cp.step === null ? '—' : String(cp.step),
+      ...cells,
+      cp.name === report.best ? c.bold(acc) : acc,
+    ];
+  });
+  out += renderTable(['checkpoint', 'step', ...report.benchmarks, 'eval_accuracy'], rows, [
+    'left',
+    'right',
+    ...report.benchmarks.map(() => 'right' as const),
+    'right',
+  ]);
+  const marks = new Set(
+    report.checkpoints.flatMap((cp) => Object.values(cp.sources)).filter((s) => SOURCE_MARK[s]),
+  );
+  if (marks.size) {
+    out +=
+      c.dim(
+        `sources: ${[...marks].map((s) => `${SOURCE_MARK[s]} = ${s}`).join(', ')}; unmarked = workspace script`,
+      ) + '\n';
+  }
+
+  const failures = report.checkpoints.flatMap((cp) =>
+    Object.entries(cp.errors).map(([b, e]) => ({ cp, b, e })),
+  );
+  if (failures.length) {
+    out += `\n${failures.length} failed run${failures.length === 1 ? '' : 's'}:\n`;
+    for (const { cp, b, e } of failures) {
+      out += `  ${cp.name} · ${b}: ${c.red(e.message)}${e.exitCode !== null ? ` [exit ${e.exitCode}]` : ''}\n`;
+      const tail = e.stderrTail
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(-4);
+      for (const l of tail) out += c.dim(`      ${l}`) + '\n';
+    }
+  }
+  out += `\n${report.best ? c.green(`Best: ${report.best}`) : c.yellow('Best: none')} — ${report.bestReason}\n`;
+  for (const w of report.warnings ?? []) out += c.dim(`note: ${w}`) + '\n';
+  return out;
+}
