@@ -1,14 +1,15 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { createReadStream, constants as fsConstants } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { RequestContext } from './http-helpers';
-import { HubError, bodyChunks, readJson, sendJson, writeHead } from './http-helpers';
+import { HubError, readJson, resetConnection, sendJson, writeHead } from './http-helpers';
+import { RangeHasher } from './hash-worker';
 import type { HubStore } from './store';
 
 const signedUrlLifetimeSeconds = 24 * 3600;
-const writeBatchBytes = 1024 * 1024;
+const writeBatchBytes = 2 * 1024 * 1024;
 
 interface MultipartUpload {
   oid: string;
@@ -18,10 +19,8 @@ interface MultipartUpload {
   /** All parts are written at their offsets into this one file, so completion needs no copy. */
   path: string;
   finishedParts: Set<number>;
-  hash: Hash;
+  /** Leading parts already handed to the hasher, in order. */
   hashedParts: number;
-  hashing: Promise<void> | undefined;
-  failure: Error | undefined;
 }
 
 export interface LfsObjectRequest {
@@ -36,6 +35,7 @@ export interface LfsObjectRequest {
  */
 export class LfsTransfers {
   private readonly uploads = new Map<string, MultipartUpload>();
+  private readonly hasher = new RangeHasher();
 
   constructor(
     private readonly store: HubStore,
@@ -122,7 +122,7 @@ export class LfsTransfers {
     }
   }
 
-  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hash' | 'hashedParts' | 'hashing' | 'failure'> {
+  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hashedParts'> {
     const oid = ctx.url.searchParams.get('oid') ?? '';
     const size = Number(ctx.url.searchParams.get('size'));
     const chunkSize = Number(ctx.url.searchParams.get('chunk'));
@@ -145,10 +145,7 @@ export class LfsTransfers {
         ...described,
         path: this.store.temporaryPath(`multipart-${uploadId}`),
         finishedParts: new Set(),
-        hash: createHash('sha256'),
         hashedParts: 0,
-        hashing: undefined,
-        failure: undefined,
       };
       this.uploads.set(uploadId, upload);
     }
@@ -164,35 +161,19 @@ export class LfsTransfers {
     }
     if (received !== length) throw new HubError(400, `Part ${part} must be ${length} bytes, received ${received}`);
     upload.finishedParts.add(part);
-    void this.advanceHash(upload);
+    this.advanceHash(uploadId, upload);
     writeHead(ctx, 200, { ETag: LfsTransfers.partEtag(uploadId, part, length), 'Content-Length': 0 });
     ctx.res.end();
   }
 
-  /** Hashes finished parts in order while later parts still arrive, so completion has little left to do. */
-  private advanceHash(upload: MultipartUpload): Promise<void> {
-    if (upload.hashing) return upload.hashing;
-    if (upload.failure || !upload.finishedParts.has(upload.hashedParts + 1)) return Promise.resolve();
-    upload.hashing = (async () => {
-      try {
-        while (upload.finishedParts.has(upload.hashedParts + 1)) {
-          const part = upload.hashedParts + 1;
-          const start = (part - 1) * upload.chunkSize;
-          const end = Math.min(start + upload.chunkSize, upload.size);
-          if (end > start) {
-            for await (const chunk of createReadStream(upload.path, { start, end: end - 1, highWaterMark: writeBatchBytes })) {
-              upload.hash.update(chunk as Buffer);
-            }
-          }
-          upload.hashedParts = part;
-        }
-      } catch (error) {
-        upload.failure = error as Error;
-      } finally {
-        upload.hashing = undefined;
-      }
-    })();
-    return upload.hashing;
+  /** Hands finished parts to the hasher in file order while later parts still arrive, so completion has little left to do. */
+  private advanceHash(uploadId: string, upload: MultipartUpload): void {
+    while (upload.finishedParts.has(upload.hashedParts + 1)) {
+      const start = upload.hashedParts * upload.chunkSize;
+      const end = Math.min(start + upload.chunkSize, upload.size);
+      this.hasher.addRange(uploadId, upload.path, start, end);
+      upload.hashedParts += 1;
+    }
   }
 
   async complete(ctx: RequestContext, uploadId: string): Promise<void> {
@@ -216,15 +197,16 @@ export class LfsTransfers {
         throw new HubError(400, `ETag of part ${number} does not match the one returned by its upload`);
       }
     }
-    while (upload.hashedParts < upload.partCount && !upload.failure) {
-      const before = upload.hashedParts;
-      await this.advanceHash(upload);
-      if (upload.hashedParts === before && !upload.hashing) break;
-    }
-    if (upload.failure) throw new HubError(500, `Could not read back the uploaded parts: ${upload.failure.message}`);
+    this.advanceHash(uploadId, upload);
     if (upload.hashedParts !== upload.partCount) throw new HubError(500, 'Uploaded parts could not all be verified');
     this.uploads.delete(uploadId);
-    const actual = upload.hash.digest('hex');
+    let actual: string;
+    try {
+      actual = await this.hasher.digest(uploadId);
+    } catch (error) {
+      await rm(upload.path, { force: true });
+      throw new HubError(500, `Could not read back the uploaded parts: ${(error as Error).message}`);
+    }
     if (actual !== upload.oid) {
       await rm(upload.path, { force: true });
       throw new HubError(400, `SHA-256 of the uploaded content is ${actual}, not ${upload.oid}: object rejected`);
@@ -236,45 +218,100 @@ export class LfsTransfers {
   async discardAll(): Promise<void> {
     const uploads = [...this.uploads.values()];
     this.uploads.clear();
-    await Promise.all(uploads.map(async (upload) => {
-      await upload.hashing;
-      await rm(upload.path, { force: true });
-    }));
+    await this.hasher.close();
+    await Promise.all(uploads.map((upload) => rm(upload.path, { force: true })));
+  }
+}
+
+async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    if (bytesWritten <= 0) throw new Error('The disk accepted no more bytes');
+    done += bytesWritten;
   }
 }
 
 /**
- * Streams the body into `handle` from `position`, hashing on the way when asked. Writes are batched to about
- * 1 MiB and one write stays in flight while the next batch is read, so memory per request stays near 2 MiB.
+ * Streams the body into `handle` from `position`, hashing on the way when asked. Chunks are gathered into
+ * ~2 MiB writes; while one write is on its way the next batch fills, and the socket is paused only when both are
+ * full, so memory per request stays near 4 MiB and the event loop does little per chunk.
  */
-async function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: number, maxBytes: number, hash?: Hash): Promise<number> {
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let offset = position;
-  let total = 0;
-  let inFlight: Promise<unknown> = Promise.resolve();
-  const flush = async () => {
-    await inFlight;
-    const chunks = batch;
-    const bytes = batchBytes;
-    const at = offset;
-    batch = [];
-    batchBytes = 0;
-    offset += bytes;
-    inFlight = handle.writev(chunks, at).then(({ bytesWritten }) => {
-      if (bytesWritten !== bytes) throw new Error(`Short write: ${bytesWritten} of ${bytes} bytes`);
-    });
-    inFlight.catch(() => undefined);
-  };
-  for await (const chunk of bodyChunks(ctx)) {
-    total += chunk.length;
-    if (total > maxBytes) throw new HubError(400, `Body is larger than the expected ${maxBytes} bytes`);
-    hash?.update(chunk);
-    batch.push(chunk);
-    batchBytes += chunk.length;
-    if (batchBytes >= writeBatchBytes) await flush();
-  }
-  if (batchBytes > 0) await flush();
-  await inFlight;
-  return total;
+function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: number, maxBytes: number, hash?: Hash): Promise<number> {
+  const { req } = ctx;
+  const resetAfter = ctx.fault.failure?.fault === 'reset' ? ctx.fault.failure.afterBytes : undefined;
+  return new Promise<number>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let offset = position;
+    let total = 0;
+    let writing = false;
+    let ended = false;
+    let settled = false;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', fail);
+      req.off('close', onClose);
+    };
+    function fail(error: unknown) {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(error);
+    }
+    function finish() {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve(total);
+    }
+    function startWrite() {
+      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      const at = offset;
+      offset += batchBytes;
+      batch = [];
+      batchBytes = 0;
+      writing = true;
+      writeFully(handle, data, at).then(() => {
+        writing = false;
+        if (settled) return;
+        if (batchBytes >= writeBatchBytes || (ended && batchBytes > 0)) startWrite();
+        else if (ended) finish();
+        else if (req.isPaused()) req.resume();
+      }, fail);
+    }
+    function onData(chunk: Buffer) {
+      if (settled) return;
+      total += chunk.length;
+      if (resetAfter !== undefined && total > resetAfter) {
+        try {
+          resetConnection(ctx);
+        } catch (error) {
+          fail(error);
+        }
+        return;
+      }
+      if (total > maxBytes) return fail(new HubError(400, `Body is larger than the expected ${maxBytes} bytes`));
+      hash?.update(chunk);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= writeBatchBytes) {
+        if (!writing) startWrite();
+        else req.pause();
+      }
+    }
+    function onEnd() {
+      ended = true;
+      if (writing) return;
+      if (batchBytes > 0) startWrite();
+      else finish();
+    }
+    function onClose() {
+      if (!ended) fail(new Error('The client closed the connection before the body ended'));
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', fail);
+    req.on('close', onClose);
+  });
 }
