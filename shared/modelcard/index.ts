@@ -4,3 +4,8 @@ export { updateBenchmarkTable, applyEdits } from './table';
 export { scanDocument, documentLayout } from './blocks';
 export type { DocumentLayout, FrontMatterRange, MarkdownTable, TableRow, TableCell, ScannedDocument } from './blocks';
 export { canonicalLabel, canonicalCell, humanizeKey, isPlaceholder, AVERAGE_KEY } from './labels';
+export { editMetadata, readMetadata, validateCard, buildModelIndex } from './metadata';
+export type { MetadataEdits, MetadataEditResult, MetadataRead, ModelIndexInput, CardProblem, CardProblemCode, CardValidation } from './metadata';
+export { listReferencedFiles } from './files';
+export type { ReferencedFile } from './files';
+export { HUB_LICENSES, HUB_PIPELINE_TAGS, isHubLicense, isHubPipelineTag, isHubRepoId, looksLikeLocalPath, pipelineTagForArchitecture } from './hub-ids';

@@ -11,7 +11,7 @@ export interface TextChange {
   outputEnd: number;
   before: string;
   after: string;
-  /** Benchmark key the edited cell belongs to (`eval_accuracy` for the average row). */
+  /** Benchmark key of the edited cell (`eval_accuracy` for the average row); `front-matter` or `model-index` for metadata edits. */
   benchmark: string;
 }
 
