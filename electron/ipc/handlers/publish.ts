@@ -1,0 +1,191 @@
+/**
+ * Publishing from the app: `publish:plan` (what would be sent), `publish:prepare` (hash ahead as soon as a
+ * checkpoint is chosen) and `publish:run` (upload, verify, keep a receipt).
+ *
+ * Thin glue over the publishing services: the token comes from the shared `AccountSession`, the bytes are
+ * planned by `planPublish`, sent by `publish`, checked by `verifyPublish`. One hasher per app, so hashes
+ * made ahead are found again by the plan and the upload.
+ */
+import type { z } from 'zod';
+import type { ChannelArgs, jobs, PublishResult } from '../../../shared/ipc/contract';
+import type { PublishPlan } from '../../../shared/publish';
+import { AppError } from '../../../shared/result';
+import type { CheckpointInfo, JobProgress } from '../../../shared/types';
+import { Hasher } from '../../services/hash';
+import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
+import { parseRepoName } from '../../services/publish/repo-name';
+import { listRemote, publish } from '../../services/publish/upload';
+import { referencedPaths } from '../../services/scan/readme';
+import { verifyPublish } from '../../services/verify';
+import type { HandlerRegistry, JobContext } from '../registry';
+import { accountSession, type SignedIn } from './account';
+import type { HandlerContext } from './index';
+
+type PublishRequest = z.output<(typeof jobs)['publish:run']['args']>;
+
+const hashers = new WeakMap<HandlerContext, Hasher>();
+
+/** The app's hasher (its cache lives in the data folder, so hashes survive a restart). */
+export function hasherFor(context: HandlerContext): Hasher {
+  let hasher = hashers.get(context);
+  if (!hasher) {
+    hasher = new Hasher({ dataDir: context.dataDir });
+    hashers.set(context, hasher);
+  }
+  return hasher;
+}
+
+/** Stops the hashing workers (tests, app shutdown). */
+export async function closePublishHandlers(context: HandlerContext): Promise<void> {
+  await hashers.get(context)?.close();
+  hashers.delete(context);
+}
+
+/** `fresh` rescans (a publish sends the files as they are now); otherwise the workspace's last scan is used. */
+async function findCheckpoint(
+  context: HandlerContext,
+  root: string,
+  name: string,
+  options: { signal?: AbortSignal; fresh?: boolean } = {},
+): Promise<CheckpointInfo> {
+  const scan = options.fresh
+    ? await context.scans.rescan(root, { signal: options.signal })
+    : await context.scans.get(root, options.signal);
+  const checkpoint = scan.checkpoints.find((c) => c.name === name);
+  if (!checkpoint) {
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no checkpoint named "${name}" in ${root} any more. Open the workspace again and choose a checkpoint.`,
+    );
+  }
+  return checkpoint;
+}
+
+async function localPlan(
+  context: HandlerContext,
+  args: PublishRequest,
+  token: string | null,
+  options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
+): Promise<LocalPlan> {
+  const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
+  return planPublish({
+    checkpoint,
+    workspaceRoot: args.root,
+    readmeText: args.readme,
+    // The card as edited decides which images travel with it, not the README on disk.
+    readmeAssets: referencedPaths(args.readme),
+    include: args.include,
+    exclude: args.exclude,
+    // The request carries no score yet; the commit title then says "not evaluated".
+    evalAccuracy: null,
+    hasher: hasherFor(context),
+    token,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+}
+
+/** The plan as the renderer shows it: files already on the Hub are marked when the repo exists. */
+async function plan(context: HandlerContext, args: PublishRequest): Promise<PublishPlan> {
+  const session = accountSession(context);
+  let signedIn: SignedIn | null = null;
+  try {
+    signedIn = await session.signIn(args.root);
+  } catch {
+    // Without an account the plan is still worth showing; the Account panel says what is wrong.
+  }
+  // A bad name is reported before anything is scanned or hashed, so typing gets a quick answer.
+  const repo = parseRepoName(args.repo, signedIn?.account.user ?? null);
+  if (signedIn && repo.namespace !== signedIn.account.user && !signedIn.account.orgs.includes(repo.namespace)) {
+    const { user } = signedIn.account;
+    throw new AppError(
+      'REPO_FORBIDDEN',
+      `You are signed in as ${user}, who cannot publish to "${repo.namespace}": it is another user or an organisation ` +
+        `you are not a member of. Publish as ${user}/${repo.name}, or ask an admin of ${repo.namespace} to add you.`,
+    );
+  }
+  const local = await localPlan(context, args, signedIn?.token ?? null);
+  if (!signedIn) return local.plan;
+  const endpoint = await context.settings.hubEndpoint();
+  try {
+    const remote = await listRemote(repo, endpoint, signedIn.token, session.fetch ?? globalThis.fetch);
+    return applyRemote(local.plan, remote, { deleteRemote: args.deleteRemote });
+  } catch {
+    // The remote state is a hint here; publishing looks again and reports what is wrong.
+    return local.plan;
+  }
+}
+
+async function run(context: HandlerContext, args: PublishRequest, job: JobContext): Promise<PublishResult> {
+  const session = accountSession(context);
+  job.progress({ phase: 'token', done: 0, total: 1, unit: 'items', message: 'Checking the token' });
+  const { token, account } = await session.signIn(args.root, { requireWrite: true, signal: job.signal });
+  const endpoint = await context.settings.hubEndpoint();
+  parseRepoName(args.repo, account.user);
+
+  job.progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Reading the checkpoint' });
+  const local = await localPlan(context, args, token, { signal: job.signal, onProgress: job.progress, fresh: true });
+
+  const published = await publish({
+    local,
+    repo: args.repo,
+    endpoint,
+    token,
+    account,
+    private: args.private,
+    deleteRemote: args.deleteRemote,
+    signal: job.signal,
+    onProgress: job.progress,
+    onLog: job.log,
+    fetch: session.fetch,
+  });
+
+  job.progress({ phase: 'verify', done: 0, total: published.plan.files.length, unit: 'items', message: 'Checking what the Hub holds' });
+  const verification = await verifyPublish({
+    plan: published.plan,
+    repo: published.repo,
+    endpoint,
+    token,
+    readme: Buffer.from(args.readme, 'utf8'),
+    dataDir: context.dataDir,
+    commit: published.outcome.commit,
+    commits: published.outcome.commits.map((c) => c.oid),
+    account: account.user,
+    fetch: session.fetch,
+    signal: job.signal,
+  });
+  job.progress({
+    phase: 'verify',
+    done: verification.checks.filter((c) => c.ok).length,
+    total: verification.checks.length,
+    unit: 'items',
+    message: verification.verified ? 'Verified' : 'Verification found problems',
+  });
+  return { outcome: published.outcome, verification };
+}
+
+async function prepare(
+  context: HandlerContext,
+  args: ChannelArgs<'publish:prepare'>,
+  job: JobContext,
+): Promise<{ files: number; bytes: number }> {
+  const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, { signal: job.signal });
+  // Planning with the checkpoint's own README hashes exactly the files a publish would send.
+  const { plan: prepared } = await planPublish({
+    checkpoint,
+    workspaceRoot: args.root,
+    readmeText: null,
+    readmeAssets: [],
+    evalAccuracy: null,
+    hasher: hasherFor(context),
+    signal: job.signal,
+    onProgress: job.progress,
+  });
+  return { files: prepared.files.length, bytes: prepared.totalBytes };
+}
+
+export function registerPublishHandlers(registry: HandlerRegistry, context: HandlerContext): void {
+  registry.handle('publish:plan', (args) => plan(context, args));
+  registry.handleJob('publish:prepare', (args, job) => prepare(context, args, job));
+  registry.handleJob('publish:run', (args, job) => run(context, args, job));
+}
