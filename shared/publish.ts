@@ -4,7 +4,8 @@
  */
 
 /** Where the token came from, in the order they are tried. */
-export type TokenSource = 'explicit' | 'token-file' | 'keychain' | 'session' | 'env' | 'hf-token-file' | 'workspace';
+export type TokenSource =
+  'explicit' | 'token-file' | 'keychain' | 'session' | 'env' | 'hf-token-file' | 'workspace';
 
 export const TOKEN_SOURCE_LABELS: Record<TokenSource, string> = {
   explicit: 'typed in',

@@ -60,11 +60,19 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
 }
 
 const roleOf = (p: string): FileRole =>
-  p.endsWith('.safetensors') ? 'weights' : p === 'config.json' ? 'config' : /optimizer|scheduler|scaler|rng_state|training_args/.test(p) ? 'training-state' : 'other';
+  p.endsWith('.safetensors')
+    ? 'weights'
+    : p === 'config.json'
+      ? 'config'
+      : /optimizer|scheduler|scaler|rng_state|training_args/.test(p)
+        ? 'training-state'
+        : 'other';
 
 async function checkpointInfo(dir: string, name: string): Promise<CheckpointInfo> {
   const files = await listFiles(dir);
-  const sized = await Promise.all(files.map(async (p) => ({ path: p, bytes: (await stat(path.join(dir, p))).size, role: roleOf(p) })));
+  const sized = await Promise.all(
+    files.map(async (p) => ({ path: p, bytes: (await stat(path.join(dir, p))).size, role: roleOf(p) })),
+  );
   return {
     name,
     path: dir,
@@ -106,7 +114,11 @@ async function account(token = WRITE): Promise<AccountInfo> {
   return describeAccount(token, hub.url, { source: 'explicit' });
 }
 
-async function makePlan(fx: Fixture, hasher: Hasher, limits?: { maxFiles?: number; maxBytes?: number }): Promise<LocalPlan> {
+async function makePlan(
+  fx: Fixture,
+  hasher: Hasher,
+  limits?: { maxFiles?: number; maxBytes?: number },
+): Promise<LocalPlan> {
   return planPublish({
     checkpoint: fx.ckpt,
     workspaceRoot: fx.root,
@@ -121,13 +133,25 @@ async function makePlan(fx: Fixture, hasher: Hasher, limits?: { maxFiles?: numbe
 
 async function run(local: LocalPlan, repo: string, extra: Partial<PublishInput> = {}, token = WRITE) {
   const acct = extra.account ?? (await account(token));
-  const result = await publish({ local, repo, endpoint: hub.url, token, account: acct, retry: FAST_RETRY, ...extra });
+  const result = await publish({
+    local,
+    repo,
+    endpoint: hub.url,
+    token,
+    account: acct,
+    retry: FAST_RETRY,
+    ...extra,
+  });
   const report = await verifyPublish({
     plan: result.plan,
     repo: result.repo,
     endpoint: hub.url,
     token,
-    readme: Buffer.from(local.plan.files.some((f) => f.path === 'README.md') ? (local.sources.get('README.md') as { bytes: Uint8Array }).bytes : []),
+    readme: Buffer.from(
+      local.plan.files.some((f) => f.path === 'README.md')
+        ? (local.sources.get('README.md') as { bytes: Uint8Array }).bytes
+        : [],
+    ),
     dataDir: path.join(work, 'data'),
     commit: result.outcome.commit,
     commits: result.outcome.commits.map((c) => c.oid),
@@ -140,13 +164,17 @@ const since = (mark: number) => hub.requestLog.slice(mark);
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function download(repo: string, file: string, token = WRITE): Promise<Buffer> {
-  const res = await fetch(`${hub.url}/${repo}/resolve/main/${file}`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`${hub.url}/${repo}/resolve/main/${file}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
 
 async function commitCount(repo: string, token = WRITE): Promise<number> {
-  const res = await fetch(`${hub.url}/api/models/${repo}/commits/main`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`${hub.url}/api/models/${repo}/commits/main`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as unknown[]).length;
 }
@@ -163,7 +191,10 @@ describe('publishing to the local Hub', () => {
     const local = await makePlan(fx, hasher);
     const progress: JobProgress[] = [];
     const mark = hub.requestLog.length;
-    const first = await run(local, 'first-model', { onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
+    const first = await run(local, 'first-model', {
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 0,
+    });
 
     expect(first.report.verified).toBe(true);
     expect(first.report.readmeByteEqual).toBe(true);
@@ -179,7 +210,8 @@ describe('publishing to the local Hub', () => {
     // Byte for byte: what the Hub serves is what is on disk.
     for (const f of first.report.files) {
       if (f.path === 'README.md') continue;
-      const src = f.path === 'figures/fig1.png' ? path.join(fx.root, f.path) : path.join(fx.ckpt.path, f.path);
+      const src =
+        f.path === 'figures/fig1.png' ? path.join(fx.root, f.path) : path.join(fx.ckpt.path, f.path);
       const onHub = await download('alice/first-model', f.path);
       expect(sha256(onHub)).toBe(sha256(await readFile(src)));
     }
@@ -195,7 +227,11 @@ describe('publishing to the local Hub', () => {
     expect(last.items?.every((i) => i.state === 'done')).toBe(true);
     // A receipt was kept.
     const receipt = JSON.parse(await readFile(first.report.receiptPath!, 'utf8'));
-    expect(receipt).toMatchObject({ repoId: 'alice/first-model', verified: true, checkpoint: 'checkpoint-100' });
+    expect(receipt).toMatchObject({
+      repoId: 'alice/first-model',
+      verified: true,
+      checkpoint: 'checkpoint-100',
+    });
     expect(JSON.stringify(receipt)).not.toContain(WRITE);
 
     const commitsBefore = await commitCount('alice/first-model');
@@ -205,7 +241,9 @@ describe('publishing to the local Hub', () => {
     expect(second.outcome.createdRepo).toBe(false);
     expect(second.outcome.commits).toHaveLength(0);
     expect(second.outcome.files.every((f) => f.skipped)).toBe(true);
-    expect(since(again).filter((r) => ['lfs-put', 'lfs-part', 'commit', 'preupload'].includes(r.kind))).toEqual([]);
+    expect(
+      since(again).filter((r) => ['lfs-put', 'lfs-part', 'commit', 'preupload'].includes(r.kind)),
+    ).toEqual([]);
     expect(await commitCount('alice/first-model')).toBe(commitsBefore);
   });
 
@@ -241,7 +279,9 @@ describe('publishing to the local Hub', () => {
     // Initial commit (.gitattributes) + ours.
     expect(await commitCount('alice/faulty-model')).toBe(1 + local.plan.commits.length);
     for (const f of result.report.files.filter((x) => x.path.endsWith('.safetensors'))) {
-      expect(sha256(await download('alice/faulty-model', f.path))).toBe(sha256(await readFile(path.join(fx.ckpt.path, f.path))));
+      expect(sha256(await download('alice/faulty-model', f.path))).toBe(
+        sha256(await readFile(path.join(fx.ckpt.path, f.path))),
+      );
     }
   });
 
@@ -291,7 +331,13 @@ describe('publishing to the local Hub', () => {
     expect(priv.report.url).toBe(`${hub.url}/acme/private-model`);
     // Private: nobody else can see it.
     expect((await fetch(`${hub.url}/api/models/acme/private-model`)).status).toBeGreaterThanOrEqual(401);
-    expect((await fetch(`${hub.url}/api/models/acme/private-model`, { headers: { Authorization: `Bearer ${BOB}` } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${hub.url}/api/models/acme/private-model`, {
+          headers: { Authorization: `Bearer ${BOB}` },
+        })
+      ).status,
+    ).toBe(404);
 
     // The repo exists (409 on create is expected); a changed README is the only thing sent.
     const changed = await planPublish({
@@ -317,7 +363,9 @@ describe('publishing to the local Hub', () => {
     const ro = await account(READ);
     expect(ro).toMatchObject({ user: 'alice-ro', role: 'read', canWrite: false, masked: 'hf_…nTst' });
     const mark = hub.requestLog.length;
-    const e1 = await publish({ local, repo: 'm', endpoint: hub.url, token: READ, account: ro }).catch((e) => e);
+    const e1 = await publish({ local, repo: 'm', endpoint: hub.url, token: READ, account: ro }).catch(
+      (e) => e,
+    );
     expect(e1.code).toBe('TOKEN_READ_ONLY');
     expect(e1.message).toMatch(/write/i);
     expect(since(mark)).toEqual([]);
@@ -326,15 +374,33 @@ describe('publishing to the local Hub', () => {
     expect(e2.code).toBe('TOKEN_INVALID');
     expect(e2.message).not.toContain('Nope'.repeat(9));
 
-    const e3 = await publish({ local, repo: 'bob/stolen', endpoint: hub.url, token: WRITE, account: await account() }).catch((e) => e);
+    const e3 = await publish({
+      local,
+      repo: 'bob/stolen',
+      endpoint: hub.url,
+      token: WRITE,
+      account: await account(),
+    }).catch((e) => e);
     expect(e3.code).toBe('REPO_FORBIDDEN');
     expect(e3.message).toMatch(/bob/);
     // Even if our namespace check were bypassed, the Hub's 403 is a clear error too.
     const fake = { ...(await account()), orgs: ['bob'] };
-    const e4 = await publish({ local, repo: 'bob/stolen', endpoint: hub.url, token: WRITE, account: fake }).catch((e) => e);
+    const e4 = await publish({
+      local,
+      repo: 'bob/stolen',
+      endpoint: hub.url,
+      token: WRITE,
+      account: fake,
+    }).catch((e) => e);
     expect(e4.code).toBe('REPO_FORBIDDEN');
 
-    const e5 = await publish({ local, repo: 'bad name', endpoint: hub.url, token: WRITE, account: await account() }).catch((e) => e);
+    const e5 = await publish({
+      local,
+      repo: 'bad name',
+      endpoint: hub.url,
+      token: WRITE,
+      account: await account(),
+    }).catch((e) => e);
     expect(e5.code).toBe('REPO_NAME_INVALID');
     expect(parseRepoName('ok-name', 'alice').id).toBe('alice/ok-name');
   });

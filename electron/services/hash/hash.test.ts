@@ -92,8 +92,11 @@ describe('Hasher', () => {
     const hasher = new Hasher({ dataDir: null, workers: 3, blockSize: 65536 });
     const ahead = hasher.hashAhead(files);
     const later = await hasher.hashAll(files);
-    expect([...(await ahead).values()].map((d) => d.sha256)).toEqual([...later.values()].map((d) => d.sha256));
-    for (const [i, f] of files.entries()) expect(later.get(f)!.sha256).toBe(sha256(Buffer.alloc(200_000 + i, i)));
+    expect([...(await ahead).values()].map((d) => d.sha256)).toEqual(
+      [...later.values()].map((d) => d.sha256),
+    );
+    for (const [i, f] of files.entries())
+      expect(later.get(f)!.sha256).toBe(sha256(Buffer.alloc(200_000 + i, i)));
     await hasher.close();
   });
 

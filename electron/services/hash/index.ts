@@ -95,7 +95,8 @@ export class Hasher {
 
   constructor(options: HasherOptions = {}) {
     this.#dataDir = options.dataDir ?? null;
-    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    const cores =
+      typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     this.#poolSize = Math.max(1, options.workers ?? Math.min(4, cores));
     this.#blockSize = options.blockSize ?? 8 * 1024 * 1024;
   }

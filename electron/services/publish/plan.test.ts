@@ -93,15 +93,24 @@ describe('planPublish', () => {
       '.env': 'never-uploaded',
     });
     const byPath = Object.fromEntries(plan.files.map((f) => [f.path, f]));
-    expect(byPath['model.safetensors']).toMatchObject({ lfs: true, bytes: 12 * 1024 * 1024, origin: 'checkpoint' });
+    expect(byPath['model.safetensors']).toMatchObject({
+      lfs: true,
+      bytes: 12 * 1024 * 1024,
+      origin: 'checkpoint',
+    });
     expect(byPath['config.json']).toMatchObject({ lfs: false, origin: 'checkpoint' });
     expect(byPath['figures/fig1.png']).toMatchObject({ lfs: true, origin: 'asset' });
     expect(byPath['README.md']).toMatchObject({ origin: 'readme', lfs: false });
     // config.json goes byte for byte: its digest is the digest of the file as written.
     expect(byPath['config.json']!.sha256).toBe(createHash('sha256').update(config).digest('hex'));
     expect(sources.get('README.md')).toMatchObject({ kind: 'memory' });
-    expect(Buffer.from((sources.get('README.md') as { bytes: Uint8Array }).bytes).toString()).toContain('# Card');
-    expect(sources.get('config.json')).toMatchObject({ kind: 'file', absPath: path.join(root, 'step_100', 'config.json') });
+    expect(Buffer.from((sources.get('README.md') as { bytes: Uint8Array }).bytes).toString()).toContain(
+      '# Card',
+    );
+    expect(sources.get('config.json')).toMatchObject({
+      kind: 'file',
+      absPath: path.join(root, 'step_100', 'config.json'),
+    });
     expect(plan.commitTitle).toBe('Upload checkpoint step_100 (eval_accuracy 0.812)');
     expect(plan.commits).toHaveLength(1);
     expect(plan.commits[0]!.at(-1)).toBe('README.md');
@@ -193,7 +202,10 @@ describe('planPublish', () => {
     });
     const f = Object.fromEntries(plan.files.map((x) => [x.path, x]));
     const remote = new Map<string, RemoteEntry>([
-      ['config.json', { path: 'config.json', size: f['config.json']!.bytes, oid: f['config.json']!.gitOid!, lfs: null }],
+      [
+        'config.json',
+        { path: 'config.json', size: f['config.json']!.bytes, oid: f['config.json']!.gitOid!, lfs: null },
+      ],
       [
         'model.safetensors',
         {
@@ -208,7 +220,10 @@ describe('planPublish', () => {
       ['.gitattributes', { path: '.gitattributes', size: 1, oid: 'z', lfs: null }],
     ]);
     const kept = applyRemote(plan, remote);
-    expect(kept.files.filter((x) => x.unchanged).map((x) => x.path)).toEqual(['config.json', 'model.safetensors']);
+    expect(kept.files.filter((x) => x.unchanged).map((x) => x.path)).toEqual([
+      'config.json',
+      'model.safetensors',
+    ]);
     expect(kept.commits.flat().sort()).toEqual(['README.md', 'notes/extra.md', 'tokenizer.json']);
     expect(kept.deletions).toEqual([]);
     expect(applyRemote(plan, remote, { deleteRemote: true }).deletions).toEqual(['stale.bin']);
@@ -216,20 +231,42 @@ describe('planPublish', () => {
 });
 
 describe('groupCommits', () => {
-  const f = (p: string, bytes: number) => ({ path: p, origin: 'checkpoint' as const, bytes, lfs: true, sha256: null, gitOid: null });
+  const f = (p: string, bytes: number) => ({
+    path: p,
+    origin: 'checkpoint' as const,
+    bytes,
+    lfs: true,
+    sha256: null,
+    gitOid: null,
+  });
   it('splits by count and by size, largest first, README last', () => {
     const files = [f('README.md', 10), f('a', 50), f('b', 40), f('c', 30), f('d', 20), f('e', 5)];
-    expect(groupCommits(files, { maxFiles: 2, maxBytes: 1000 })).toEqual([['a', 'b'], ['c', 'd'], ['e', 'README.md']]);
-    expect(groupCommits(files, { maxFiles: 100, maxBytes: 60 })).toEqual([['a'], ['b'], ['c', 'd', 'e'], ['README.md']]);
+    expect(groupCommits(files, { maxFiles: 2, maxBytes: 1000 })).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'README.md'],
+    ]);
+    expect(groupCommits(files, { maxFiles: 100, maxBytes: 60 })).toEqual([
+      ['a'],
+      ['b'],
+      ['c', 'd', 'e'],
+      ['README.md'],
+    ]);
   });
   it('names the checkpoint and its accuracy', () => {
-    expect(commitTitle('checkpoint-500', 0.0625)).toBe('Upload checkpoint checkpoint-500 (eval_accuracy 0.062)');
+    expect(commitTitle('checkpoint-500', 0.0625)).toBe(
+      'Upload checkpoint checkpoint-500 (eval_accuracy 0.062)',
+    );
   });
 });
 
 describe('repository names', () => {
   it('accepts Hub names and fills in the owner', () => {
-    expect(parseRepoName('my-model_v2.1', 'alice')).toEqual({ namespace: 'alice', name: 'my-model_v2.1', id: 'alice/my-model_v2.1' });
+    expect(parseRepoName('my-model_v2.1', 'alice')).toEqual({
+      namespace: 'alice',
+      name: 'my-model_v2.1',
+      id: 'alice/my-model_v2.1',
+    });
     expect(parseRepoName('org/m', 'alice').id).toBe('org/m');
   });
   it.each([

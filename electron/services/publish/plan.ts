@@ -15,7 +15,8 @@ import type { CheckpointInfo, JobProgress } from '../../../shared/types';
 import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
 
 /** Where a planned file's bytes come from. */
-export type FileSource = { kind: 'file'; absPath: string; size: number } | { kind: 'memory'; bytes: Uint8Array };
+export type FileSource =
+  { kind: 'file'; absPath: string; size: number } | { kind: 'memory'; bytes: Uint8Array };
 
 /** The plan plus what only the main process may know: where each file's bytes are. */
 export interface LocalPlan {
@@ -51,10 +52,41 @@ export const NEVER_UPLOAD_PATTERNS = [
 
 /** The Hub's default `.gitattributes` LFS patterns: files that go through large-file storage at any size. */
 const LFS_PATTERNS = [
-  '*.7z', '*.arrow', '*.bin', '*.bz2', '*.ckpt', '*.ftz', '*.gz', '*.h5', '*.joblib', '*.lfs.*', '*.mlmodel',
-  '*.model', '*.msgpack', '*.npy', '*.npz', '*.onnx', '*.ot', '*.parquet', '*.pb', '*.pickle', '*.pkl', '*.pt',
-  '*.pth', '*.rar', '*.safetensors', 'saved_model/**/*', '*.tar.*', '*.tar', '*.tflite', '*.tgz', '*.wasm',
-  '*.xz', '*.zip', '*.zst', '*tfevents*',
+  '*.7z',
+  '*.arrow',
+  '*.bin',
+  '*.bz2',
+  '*.ckpt',
+  '*.ftz',
+  '*.gz',
+  '*.h5',
+  '*.joblib',
+  '*.lfs.*',
+  '*.mlmodel',
+  '*.model',
+  '*.msgpack',
+  '*.npy',
+  '*.npz',
+  '*.onnx',
+  '*.ot',
+  '*.parquet',
+  '*.pb',
+  '*.pickle',
+  '*.pkl',
+  '*.pt',
+  '*.pth',
+  '*.rar',
+  '*.safetensors',
+  'saved_model/**/*',
+  '*.tar.*',
+  '*.tar',
+  '*.tflite',
+  '*.tgz',
+  '*.wasm',
+  '*.xz',
+  '*.zip',
+  '*.zst',
+  '*tfevents*',
 ];
 const isLfsPattern = picomatch(LFS_PATTERNS, { basename: true, dot: true });
 const isTrainingState = picomatch(TRAINING_STATE_PATTERNS, { dot: true });
@@ -177,7 +209,9 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   }
 
   // Hash everything on disk (joins any hash-ahead already running), with progress.
-  const diskFiles = [...sources.values()].filter((s): s is Extract<FileSource, { kind: 'file' }> => s.kind === 'file');
+  const diskFiles = [...sources.values()].filter(
+    (s): s is Extract<FileSource, { kind: 'file' }> => s.kind === 'file',
+  );
   const started = Date.now();
   const digests = await input.hasher.hashAll(
     diskFiles.map((f) => f.absPath),
@@ -237,7 +271,12 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     source.size = digest.size;
     files.push({
       path: repoPath,
-      origin: repoPath === 'README.md' ? 'readme' : input.readmeAssets.some((a) => toPosix(a) === repoPath) ? 'asset' : 'checkpoint',
+      origin:
+        repoPath === 'README.md'
+          ? 'readme'
+          : input.readmeAssets.some((a) => toPosix(a) === repoPath)
+            ? 'asset'
+            : 'checkpoint',
       bytes: digest.size,
       lfs: predictLfs(repoPath, digest.size, sample),
       sha256: digest.sha256,

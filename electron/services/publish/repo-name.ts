@@ -38,16 +38,24 @@ export function parseRepoName(input: string, defaultNamespace?: string | null): 
     throw new AppError('REPO_NAME_INVALID', `"${raw}" is not a repository name: use NAME or namespace/NAME.`);
   }
   const [first, second] = parts as [string, string | undefined];
-  const namespace = second === undefined ? defaultNamespace ?? null : first;
+  const namespace = second === undefined ? (defaultNamespace ?? null) : first;
   const name = second === undefined ? first : second;
   const hint = 'Use letters, digits, "-", "_" and ".", e.g. my-model-v2.';
   const nameProblem = problemWith(name, 'name');
-  if (nameProblem) throw new AppError('REPO_NAME_INVALID', `"${raw}" is not a valid repository name: ${nameProblem}. ${hint}`);
+  if (nameProblem)
+    throw new AppError(
+      'REPO_NAME_INVALID',
+      `"${raw}" is not a valid repository name: ${nameProblem}. ${hint}`,
+    );
   if (namespace === null) {
-    throw new AppError('REPO_NAME_INVALID', `"${raw}" has no owner: use namespace/NAME, or sign in so your user name is used.`);
+    throw new AppError(
+      'REPO_NAME_INVALID',
+      `"${raw}" has no owner: use namespace/NAME, or sign in so your user name is used.`,
+    );
   }
   const nsProblem = problemWith(namespace, 'owner (namespace)');
-  if (nsProblem) throw new AppError('REPO_NAME_INVALID', `"${raw}" is not a valid repository name: ${nsProblem}. ${hint}`);
+  if (nsProblem)
+    throw new AppError('REPO_NAME_INVALID', `"${raw}" is not a valid repository name: ${nsProblem}. ${hint}`);
   return { namespace, name, id: `${namespace}/${name}` };
 }
 

@@ -51,7 +51,8 @@ export class FileSliceBlob extends Blob {
       let off = 0;
       while (off < buf.length) {
         const { bytesRead } = await fh.read(buf, off, buf.length - off, this.start + off);
-        if (bytesRead === 0) throw new Error(`${this.filePath} is shorter than expected (it changed while publishing).`);
+        if (bytesRead === 0)
+          throw new Error(`${this.filePath} is shorter than expected (it changed while publishing).`);
         off += bytesRead;
       }
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
@@ -81,7 +82,8 @@ export class FileSliceBlob extends Blob {
           const want = Math.min(READ_CHUNK, end - pos);
           const buf = Buffer.allocUnsafe(want);
           const { bytesRead } = await fh.read(buf, 0, want, pos);
-          if (bytesRead === 0) throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
+          if (bytesRead === 0)
+            throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
           pos += bytesRead;
           controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead));
         } catch (err) {
@@ -134,7 +136,8 @@ class CountingBlob extends Blob {
   }
 }
 
-export type RequestKind = 'preupload' | 'lfs-batch' | 'lfs-put' | 'lfs-part' | 'lfs-complete' | 'commit' | 'other';
+export type RequestKind =
+  'preupload' | 'lfs-batch' | 'lfs-put' | 'lfs-part' | 'lfs-complete' | 'commit' | 'other';
 
 export interface BodyProgress {
   kind: RequestKind;

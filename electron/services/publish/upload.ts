@@ -85,14 +85,22 @@ export async function listRemote(
   return map;
 }
 
-async function headCommit(repo: RepoName, endpoint: string, token: string, fetchImpl: typeof fetch): Promise<string | null> {
+async function headCommit(
+  repo: RepoName,
+  endpoint: string,
+  token: string,
+  fetchImpl: typeof fetch,
+): Promise<string | null> {
   const res = await fetchImpl(`${endpoint}/api/models/${repo.id}/revision/main`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   if (res.status === 404) return null;
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
-    throw new AppError('HUB_REJECTED', `The Hub answered ${res.status} when asked for the head of ${repo.id}.`);
+    throw new AppError(
+      'HUB_REJECTED',
+      `The Hub answered ${res.status} when asked for the head of ${repo.id}.`,
+    );
   }
   const json = (await res.json()) as { sha?: string };
   return json.sha ?? null;
@@ -149,10 +157,14 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   let bytesSent = 0;
   let lfsObjectsReused = 0;
 
-  const throttled = throttleLatest<JobProgress>((p) => input.onProgress?.(p), input.progressIntervalMs ?? 100);
+  const throttled = throttleLatest<JobProgress>(
+    (p) => input.onProgress?.(p),
+    input.progressIntervalMs ?? 100,
+  );
   const emit = (message?: string) => {
     let done = 0;
-    for (const f of files.values()) done += f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes);
+    for (const f of files.values())
+      done += f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes);
     const now = Date.now();
     samples.push({ t: now, done });
     while (samples.length > 2 && now - samples[0]!.t > 5000) samples.shift();
@@ -198,7 +210,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         }
       }
     },
-    onRetry: (e) => log(`Retrying ${e.kind} in ${(e.waitMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`),
+    onRetry: (e) =>
+      log(`Retrying ${e.kind} in ${(e.waitMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`),
     onResponse: (kind, res) => {
       if (kind !== 'lfs-batch' || !res.ok) return;
       void res
@@ -234,7 +247,10 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   log(created ? `Created ${repo.id}` : `Reusing the existing repository ${repo.id}`);
 
   const remote = created ? new Map<string, RemoteEntry>() : await listRemote(repo, endpoint, token, hubFetch);
-  const plan = applyRemote(input.local.plan, remote, { deleteRemote: input.deleteRemote, limits: input.limits });
+  const plan = applyRemote(input.local.plan, remote, {
+    deleteRemote: input.deleteRemote,
+    limits: input.limits,
+  });
 
   for (const f of plan.files) {
     files.set(f.path, { bytes: f.bytes, sent: 0, state: f.unchanged ? 'skipped' : 'pending' });
@@ -264,7 +280,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         };
       });
       if (last) for (const path of plan.deletions) operations.push({ operation: 'delete', path });
-      const title = groups.length > 1 ? `${plan.commitTitle} (part ${i + 1}/${groups.length})` : plan.commitTitle;
+      const title =
+        groups.length > 1 ? `${plan.commitTitle} (part ${i + 1}/${groups.length})` : plan.commitTitle;
       pendingCommitFiles = group;
       const parent = await headCommit(repo, endpoint, token, hubFetch);
       const result = await runCommit({
@@ -290,7 +307,12 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         },
         remoteCheck: async () => {
           const after = await listRemote(repo, endpoint, token, hubFetch);
-          return group.every((p) => sameContent(plan.files.find((f) => f.path === p)!, after.get(p)));
+          return group.every((p) =>
+            sameContent(
+              plan.files.find((f) => f.path === p)!,
+              after.get(p),
+            ),
+          );
         },
       });
       for (const path of group) {
@@ -304,7 +326,11 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   } catch (err) {
     for (const f of files.values()) if (f.state === 'running') f.state = 'failed';
     throttled.flush();
-    if (isAbortError(err) || signal?.aborted) throw new AppError('CANCELLED', 'Publishing was cancelled. Nothing partial was committed; publish again to resume.');
+    if (isAbortError(err) || signal?.aborted)
+      throw new AppError(
+        'CANCELLED',
+        'Publishing was cancelled. Nothing partial was committed; publish again to resume.',
+      );
     throw uploadError(err, endpoint, repo);
   }
   throttled.flush();
@@ -388,7 +414,10 @@ function uploadError(err: unknown, endpoint: string, repo: RepoName): AppError {
   const status = (err as { statusCode?: number }).statusCode;
   const message = redactSecrets(err instanceof Error ? err.message : String(err));
   if (status === 403) {
-    return new AppError('REPO_FORBIDDEN', `The Hub refused the upload to ${repo.id} (403): ${message}. ${WRITE_TOKEN_HINT}`);
+    return new AppError(
+      'REPO_FORBIDDEN',
+      `The Hub refused the upload to ${repo.id} (403): ${message}. ${WRITE_TOKEN_HINT}`,
+    );
   }
   if (status === 412) {
     return new AppError(
@@ -397,13 +426,22 @@ function uploadError(err: unknown, endpoint: string, repo: RepoName): AppError {
     );
   }
   if (status === 400 || status === 413 || status === 422) {
-    return new AppError('HUB_REJECTED', `The Hub refused a file (${status}): ${message}. Exclude the file or fix it, then publish again.`);
+    return new AppError(
+      'HUB_REJECTED',
+      `The Hub refused a file (${status}): ${message}. Exclude the file or fix it, then publish again.`,
+    );
   }
   if (status === 429) {
-    return new AppError('RATE_LIMITED', `The Hub kept rate limiting the upload: ${message}. Wait a few minutes, then publish again; files already sent are not sent twice.`);
+    return new AppError(
+      'RATE_LIMITED',
+      `The Hub kept rate limiting the upload: ${message}. Wait a few minutes, then publish again; files already sent are not sent twice.`,
+    );
   }
   if (typeof status === 'number' && status >= 500) {
-    return new AppError('NETWORK', `The Hub kept failing (${status}) after several retries: ${message}. Publish again later; files already sent are not sent twice.`);
+    return new AppError(
+      'NETWORK',
+      `The Hub kept failing (${status}) after several retries: ${message}. Publish again later; files already sent are not sent twice.`,
+    );
   }
   return hubErrorToAppError(err, endpoint, `uploading to ${repo.id}`);
 }

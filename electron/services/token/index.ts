@@ -13,7 +13,14 @@ import { maskToken } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { createKeychain, type Keychain } from './keychain';
 
-export { createKeychain, keychainUnavailable, KEYCHAIN_ACCOUNT, KEYCHAIN_SERVICE, type Keychain, type KeychainOptions } from './keychain';
+export {
+  createKeychain,
+  keychainUnavailable,
+  KEYCHAIN_ACCOUNT,
+  KEYCHAIN_SERVICE,
+  type Keychain,
+  type KeychainOptions,
+} from './keychain';
 
 export interface ResolvedToken {
   token: string;
@@ -75,7 +82,10 @@ export async function resolveToken(options: ResolveTokenOptions = {}): Promise<R
   if (options.tokenFile) {
     const token = await readTokenFile(options.tokenFile);
     if (!token) {
-      throw new AppError('TOKEN_MISSING', `The token file ${options.tokenFile} is missing or empty. ${MISSING_HINT}`);
+      throw new AppError(
+        'TOKEN_MISSING',
+        `The token file ${options.tokenFile} is missing or empty. ${MISSING_HINT}`,
+      );
     }
     return { token, source: 'token-file', notes };
   }
@@ -88,7 +98,7 @@ export async function resolveToken(options: ResolveTokenOptions = {}): Promise<R
       if (stored) return { token: stored, source: 'keychain', notes };
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'KEYCHAIN_UNAVAILABLE') throw err;
-      notes.push(err.message);
+      notes.push(`The system keychain was skipped: ${err.message.split('. ')[0]}.`);
     }
   }
   const fromEnv = env.HF_TOKEN?.trim();
@@ -145,7 +155,10 @@ export async function saveToken(
 }
 
 /** Removes the token from the keychain and the session; true when one was removed. */
-export async function forgetToken(stores: { keychain?: Keychain; session: SessionTokenStore }): Promise<boolean> {
+export async function forgetToken(stores: {
+  keychain?: Keychain;
+  session: SessionTokenStore;
+}): Promise<boolean> {
   const hadSession = stores.session.clear();
   const keychain = stores.keychain ?? createKeychain();
   try {
@@ -194,7 +207,11 @@ export async function describeAccount(
   const auth = (info as { auth?: WhoAmIAuth }).auth;
   const rawRole = auth?.accessToken?.role;
   const role: TokenRole =
-    rawRole === 'read' || rawRole === 'write' || rawRole === 'admin' || rawRole === 'contributor' || rawRole === 'fineGrained'
+    rawRole === 'read' ||
+    rawRole === 'write' ||
+    rawRole === 'admin' ||
+    rawRole === 'contributor' ||
+    rawRole === 'fineGrained'
       ? rawRole
       : 'unknown';
   let canWrite = role === 'write' || role === 'admin' || role === 'contributor';
@@ -244,7 +261,10 @@ export function hubErrorToAppError(err: unknown, endpoint: string, what: string)
     return new AppError('REPO_FORBIDDEN', `The Hub refused ${what} (403): ${message}`);
   }
   if (status === 429) {
-    return new AppError('RATE_LIMITED', `The Hub is rate limiting requests (${what}). Wait a few minutes and try again.`);
+    return new AppError(
+      'RATE_LIMITED',
+      `The Hub is rate limiting requests (${what}). Wait a few minutes and try again.`,
+    );
   }
   if (typeof status === 'number') {
     return new AppError('HUB_REJECTED', `The Hub answered ${status} to ${what}: ${message}`);

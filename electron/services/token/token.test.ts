@@ -61,7 +61,9 @@ describe('resolveToken', () => {
   it('tries the sources in the documented order and says which one it used', async () => {
     const keychain = memoryKeychain(T('k'));
     const base = { env, keychain, workspaceRoot: path.join(dir, 'ws') };
-    expect(await resolveToken({ ...base, explicit: ` ${T('x')} `, tokenFile: path.join(dir, 'given.txt') })).toMatchObject({
+    expect(
+      await resolveToken({ ...base, explicit: ` ${T('x')} `, tokenFile: path.join(dir, 'given.txt') }),
+    ).toMatchObject({
       token: T('x'),
       source: 'explicit',
     });
@@ -76,9 +78,10 @@ describe('resolveToken', () => {
       token: T('h'),
       source: 'hf-token-file',
     });
-    expect(
-      await resolveToken({ ...base, env: { HF_HOME: path.join(dir, 'nowhere') } }),
-    ).toMatchObject({ token: T('w'), source: 'workspace' });
+    expect(await resolveToken({ ...base, env: { HF_HOME: path.join(dir, 'nowhere') } })).toMatchObject({
+      token: T('w'),
+      source: 'workspace',
+    });
   });
 
   it('reads HF_TOKEN_PATH before HF_HOME', () => {
@@ -88,16 +91,24 @@ describe('resolveToken', () => {
   });
 
   it('falls through an unavailable keychain with a note, and uses the session token first', async () => {
-    const r = await resolveToken({ keychain: unavailable, env: { HF_TOKEN: T('e'), HF_HOME: path.join(dir, 'none') } });
+    const r = await resolveToken({
+      keychain: unavailable,
+      env: { HF_TOKEN: T('e'), HF_HOME: path.join(dir, 'none') },
+    });
     expect(r.source).toBe('env');
     expect(r.notes.join(' ')).toMatch(/keychain/i);
     const session = new SessionTokenStore();
     session.set(T('s'));
-    expect(await resolveToken({ keychain: unavailable, session, env: {} })).toMatchObject({ source: 'session', token: T('s') });
+    expect(await resolveToken({ keychain: unavailable, session, env: {} })).toMatchObject({
+      source: 'session',
+      token: T('s'),
+    });
   });
 
   it('says how to sign in when no token is anywhere', async () => {
-    const err = await resolveToken({ keychain: null, env: { HF_HOME: path.join(dir, 'none') } }).catch((e) => e);
+    const err = await resolveToken({ keychain: null, env: { HF_HOME: path.join(dir, 'none') } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect(err.code).toBe('TOKEN_MISSING');
     expect(err.message).toMatch(/HF_TOKEN/);
@@ -157,7 +168,9 @@ describe('saving and forgetting', () => {
 
 describe('account checks', () => {
   it('refuses a token that is not a Hugging Face token before any request', async () => {
-    const err = await describeAccount('not-a-token', 'http://127.0.0.1:9', { source: 'explicit' }).catch((e) => e);
+    const err = await describeAccount('not-a-token', 'http://127.0.0.1:9', { source: 'explicit' }).catch(
+      (e) => e,
+    );
     expect(err.code).toBe('TOKEN_INVALID');
   });
 
@@ -207,7 +220,8 @@ describe('the real OS keychain (keytar)', () => {
 
   it('round-trips a token and removes it on forget', async (ctx) => {
     if (reason) {
-      if (REQUIRE) throw new Error(`HUB_PUBLISHER_REQUIRE_KEYCHAIN=1 but the keychain is unavailable: ${reason}`);
+      if (REQUIRE)
+        throw new Error(`HUB_PUBLISHER_REQUIRE_KEYCHAIN=1 but the keychain is unavailable: ${reason}`);
       console.warn(`[skip] keychain round-trip: no Secret Service reachable (${reason})`);
       ctx.skip();
     }
@@ -236,7 +250,10 @@ describe('the real OS keychain (keytar)', () => {
     const file = path.join(dir, 'probe.mts');
     await writeFile(file, script);
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, XDG_RUNTIME_DIR: dir };
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', file], { env, cwd: path.resolve(__dirname, '../../..') });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', file], {
+      env,
+      cwd: path.resolve(__dirname, '../../..'),
+    });
     await rm(dir, { recursive: true, force: true });
     const out = JSON.parse(stdout.trim().split('\n').pop()!);
     expect(out).toMatchObject({ load: 'KEYCHAIN_UNAVAILABLE', storedIn: 'session', kept: true });

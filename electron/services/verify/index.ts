@@ -6,7 +6,12 @@
 import { downloadFile } from '@huggingface/hub';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PublishPlan, PublishReceipt, VerificationCheck, VerificationReport } from '../../../shared/publish';
+import type {
+  PublishPlan,
+  PublishReceipt,
+  VerificationCheck,
+  VerificationReport,
+} from '../../../shared/publish';
 import { AppError } from '../../../shared/result';
 import { listRemote, modelUrl } from '../publish/upload';
 import type { RepoName } from '../publish/repo-name';
@@ -36,19 +41,30 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
   const checks: VerificationCheck[] = plan.files.map((f) => {
     const r = remote.get(f.path);
     if (!r) return { path: f.path, ok: false, problem: 'missing on the Hub' };
-    if (r.size !== f.bytes) return { path: f.path, ok: false, problem: `size ${r.size} on the Hub, ${f.bytes} here` };
+    if (r.size !== f.bytes)
+      return { path: f.path, ok: false, problem: `size ${r.size} on the Hub, ${f.bytes} here` };
     if (r.lfs) {
       return r.lfs.oid === f.sha256
         ? { path: f.path, ok: true }
-        : { path: f.path, ok: false, problem: `SHA-256 ${r.lfs.oid.slice(0, 12)}… on the Hub differs from ${f.sha256?.slice(0, 12)}… here` };
+        : {
+            path: f.path,
+            ok: false,
+            problem: `SHA-256 ${r.lfs.oid.slice(0, 12)}… on the Hub differs from ${f.sha256?.slice(0, 12)}… here`,
+          };
     }
-    if (!f.gitOid) return { path: f.path, ok: false, problem: 'stored as a regular file but too large to compare' };
+    if (!f.gitOid)
+      return { path: f.path, ok: false, problem: 'stored as a regular file but too large to compare' };
     return r.oid === f.gitOid
       ? { path: f.path, ok: true }
-      : { path: f.path, ok: false, problem: `git blob ${r.oid.slice(0, 12)}… on the Hub differs from ${f.gitOid.slice(0, 12)}… here` };
+      : {
+          path: f.path,
+          ok: false,
+          problem: `git blob ${r.oid.slice(0, 12)}… on the Hub differs from ${f.gitOid.slice(0, 12)}… here`,
+        };
   });
   for (const gone of plan.deletions) {
-    if (remote.has(gone)) checks.push({ path: gone, ok: false, problem: 'should have been deleted but is still there' });
+    if (remote.has(gone))
+      checks.push({ path: gone, ok: false, problem: 'should have been deleted but is still there' });
   }
 
   let readmeByteEqual = input.readme === null;
@@ -70,7 +86,10 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
     readmeByteEqual = got !== null && Buffer.compare(got, Buffer.from(input.readme)) === 0;
     const check = checks.find((c) => c.path === 'README.md');
     if (!readmeByteEqual) {
-      const problem = got === null ? 'README.md could not be downloaded' : 'the README on the Hub differs from the prepared one';
+      const problem =
+        got === null
+          ? 'README.md could not be downloaded'
+          : 'the README on the Hub differs from the prepared one';
       if (check) Object.assign(check, { ok: false, problem });
       else checks.push({ path: 'README.md', ok: false, problem });
     }

@@ -1,0 +1,337 @@
+/**
+ * The whole publish of a workspace, as the CLI runs it: scan → evaluate → choose → card → token →
+ * plan → upload → verify. The UI runs the same steps one screen at a time with the same services.
+ *
+ * Hashing starts as soon as the checkpoint is known, so it overlaps the card, whoami and repo checks.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as modelcard from '../../../shared/modelcard';
+import { formatScore } from '../../../shared/format';
+import type {
+  AccountInfo,
+  PublishOutcome,
+  PublishPlan,
+  PublishSummary,
+  VerificationReport,
+} from '../../../shared/publish';
+import { redactSecrets } from '../../../shared/redact';
+import { AppError } from '../../../shared/result';
+import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
+import { resolveHubEndpoint } from '../endpoint';
+import { evaluateWorkspace } from '../evaluate';
+import { Hasher } from '../hash';
+import { scanWorkspace } from '../scan';
+import {
+  describeAccount,
+  requireWriteAccess,
+  resolveToken,
+  type Keychain,
+  type SessionTokenStore,
+} from '../token';
+import { verifyPublish } from '../verify';
+import { applyRemote, planPublish, type CommitLimits } from './plan';
+import { parseRepoName } from './repo-name';
+import { listRemote, publish } from './upload';
+import type { RetryPolicy } from './transport';
+
+export interface PublishWorkspaceOptions {
+  root: string;
+  repo: string;
+  /** Checkpoint name; default: the evaluation's best. */
+  checkpoint?: string;
+  endpoint?: string;
+  /** A token typed in. */
+  token?: string;
+  tokenFile?: string;
+  private?: boolean;
+  dryRun?: boolean;
+  include?: string[];
+  exclude?: string[];
+  deleteRemote?: boolean;
+  dataDir: string;
+  /** Run benchmarks that have no remembered result (default true); false uses only what is known. */
+  runBenchmarks?: boolean;
+  keychain?: Keychain | null;
+  session?: SessionTokenStore | null;
+  env?: NodeJS.ProcessEnv;
+  /** A long-lived hasher (the app's, with hash-ahead already running); one is made when omitted. */
+  hasher?: Hasher;
+  limits?: Partial<CommitLimits>;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onProgress?: (p: JobProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+export interface PublishWorkspaceResult {
+  summary: PublishSummary;
+  plan: PublishPlan;
+  account: AccountInfo | null;
+  outcome: PublishOutcome | null;
+  verification: VerificationReport | null;
+  dryRun: boolean;
+}
+
+/** The README to publish: the workspace's own with its benchmark table filled in, or a generated one. */
+export function prepareReadme(input: {
+  existing: string | null;
+  repoId: string;
+  checkpoint: CheckpointInfo;
+  report: EvaluationReport;
+  scores: Record<string, number>;
+  evalAccuracy: number | null;
+}): { text: string; warnings: string[] } {
+  const { existing, repoId, report, scores, evalAccuracy } = input;
+  if (existing !== null) {
+    const updated = modelcard.updateBenchmarkTable(existing, scores, {
+      benchmarks: report.benchmarks,
+      modelName: repoId,
+      average: evalAccuracy,
+    });
+    return { text: updated.text, warnings: updated.report.warnings };
+  }
+  const generate = (modelcard as unknown as { generateCard?: (input: unknown) => string | { text: string } })
+    .generateCard;
+  if (generate) {
+    const out = generate({
+      repoId,
+      checkpoint: { name: input.checkpoint.name, step: input.checkpoint.step },
+      scores,
+      evalAccuracy,
+      bestReason: report.bestReason,
+      benchmarks: report.benchmarks,
+      config: null,
+      trainerState: null,
+      license: null,
+      systemPrompt: null,
+    });
+    return { text: typeof out === 'string' ? out : out.text, warnings: [] };
+  }
+  // Until a card generator exists, a small honest card: metadata, the results table, where it came from.
+  const rows = report.benchmarks.map(
+    (b) =>
+      `| ${modelcard.humanizeKey(b)} | ${scores[b] !== undefined ? formatScore(scores[b]) : 'not evaluated'} |`,
+  );
+  const text = [
+    '---',
+    'library_name: transformers',
+    '---',
+    '',
+    `# ${repoId.split('/')[1] ?? repoId}`,
+    '',
+    `Checkpoint \`${input.checkpoint.name}\`${report.bestReason ? `: ${report.bestReason}` : ''}.`,
+    '',
+    '## Evaluation',
+    '',
+    `| Benchmark | ${input.checkpoint.name} |`,
+    '|---|---|',
+    ...rows,
+    `| eval_accuracy | ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)} |`,
+    '',
+  ].join('\n');
+  return { text, warnings: [] };
+}
+
+export async function publishWorkspace(options: PublishWorkspaceOptions): Promise<PublishWorkspaceResult> {
+  const root = path.resolve(options.root);
+  const { signal } = options;
+  const log = (line: string) => options.onLog?.(redactSecrets(line));
+  const progress = (p: JobProgress) => options.onProgress?.(p);
+  const endpoint = (() => {
+    try {
+      return resolveHubEndpoint(options.endpoint, options.env ?? process.env);
+    } catch (err) {
+      throw new AppError('INVALID_ARGUMENT', (err as Error).message);
+    }
+  })();
+  // Names are checked before anything else happens, with a placeholder owner when none is given.
+  parseRepoName(options.repo, 'owner');
+
+  // whoami first: a wrong or read-only token fails before any scanning or benchmark runs.
+  progress({ phase: 'token', done: 0, total: 1, unit: 'items', message: 'Checking the token' });
+  let token: string | null = null;
+  let account: AccountInfo | null = null;
+  try {
+    const resolved = await resolveToken({
+      explicit: options.token,
+      tokenFile: options.tokenFile,
+      workspaceRoot: root,
+      env: options.env,
+      keychain: options.keychain,
+      session: options.session,
+    });
+    for (const note of resolved.notes) log(note);
+    token = resolved.token;
+    account = await describeAccount(token, endpoint, { source: resolved.source });
+    log(`Signed in as ${account.user} (${account.role} token ${account.masked}, from ${resolved.source})`);
+  } catch (err) {
+    // A dry run still shows the plan without a token; a real publish cannot.
+    if (!options.dryRun) throw err;
+    log(`Dry run without an account: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (account && !options.dryRun) requireWriteAccess(account);
+  progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Scanning the workspace' });
+  const scan: ScanResult = await scanWorkspace(root, { signal });
+  if (scan.checkpoints.length === 0) {
+    throw new AppError(
+      'NO_CHECKPOINTS',
+      `No checkpoints found in ${root}. Choose the folder your training wrote.`,
+    );
+  }
+
+  progress({ phase: 'evaluate', done: 0, total: 1, unit: 'items', message: 'Evaluating' });
+  const report = await evaluateWorkspace({
+    root,
+    scan,
+    dataDir: options.dataDir,
+    cacheOnly: options.runBenchmarks === false,
+    signal,
+    onProgress: (p) => progress({ ...p, phase: 'evaluate' }),
+  });
+
+  const name = options.checkpoint ?? report.best;
+  if (!name) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `No checkpoint could be chosen (${report.bestReason || 'no scores'}). Pass --checkpoint with one of: ${scan.checkpoints
+        .map((c) => c.name)
+        .join(', ')}.`,
+    );
+  }
+  const checkpoint = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
+  if (!checkpoint) {
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no checkpoint "${name}" in ${root}. Choose one of: ${scan.checkpoints.map((c) => c.name).join(', ')}.`,
+    );
+  }
+  if (!checkpoint.valid) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `${checkpoint.name} cannot be published: ${checkpoint.problems.map((p) => p.message).join('; ')}`,
+    );
+  }
+  const evaluation = report.checkpoints.find((c) => c.name === checkpoint.name);
+  const evalAccuracy = evaluation?.evalAccuracy ?? null;
+  log(
+    `Checkpoint ${checkpoint.name} (eval_accuracy ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)})`,
+  );
+
+  const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
+  try {
+    // Hash ahead: runs in worker threads while the card, the token and the account are looked at.
+    void hasher.hashAhead(
+      checkpoint.files.map((f) => path.join(checkpoint.path, ...f.path.split('/'))),
+      { signal },
+    );
+
+    progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Preparing the model card' });
+    const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
+
+    const repo = parseRepoName(options.repo, account?.user ?? 'you');
+
+    const scores = { ...(evaluation?.scores ?? {}) };
+    const card = prepareReadme({ existing, repoId: repo.id, checkpoint, report, scores, evalAccuracy });
+    for (const w of card.warnings) log(`Model card: ${w}`);
+
+    const local = await planPublish({
+      checkpoint,
+      workspaceRoot: root,
+      readmeText: card.text,
+      readmeAssets: scan.readmeAssets.filter((a) => a.exists).map((a) => a.path),
+      include: options.include,
+      exclude: options.exclude,
+      evalAccuracy,
+      hasher,
+      token,
+      limits: options.limits,
+      signal,
+      onProgress: progress,
+    });
+
+    if (options.dryRun) {
+      let plan = local.plan;
+      if (token && account) {
+        const remote = await listRemote(repo, endpoint, token, globalThis.fetch).catch(() => null);
+        if (remote) plan = applyRemote(plan, remote, { deleteRemote: options.deleteRemote });
+      }
+      return {
+        dryRun: true,
+        plan,
+        account,
+        outcome: null,
+        verification: null,
+        summary: {
+          repoId: repo.id,
+          url: `${endpoint}/${repo.id}`,
+          checkpoint: checkpoint.name,
+          evalAccuracy,
+          commit: null,
+          files: plan.files.map((f) => ({
+            path: f.path,
+            bytes: f.bytes,
+            lfs: f.lfs,
+            sha256: f.sha256 ?? '',
+          })),
+          verified: false,
+        },
+      };
+    }
+
+    const result = await publish({
+      local,
+      repo: options.repo,
+      endpoint,
+      token: token!,
+      account: account!,
+      private: options.private,
+      deleteRemote: options.deleteRemote,
+      limits: options.limits,
+      retry: options.retry,
+      signal,
+      onProgress: progress,
+      onLog: log,
+    });
+
+    progress({ phase: 'verify', done: 0, total: 1, unit: 'items', message: 'Verifying what the Hub holds' });
+    const readme = local.sources.get('README.md');
+    const verification = await verifyPublish({
+      plan: result.plan,
+      repo: result.repo,
+      endpoint,
+      token: token!,
+      readme: readme?.kind === 'memory' ? readme.bytes : null,
+      dataDir: options.dataDir,
+      commit: result.outcome.commit,
+      commits: result.outcome.commits.map((c) => c.oid),
+      account: account!.user,
+      signal,
+    });
+    progress({
+      phase: 'verify',
+      done: 1,
+      total: 1,
+      unit: 'items',
+      message: verification.verified ? 'Verified' : 'Verification failed',
+    });
+    return {
+      dryRun: false,
+      plan: result.plan,
+      account,
+      outcome: result.outcome,
+      verification,
+      summary: {
+        repoId: result.outcome.repoId,
+        url: verification.url,
+        checkpoint: checkpoint.name,
+        evalAccuracy,
+        commit: result.outcome.commit,
+        files: verification.files,
+        verified: verification.verified,
+      },
+    };
+  } finally {
+    if (!options.hasher) await hasher.close();
+  }
+}
