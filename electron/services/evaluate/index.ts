@@ -289,6 +289,14 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
       if (typeof m === 'number') {
         scores[b] = m;
         sources[b] = 'manual';
+      } else if (!scripted.includes(b) && config?.benchmarks?.includes(b) && !e) {
+        // Configured, but nothing can score it: say where the script was expected.
+        errors[b] = {
+          kind: 'missing-script',
+          message: `No script for ${b}: expected ${BENCHMARKS_DIR}/${b}/eval.py (or a "command" in hub-publisher.json), and no imported or manual score.`,
+          exitCode: null,
+          stderrTail: '',
+        };
       }
     }
     return checkpointEvaluation({ name: c.name, step: c.step, benchmarks, scores, errors, sources, weights });

@@ -322,7 +322,7 @@ async function analyseCheckpoint(
         message: `${s.fileRel} cannot be read (${s.error}).`,
         file: s.fileRel,
       });
-      files.push({ path: s.fileRel, bytes: 0, role });
+      // Not listed as a file: what cannot be read cannot be published or fingerprinted.
       continue;
     }
     if (!s.stats.isFile()) {

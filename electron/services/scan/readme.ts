@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const PATTERNS = [
   // ![alt](path "title") and [text](path)
-  /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)/g,
+  /!?\[[^\]]*\]\(\s*(?:<([^>\n]+)>|([^)\s]+))(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)/g,
   // [id]: path
   /^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?/gm,
   // <img src="..."> <a href="..."> <source srcset="..."> (first candidate)
@@ -19,7 +19,7 @@ export function referencedPaths(markdown: string): string[] {
   const found = new Set<string>();
   for (const pattern of PATTERNS) {
     for (const match of text.matchAll(pattern)) {
-      const ref = cleanRef(match[1] ?? '');
+      const ref = cleanRef(match[1] ?? match[2] ?? '');
       if (ref) found.add(ref);
     }
   }

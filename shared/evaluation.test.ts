@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointEvaluation, chooseBest, evalAccuracy, parseScoreOutput } from './evaluation';
+
+describe('parseScoreOutput', () => {
+  it('takes the last number printed, not the first', () => {
+    expect(parseScoreOutput('loading 12 shards\nevaluated 500 examples\naccuracy: 0.734\n')).toBe(0.734);
+    expect(parseScoreOutput('0.5')).toBe(0.5);
+    expect(parseScoreOutput('score=-1.5e-2')).toBe(-0.015);
+    expect(parseScoreOutput('acc .75')).toBe(0.75);
+  });
+
+  it('prefers {"score": x} JSON, on the last line or as the whole output', () => {
+    expect(parseScoreOutput('step 1000\n{"score": 0.61, "n": 2000}\n')).toBe(0.61);
+    expect(parseScoreOutput('{\n  "n": 2000,\n  "score": 0.42\n}')).toBe(0.42);
+  });
+
+  it('returns null when there is no usable score', () => {
+    expect(parseScoreOutput('')).toBeNull();
+    expect(parseScoreOutput('evaluation finished\naccuracy: n/a')).toBeNull();
+    expect(parseScoreOutput('{"score": null}')).toBeNull();
+    expect(parseScoreOutput('{"score": "high"}')).toBeNull();
+  });
+});
+
+describe('evalAccuracy', () => {
+  it('is the equal-weight mean when every benchmark has a score', () => {
+    const r = evalAccuracy({ arc: 0.4, hellaswag: 0.6, mmlu: 0.5 }, ['arc', 'hellaswag', 'mmlu']);
+    expect(r.complete).toBe(true);
+    expect(r.evalAccuracy).toBeCloseTo(0.5, 12);
+    expect(r.missing).toEqual([]);
+  });
+
+  it('uses configured weights', () => {
+    const r = evalAccuracy({ arc: 0.4, mmlu: 0.7 }, ['arc', 'mmlu'], { arc: 2 });
+    expect(r.evalAccuracy).toBeCloseTo((0.8 + 0.7) / 3, 12);
+  });
+
+  it('is null with the missing benchmarks listed when any score is absent', () => {
+    const r = evalAccuracy({ arc: 0.4 }, ['arc', 'hellaswag', 'mmlu']);
+    expect(r).toEqual({ evalAccuracy: null, complete: false, missing: ['hellaswag', 'mmlu'] });
+  });
+
+  it('ignores scores for benchmarks that are not in the list', () => {
+    expect(evalAccuracy({ arc: 0.4, extra: 1 }, ['arc']).evalAccuracy).toBe(0.4);
+  });
+
+  it('is never complete without benchmarks', () => {
+    expect(evalAccuracy({}, []).complete).toBe(false);
+  });
+});
+
+const row = (name: string, step: number | null, scores: Record<string, number>, benchmarks = ['a', 'b']) =>
+  checkpointEvaluation({ name, step, benchmarks, scores });
+
+describe('chooseBest', () => {
+  it('picks the highest complete eval_accuracy and says why', () => {
+    const choice = chooseBest([
+      row('step_200', 200, { a: 0.4, b: 0.5 }),
+      row('step_1000', 1000, { a: 0.6, b: 0.5 }),
+    ]);
+    expect(choice.best).toBe('step_1000');
+    expect(choice.reason).toContain('highest complete eval_accuracy (0.550)');
+  });
+
+  it('ignores incomplete checkpoints even when their partial mean is higher', () => {
+    const choice = chooseBest([
+      row('step_200', 200, { a: 0.4, b: 0.5 }),
+      row('step_1000', 1000, { a: 0.99 }),
+    ]);
+    expect(choice.best).toBe('step_200');
+    expect(choice.reason).toContain('1 checkpoint without every score was not considered');
+  });
+
+  it('prefers the later step on ties, whatever the order given', () => {
+    const rows = [
+      row('step_800', 800, { a: 0.5, b: 0.5 }),
+      row('step_1000', 1000, { a: 0.5, b: 0.5 }),
+      row('step_200', 200, { a: 0.5, b: 0.5 }),
+    ];
+    for (const order of [rows, [...rows].reverse()]) {
+      const choice = chooseBest(order);
+      expect(choice.best).toBe('step_1000');
+      expect(choice.reason).toMatch(/tied with .*step_800.*the later step wins/);
+    }
+  });
+
+  it('treats means equal up to float noise as ties', () => {
+    const rows = [
+      row('c1', 1, { a: 0.1, b: 0.2, c: 0.3 }, ['a', 'b', 'c']),
+      row('c2', 2, { a: 0.3, b: 0.2, c: 0.1 }, ['a', 'b', 'c']),
+    ];
+    expect(chooseBest(rows).best).toBe('c2');
+  });
+
+  it('chooses none when no checkpoint is complete, naming what is missing', () => {
+    const choice = chooseBest([row('step_200', 200, { a: 0.4 }), row('step_400', 400, {})]);
+    expect(choice.best).toBeNull();
+    expect(choice.reason).toContain('step_200 is missing b');
+  });
+
+  it('formats the winning score as Python does (ties to even on the binary value)', () => {
+    const choice = chooseBest([row('only', 1, { a: 0.0625, b: 0.0625 })]);
+    expect(choice.reason).toContain('0.062');
+  });
+});
