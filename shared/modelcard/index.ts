@@ -9,3 +9,5 @@ export type { MetadataEdits, MetadataEditResult, MetadataRead, ModelIndexInput, 
 export { listReferencedFiles } from './files';
 export type { ReferencedFile } from './files';
 export { HUB_LICENSES, HUB_PIPELINE_TAGS, isHubLicense, isHubPipelineTag, isHubRepoId, looksLikeLocalPath, pipelineTagForArchitecture } from './hub-ids';
+export { generateModelCard, MORE_INFORMATION_NEEDED } from './generate';
+export type { GeneratedCard, GenerateOptions } from './generate';

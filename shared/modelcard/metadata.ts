@@ -108,7 +108,7 @@ export function buildModelIndex(input: ModelIndexInput): unknown[] {
 }
 
 /** YAML text for new top-level keys; scores keep three decimals (`1.000`, not `1`). */
-function yamlFor(values: Record<string, unknown>, eol: string): string {
+export function yamlFor(values: Record<string, unknown>, eol = '\n'): string {
   const document = new Document(values);
   visit(document, {
     Pair(_key, pair: Pair) {
