@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { Agent } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -77,6 +77,10 @@ async function generateFile(path: string, size: number): Promise<void> {
   }
   out.end();
   await finished(out);
+  // Flush now, so the server's own writes are not slowed by writeback of the generated data.
+  const handle = await open(path, 'r+');
+  await handle.datasync();
+  await handle.close();
 }
 
 interface Timeline {

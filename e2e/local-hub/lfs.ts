@@ -223,17 +223,31 @@ export class LfsTransfers {
   }
 }
 
-async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+async function writeFully(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let remaining = chunks;
+  let at = position;
+  while (remaining.length > 0) {
+    const { bytesWritten } = await handle.writev(remaining, at);
     if (bytesWritten <= 0) throw new Error('The disk accepted no more bytes');
-    done += bytesWritten;
+    at += bytesWritten;
+    // A short write is rare on regular files; resume after the bytes that did land.
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const chunk of remaining) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+      } else {
+        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
+      }
+    }
+    remaining = rest;
   }
 }
 
 /**
  * Streams the body into `handle` from `position`, hashing on the way when asked. Chunks are gathered into
- * ~2 MiB writes; while one write is on its way the next batch fills, and the socket is paused only when both are
+ * ~2 MiB vectored writes (no copy); while one write is on its way the next batch fills, and the socket is paused only when both are
  * full, so memory per request stays near 4 MiB and the event loop does little per chunk.
  */
 function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: number, maxBytes: number, hash?: Hash): Promise<number> {
@@ -266,7 +280,7 @@ function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: numb
       resolve(total);
     }
     function startWrite() {
-      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      const data = batch;
       const at = offset;
       offset += batchBytes;
       batch = [];

@@ -12,6 +12,7 @@ import {
   createBranch,
   createRepo,
   deleteFile,
+  deleteRepo,
   downloadFile,
   fileExists,
   listCommits,
@@ -290,6 +291,16 @@ describe('local Hub with the real @huggingface/hub client', () => {
     await expectHubError(uploadFiles({ repo: 'acme/secret', files: [{ path: 'x', content: new Blob(['x']) }], ...credentials(bob) }), 404);
     const missing = await fetch(`${hub.url}/api/models/acme/secret`, { headers: { Authorization: `Bearer ${bob.token}` } });
     expect(missing.headers.get('X-Error-Code')).toBe('RepoNotFound');
+  });
+
+  it('deletes a repo, after which it is gone and a second delete is a 404', async () => {
+    await createRepo({ repo: 'alice/short-lived', ...credentials(alice) });
+    await expectHubError(deleteRepo({ repo: 'alice/short-lived', ...credentials(bob) }), 403);
+    await deleteRepo({ repo: 'alice/short-lived', ...credentials(alice) });
+    expect(await repoExists({ repo: 'alice/short-lived', ...credentials(alice) })).toBe(false);
+    await expectHubError(deleteRepo({ repo: 'alice/short-lived', ...credentials(alice) }), 404);
+    const again = await createRepo({ repo: 'alice/short-lived', ...credentials(alice) });
+    expect(again.repoUrl).toBe(`${hub.url}/alice/short-lived`);
   });
 
   it('keeps repos, files and history across a restart', async () => {
