@@ -31,13 +31,13 @@ test.afterAll(async () => {
 });
 
 test('the window is locked down', async () => {
-  const window = await app.firstWindow();
+  const page = await app.firstWindow();
   // No Node in the page: context isolation and the sandbox hold.
-  expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-  expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-  expect(await window.evaluate(() => Object.keys((window as unknown as { api: object }).api))).toContain('workspace');
+  expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
+  expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
+  expect(await page.evaluate(() => Object.keys((window as unknown as { api: object }).api))).toContain('workspace');
   // window.open is denied and navigation away is blocked.
-  await window.evaluate(() => window.open('https://example.com'));
+  await page.evaluate(() => window.open('https://example.com'));
   expect(app.windows()).toHaveLength(1);
 });
 
@@ -50,7 +50,7 @@ test('choosing a folder lists its checkpoints in numeric order', async () => {
   await app.evaluate(({ dialog }, folder) => {
     dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
   }, workspace);
-  const window = await app.firstWindow();
-  await window.getByRole('button', { name: 'Choose folder…' }).click();
-  await expect(window.getByTestId('checkpoint-row').locator('td:first-child')).toHaveText(['step_200', 'step_1000']);
+  const page = await app.firstWindow();
+  await page.getByRole('button', { name: 'Choose folder…' }).click();
+  await expect(page.getByTestId('checkpoint-row').locator('td:first-child')).toHaveText(['step_200', 'step_1000']);
 });

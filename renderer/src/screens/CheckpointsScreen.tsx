@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { formatScore } from '../../../shared/format';
 import { BenchmarkDetails } from '../components/checkpoints/BenchmarkDetails';
 import { CheckpointTable } from '../components/checkpoints/CheckpointTable';
@@ -15,6 +15,8 @@ export function CheckpointsScreen() {
   const error = evaluationStore.use((s) => s.error);
   const picked = evaluationStore.use((s) => s.picked);
   const chosen = useChosenCheckpoint();
+  // The table answers a click at once; the charts (hundreds of points) follow in an interruptible render.
+  const chartChosen = useDeferredValue(chosen);
   const [open, setOpen] = useState<{ checkpoint: string; benchmark: string } | null>(null);
 
   const rows = useMemo(() => (scan ? checkpointRows(scan, report) : []), [scan, report]);
@@ -58,8 +60,8 @@ export function CheckpointsScreen() {
       {error && <ErrorMessage error={error} onDismiss={() => evaluationStore.set({ error: null })} />}
       {report && report.checkpoints.length > 0 && (
         <div className="checkpoints__charts">
-          <ProgressChart rows={rows} benchmarks={benchmarks} chosen={chosen?.name ?? null} best={best} />
-          <ChosenVersusBestChart report={report} chosen={chosen} />
+          <ProgressChart rows={rows} benchmarks={benchmarks} best={best} />
+          <ChosenVersusBestChart report={report} chosen={chartChosen} />
         </div>
       )}
       <CheckpointTable

@@ -9,33 +9,54 @@ import {
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
+  usePlotArea,
+  useXAxisScale,
   XAxis,
   YAxis,
 } from 'recharts';
 import { formatScore } from '../../../../shared/format';
 import type { CheckpointEvaluation, EvaluationReport } from '../../../../shared/types';
-import { pickCheckpoint } from '../../state/evaluation';
+import { chosenCheckpoint, evaluationStore, pickCheckpoint } from '../../state/evaluation';
 import { benchmarkLabel, chartPoints, chosenAgainstBest, type ChartPoint, type CheckpointRow } from './rows';
 
 const PALETTE = ['#0ea5e9', '#f97316', '#22c55e', '#e11d48', '#a855f7', '#eab308', '#14b8a6', '#64748b'];
 const score = (v: unknown) => (typeof v === 'number' ? formatScore(v) : '—');
 
+/**
+ * The chosen checkpoint's marker, drawn from the chart's own x scale. It reads the choice itself, so
+ * choosing another checkpoint re-renders this line only, not the chart's hundreds of points.
+ */
+function ChosenMarker({ points, best }: { points: ChartPoint[]; best: number | undefined }) {
+  const chosen = evaluationStore.use((s) => chosenCheckpoint(s)?.name ?? null);
+  const scale = useXAxisScale();
+  const area = usePlotArea();
+  const x = points.find((p) => p.name === chosen)?.x;
+  if (x === undefined || x === best || !scale || !area) return null;
+  const px = scale(x);
+  if (typeof px !== 'number' || !Number.isFinite(px)) return null;
+  return (
+    <g className="chart__chosen" aria-hidden="true">
+      <line x1={px} x2={px} y1={area.y} y2={area.y + area.height} stroke="var(--accent)" strokeWidth={1.5} />
+      <text x={px - 4} y={area.y + 12} textAnchor="end" fill="var(--accent)" fontSize={12}>
+        chosen
+      </text>
+    </g>
+  );
+}
+
 /** eval_accuracy (and any benchmarks the user adds) over steps; clicking a point picks that checkpoint. */
 export const ProgressChart = memo(function ProgressChart({
   rows,
   benchmarks,
-  chosen,
   best,
 }: {
   rows: CheckpointRow[];
   benchmarks: string[];
-  chosen: string | null;
   best: string | null;
 }) {
   const [shown, setShown] = useState<string[]>([]);
   const points = useMemo(() => chartPoints(rows, benchmarks), [rows, benchmarks]);
   const bySteps = rows.every((r) => r.info.step !== null);
-  const chosenX = points.find((p) => p.name === chosen)?.x;
   const bestX = points.find((p) => p.name === best)?.x;
   const dots = points.length <= 60;
 
@@ -85,9 +106,7 @@ export const ProgressChart = memo(function ProgressChart({
           />
           <Legend />
           {bestX !== undefined && <ReferenceLine x={bestX} stroke="var(--good)" strokeDasharray="4 4" label={{ value: 'best', fill: 'var(--good)', position: 'insideTopLeft', fontSize: 12 }} />}
-          {chosenX !== undefined && chosenX !== bestX && (
-            <ReferenceLine x={chosenX} stroke="var(--accent)" label={{ value: 'chosen', fill: 'var(--accent)', position: 'insideTopRight', fontSize: 12 }} />
-          )}
+          <ChosenMarker points={points} best={bestX} />
           <Line
             type="monotone"
             dataKey="eval_accuracy"
