@@ -242,7 +242,9 @@ export function scanDocument(text: string, options: ScanOptions = {}): ScannedDo
         state = { kind: 'fence', ...fence };
         regionStart = start;
       } else {
-        const htmlEnd = first === 60 || first === SPACE ? htmlBlockEnd(text.slice(start, end)) : null;
+        let firstNonSpace = start;
+        while (firstNonSpace < end && firstNonSpace - start < 4 && text.charCodeAt(firstNonSpace) === SPACE) firstNonSpace++;
+        const htmlEnd = text.charCodeAt(firstNonSpace) === 60 ? htmlBlockEnd(text.slice(start, end)) : null;
         if (htmlEnd) {
           const lineText = text.slice(start, end);
           const opener = lineText.indexOf('<');

@@ -99,7 +99,7 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
   out.push('### Which checkpoint and why', '');
   out.push(
     `This card describes \`${input.checkpoint.name}\`${input.checkpoint.step !== null ? `, saved at step ${input.checkpoint.step}` : ''}. ` +
-      (input.bestReason.trim() ? input.bestReason.trim() : MORE_INFORMATION_NEEDED),
+      (input.bestReason?.trim() ? input.bestReason.trim() : MORE_INFORMATION_NEEDED),
     '',
   );
 

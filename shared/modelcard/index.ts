@@ -9,5 +9,6 @@ export type { MetadataEdits, MetadataEditResult, MetadataRead, ModelIndexInput, 
 export { listReferencedFiles } from './files';
 export type { ReferencedFile } from './files';
 export { HUB_LICENSES, HUB_PIPELINE_TAGS, isHubLicense, isHubPipelineTag, isHubRepoId, looksLikeLocalPath, pipelineTagForArchitecture } from './hub-ids';
-export { generateModelCard, MORE_INFORMATION_NEEDED } from './generate';
+// `generateCard` is the same function under the name the publish service looks for.
+export { generateModelCard, generateModelCard as generateCard, MORE_INFORMATION_NEEDED } from './generate';
 export type { GeneratedCard, GenerateOptions } from './generate';
