@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkpointEvaluation, chooseBest, parseScoreOutput } from '../../../shared/evaluation';
 import { AppError } from '../../../shared/result';
+import { throttleLatest } from '../../../shared/throttle';
 import type {
   BenchmarkError,
   CheckpointInfo,
@@ -73,6 +74,7 @@ export interface EvaluateOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+const PROGRESS_INTERVAL_MS = 100;
 const itemId = (checkpoint: string, benchmark: string) => `${checkpoint}\u241f${benchmark}`;
 
 interface Task {
@@ -197,18 +199,30 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     }
   }
 
-  const emit = (message?: string) => {
+  // Snapshots of every item are built at most every PROGRESS_INTERVAL_MS: with thousands of runs, one per
+  // state change would cost more than the runs themselves.
+  let lastMessage: string | undefined;
+  const progress = throttleLatest<null>(() => {
     if (!options.onProgress) return;
-    const done = items.filter((i) => i.state === 'done' || i.state === 'failed').length;
-    const total = items.filter((i) => i.state !== 'skipped').length;
+    let done = 0;
+    let total = 0;
+    for (const i of items) {
+      if (i.state === 'done' || i.state === 'failed') done++;
+      if (i.state !== 'skipped') total++;
+    }
     options.onProgress({
       phase: 'evaluate',
       done,
       total,
       unit: 'items',
-      ...(message ? { message } : {}),
+      ...(lastMessage ? { message: lastMessage } : {}),
       items: items.map((i) => ({ ...i })),
     });
+  }, PROGRESS_INTERVAL_MS);
+  const emit = (message?: string) => {
+    if (!options.onProgress) return;
+    if (message) lastMessage = message;
+    progress.push(null);
   };
   emit(
     tasks.length ? `Running ${tasks.length} benchmark run${tasks.length === 1 ? '' : 's'}` : 'Nothing to run',
@@ -261,6 +275,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     });
     emit();
   });
+  progress.flush();
   await cache.save();
   if (cancelled || signal?.aborted)
     throw new AppError('CANCELLED', 'Evaluation cancelled; every process it started was stopped.');
