@@ -1,3 +1,80 @@
+import { useEffect } from 'react';
+import { AccountPanel } from '../components/publish/AccountPanel';
+import { DonePanel } from '../components/publish/DonePanel';
+import { ErrorMessage } from '../components/ErrorMessage';
+import { PlanPanel } from '../components/publish/PlanPanel';
+import { ProgressPanel } from '../components/publish/ProgressPanel';
+import { RepoPanel } from '../components/publish/RepoPanel';
+import { canPublish, publishStore, refreshAccount, startPublish } from '../state/publish';
+import { workspaceStore } from '../state/workspace';
+
+/** Why the Publish button is disabled, in the user's terms; null when it is enabled. */
+function blockedReason(): string | null {
+  const s = publishStore.get();
+  if (s.run === 'running') return null;
+  if (!workspaceStore.get().root) return 'Open a workspace first.';
+  if (!s.account?.account) return 'Sign in with a token first.';
+  if (!s.account.account.canWrite) return 'This token can only read: sign in with a write token.';
+  if (!s.repo) return 'Type a repository name.';
+  if (s.planError) return 'Fix the problem above first.';
+  if (!s.plan) return s.planning ? 'Preparing the plan…' : 'The plan is not ready yet.';
+  return null;
+}
+
+function PublishAction() {
+  // Re-rendered on any publish-state change: the reason depends on several fields.
+  publishStore.use((s) => s);
+  const run = publishStore.use((s) => s.run);
+  const runError = publishStore.use((s) => s.runError);
+  const enabled = canPublish();
+  const reason = enabled ? null : blockedReason();
+  return (
+    <div className="publish-action">
+      <div className="publish-row">
+        <button
+          type="button"
+          className="button button--primary publish-button"
+          disabled={!enabled}
+          aria-describedby={reason ? 'publish-blocked' : undefined}
+          onClick={() => void startPublish()}
+        >
+          {run === 'running' ? 'Publishing…' : 'Publish'}
+        </button>
+        {reason && (
+          <span id="publish-blocked" className="muted publish-small">
+            {reason}
+          </span>
+        )}
+        {!reason && run === 'cancelled' && (
+          <span className="muted publish-small">Publishing again resumes: files the Hub already has are not sent again.</span>
+        )}
+      </div>
+      {run === 'failed' && runError && (
+        <ErrorMessage error={runError} onDismiss={() => publishStore.set({ runError: null, run: 'idle' })} />
+      )}
+    </div>
+  );
+}
+
 export function PublishScreen() {
-  return <p className="muted">The publish screen is being built.</p>;
+  const root = workspaceStore.use((s) => s.root);
+  useEffect(() => {
+    void refreshAccount();
+  }, [root]);
+
+  return (
+    <div className="publish">
+      <h2 className="publish-sr-only">Publish</h2>
+      <div className="publish-side">
+        <AccountPanel />
+        <RepoPanel />
+      </div>
+      <div className="publish-main">
+        <PlanPanel />
+        <PublishAction />
+        <ProgressPanel />
+        <DonePanel />
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,195 @@
+/**
+ * The Publish screen as a user drives it, against the local Hub through the same endpoint setting a user
+ * would use: sign in with a pasted token, name the repository, read the plan, publish, see it verified.
+ * Failure paths: a token the Hub refuses, a read-only token, and an upload cancelled then resumed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { buildWorkspace } from '../fixtures/workspace';
+import { startLocalHub, type LocalHub } from '../local-hub';
+import type { TestInfo } from '@playwright/test';
+import { dropFolder, expect, screenshot, test as base } from './fixtures';
+
+const WRITE = 'hf_' + 'AliceWriteTokenForTheBrowserSpecAAA';
+const READ = 'hf_' + 'AliceReadTokenForTheBrowserSpecAAAA';
+const WRONG = 'hf_' + 'NobodyHasThisTokenAnywhereAAAAAAAAA';
+const README = '# Tiny model\n\nA small model.\n\n![loss curve](assets/loss.png)\n';
+
+// Whatever tokens this machine has must not leak into the app under test, nor the test's into the user's keychain.
+process.env.HUB_PUBLISHER_KEYCHAIN_SERVICE = 'Hub Publisher (browser spec)';
+delete process.env.HF_TOKEN;
+
+const test = base.extend<object, { hub: LocalHub }>({
+  hub: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'publish-spec-hub-'));
+      const hub = await startLocalHub({
+        dataDir: dir,
+        users: [
+          { name: 'alice', token: WRITE, role: 'write' },
+          { name: 'alice-ro', token: READ, role: 'read' },
+        ],
+        orgs: [{ name: 'acme', members: ['alice'] }],
+      });
+      await use(hub);
+      await hub.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
+  hubEndpoint: async ({ hub }, use) => {
+    await use(hub.url);
+  },
+});
+
+async function openWorkspace(page: Page, tmp: string, name: string, weightsBytes = 256 * 1024) {
+  process.env.HF_HOME = path.join(tmp, 'hf-home');
+  const { root } = await buildWorkspace(path.join(tmp, name), {
+    layout: 'step',
+    steps: [100, 200],
+    sharded: true,
+    weightsBytes,
+    readme: README,
+    images: ['assets/loss.png'],
+  });
+  await dropFolder(page, root);
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(2);
+  await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
+  return root;
+}
+
+/** Light and dark, from the top of the page (a scrolled page puts the sticky header mid-image). */
+async function shots(page: Page, testInfo: TestInfo, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshot(page, testInfo, `${name}-light`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, testInfo, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+async function signIn(page: Page, token: string) {
+  const field = page.getByLabel(/Hugging Face token|Use another token/);
+  await field.fill(token);
+  const keep = page.getByLabel('Keep it in the system keychain');
+  if (await keep.isEnabled()) await keep.uncheck();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('sign in, name the repository, read the plan, publish, and see it verified', async ({ page, bridge, tmp, hub }, testInfo) => {
+  await page.goto(bridge.url);
+  await openWorkspace(page, tmp, 'tiny-run');
+  await expect(page.getByText('No token found yet')).toBeVisible();
+
+  await signIn(page, WRITE);
+  const account = page.getByTestId('publish-account');
+  await expect(account).toContainText('alice');
+  await expect(account).toContainText('acme');
+  await expect(account).toContainText('write');
+  await expect(account).toContainText(`hf_…${WRITE.slice(-4)}`);
+  await expect(account).toContainText('typed in');
+  // The pasted token is gone from the page once the main process holds it.
+  await expect(page.getByLabel('Use another token')).toHaveValue('');
+  expect(await page.content()).not.toContain(WRITE);
+
+  const owner = page.getByLabel('Owner');
+  await expect(owner.locator('option')).toHaveText(['alice (you)', 'acme (organisation)']);
+  const name = page.getByLabel('Repository name');
+  await name.fill('tiny--model');
+  await expect(page.getByRole('alert')).toContainText('cannot contain "--"');
+  await expect(name).toHaveAttribute('aria-invalid', 'true');
+  await name.fill('tiny-model');
+  await expect(name).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('publish-target')).toContainText(`${hub.url}/alice/tiny-model`);
+
+  const rows = page.getByTestId('publish-plan-row');
+  await expect(rows.locator('td:first-child')).toHaveText([
+    'README.md',
+    'assets/loss.png',
+    'config.json',
+    'model-00001-of-00002.safetensors',
+    'model-00002-of-00002.safetensors',
+    'model.safetensors.index.json',
+    'special_tokens_map.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+  ]);
+  await expect(rows.filter({ hasText: 'model-00001-of-00002.safetensors' })).toContainText('large file (LFS)');
+  await expect(page.getByRole('row', { name: /^config\.json / })).toContainText('regular');
+  await expect(page.getByTestId('publish-checkpoint')).toContainText('step_200');
+  await shots(page, testInfo, 'publish-plan');
+
+  await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
+  const done = page.getByRole('heading', { name: 'Verified' });
+  await expect(done).toBeVisible({ timeout: 60_000 });
+  const url = `${hub.url}/alice/tiny-model`;
+  await expect(page.getByTestId('publish-url')).toHaveText(url);
+  await expect(page.getByTestId('publish-check')).toHaveCount(10);
+  await expect(page.getByTestId('publish-check').filter({ hasText: 'README.md downloaded back' })).toContainText('byte-identical');
+  await expect(page.getByTestId('publish-receipt')).toContainText('receipts');
+  await page.getByTestId('publish-url').click();
+  await expect.poll(() => bridge.openedExternally).toContain(url);
+  // The plan now knows the Hub has everything.
+  await expect(page.getByText('Everything is already on the Hub: nothing to send.')).toBeVisible();
+  await shots(page, testInfo, 'publish-done');
+});
+
+test('a token the Hub refuses and a read-only token say what to do, and nothing is published', async ({ page, bridge, tmp, hub }, testInfo) => {
+  await page.goto(bridge.url);
+  await openWorkspace(page, tmp, 'refused-run');
+
+  await signIn(page, WRONG);
+  const refused = page.getByRole('alert').filter({ hasText: '401' });
+  await expect(refused).toContainText('did not accept the token');
+  await expect(refused).toContainText('settings/tokens');
+  await expect(page.getByTestId('publish-account')).toHaveCount(0);
+
+  const before = hub.requestLog.length;
+  await signIn(page, READ);
+  await expect(page.getByTestId('publish-account')).toContainText('alice-ro');
+  await expect(page.getByTestId('publish-account')).toContainText('read only');
+  await expect(page.getByRole('alert').filter({ hasText: 'can only read' })).toContainText('Write');
+  await page.getByLabel('Repository name').fill('read-only-model');
+  const publish = page.getByRole('main').getByRole('button', { name: 'Publish', exact: true });
+  await expect(publish).toBeDisabled();
+  await expect(page.locator('#publish-blocked')).toContainText('This token can only read');
+  await shots(page, testInfo, 'publish-read-only');
+  expect(hub.requestLog.slice(before).map((e) => e.kind)).not.toContain('create-repo');
+});
+
+test('a cancelled upload, published again, resumes without re-sending what the Hub already has', async ({ page, bridge, tmp, hub }, testInfo) => {
+  await page.goto(bridge.url);
+  // Weights of their own size: the Hub keeps large objects by content, so another test's upload would be reused.
+  await openWorkspace(page, tmp, 'slow-run', 3 * 1024 * 1024 + 4096);
+  await signIn(page, WRITE);
+  await expect(page.getByTestId('publish-account')).toContainText('alice');
+  await page.getByLabel('Repository name').fill('resumed-model');
+  await expect(page.getByTestId('publish-plan-row')).toHaveCount(9);
+
+  // The first large object goes through at once; every later one waits long enough to cancel.
+  hub.setFaults({ rules: [{ fault: 'latency', ms: 8000, kinds: ['lfs-put'], skip: 1 }] });
+  const from = hub.requestLog.length;
+  await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Progress' })).toBeVisible();
+  await expect
+    .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, { timeout: 30_000 })
+    .toBe(1);
+  await expect(page.locator('[data-testid="publish-file"][data-state="done"]').first()).toBeVisible();
+  await shots(page, testInfo, 'publish-progress');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('publish-status')).toContainText('Cancelled');
+  hub.setFaults(undefined);
+  const completed = hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).map((e) => e.path);
+
+  const resumeFrom = hub.requestLog.length;
+  await expect(page.getByRole('main').getByRole('button', { name: 'Publish', exact: true })).toBeEnabled();
+  await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Verified' })).toBeVisible({ timeout: 60_000 });
+  const resent = hub.requestLog.slice(resumeFrom).filter((e) => e.kind === 'lfs-put').map((e) => e.path);
+  expect(resent.length).toBeGreaterThan(0);
+  for (const p of resent) expect(completed).not.toContain(p);
+  await expect(page.getByTestId('publish-url')).toHaveText(`${hub.url}/alice/resumed-model`);
+});

@@ -1,0 +1,72 @@
+import { useState } from 'react';
+import { formatBytes } from '../../../../shared/units';
+import { api } from '../../api';
+import { publishStore } from '../../state/publish';
+
+export function DonePanel() {
+  const result = publishStore.use((s) => (s.run === 'done' ? s.result : null));
+  const [openFailed, setOpenFailed] = useState(false);
+  if (!result) return null;
+  const { outcome, verification } = result;
+  const skipped = outcome.files.filter((f) => f.skipped).length;
+  const failed = verification.checks.filter((c) => !c.ok);
+
+  const open = async () => {
+    const opened = await api.app.openExternal({ url: verification.url });
+    setOpenFailed(!opened.ok || !opened.value);
+  };
+
+  return (
+    <section
+      className={`publish-panel publish-done ${verification.verified ? 'publish-done--ok' : 'publish-done--bad'}`}
+      aria-labelledby="publish-done-title"
+    >
+      <h3 id="publish-done-title">
+        {verification.verified ? 'Verified' : 'Published, but the Hub does not hold exactly what was sent'}
+      </h3>
+      <p>
+        <button type="button" className="link publish-url" onClick={() => void open()} data-testid="publish-url">
+          {verification.url}
+        </button>
+        <span className="muted publish-small"> opens in your browser</span>
+      </p>
+      {openFailed && (
+        <p className="publish-field-error" role="alert">
+          The app only opens links on the configured Hub. Copy the address above instead.
+        </p>
+      )}
+      <p className="publish-small">
+        {outcome.commits.length === 0
+          ? 'Nothing new to send: the Hub already had every file.'
+          : `${outcome.commits.length} commit${outcome.commits.length === 1 ? '' : 's'} (${outcome.commits
+              .map((c) => c.oid.slice(0, 10))
+              .join(', ')}), ${formatBytes(outcome.bytesSent)} sent`}
+        {skipped > 0 && `, ${skipped} file${skipped === 1 ? '' : 's'} already there`}
+        {outcome.lfsObjectsReused > 0 && `, ${outcome.lfsObjectsReused} large object${outcome.lfsObjectsReused === 1 ? '' : 's'} reused`}
+        {outcome.createdRepo ? '. New repository' : ''}
+        {outcome.private ? ', private.' : '.'}
+      </p>
+      <h4 className="publish-subhead">Checks</h4>
+      <ul className="publish-checks" aria-label="Verification checks">
+        {verification.checks.map((c) => (
+          <li key={c.path} className={c.ok ? 'publish-verify--ok' : 'publish-verify--bad'} data-testid="publish-check">
+            <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span>{' '}
+            <span className="publish-sr-only">{c.ok ? 'OK: ' : 'Problem: '}</span>
+            <code>{c.path}</code>
+            {c.ok ? <span className="muted"> present, same size and content</span> : <span> — {c.problem}</span>}
+          </li>
+        ))}
+        <li className={verification.readmeByteEqual ? 'publish-verify--ok' : 'publish-verify--bad'} data-testid="publish-check">
+          <span aria-hidden="true">{verification.readmeByteEqual ? '✓' : '✗'}</span>{' '}
+          README.md downloaded back {verification.readmeByteEqual ? 'is byte-identical to the prepared card' : 'differs from the prepared card'}
+        </li>
+      </ul>
+      {failed.length > 0 && <p>Publish again to repair the files above.</p>}
+      {verification.receiptPath && (
+        <p className="publish-small">
+          Receipt: <code className="publish-path" data-testid="publish-receipt">{verification.receiptPath}</code>
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,138 @@
+import type { ExcludedFile } from '../../../../shared/publish';
+import { formatScore } from '../../../../shared/format';
+import { formatBytes } from '../../../../shared/units';
+import { ErrorMessage } from '../ErrorMessage';
+import { cardStore } from '../../state/card';
+import { evaluationStore } from '../../state/evaluation';
+import { publishCheckpoint, publishStore } from '../../state/publish';
+import { workspaceStore } from '../../state/workspace';
+import { NAME_ERRORS } from './RepoPanel';
+
+const REASONS: Record<ExcludedFile['reason'], string> = {
+  'training-state': 'training state: only needed to resume training',
+  'excluded-by-pattern': 'matches an exclude pattern',
+  'not-included': 'not matched by the include patterns',
+  'never-uploaded': 'never uploaded: may hold a secret, or belongs to the evaluation harness',
+  missing: 'missing, or outside the checkpoint',
+};
+
+const WHY = { picked: 'your pick', best: 'best eval_accuracy', latest: 'latest checkpoint, not evaluated' } as const;
+
+export function PlanPanel() {
+  const plan = publishStore.use((s) => s.plan);
+  const planning = publishStore.use((s) => s.planning);
+  const planError = publishStore.use((s) => s.planError);
+  const prepared = publishStore.use((s) => s.prepared);
+  // Subscribed so the checkpoint line follows a new pick or evaluation.
+  evaluationStore.use((s) => s.report);
+  evaluationStore.use((s) => s.picked);
+  const hasCard = cardStore.use((s) => s.text !== null || s.original !== null);
+  const checkpoint = publishCheckpoint();
+
+  const sending = plan ? plan.files.filter((f) => !f.unchanged) : [];
+  const sendingBytes = sending.reduce((n, f) => n + f.bytes, 0);
+  const remoteKnown = plan ? plan.files.some((f) => f.unchanged !== undefined) : false;
+
+  return (
+    <section className="publish-panel" aria-labelledby="publish-plan-title" aria-busy={planning}>
+      <div className="publish-panel__head">
+        <h3 id="publish-plan-title">What will be published</h3>
+        <span className="muted publish-small" role="status">
+          {planning ? 'Updating the plan…' : ''}
+        </span>
+      </div>
+      {checkpoint ? (
+        <p data-testid="publish-checkpoint">
+          Checkpoint <strong>{checkpoint.name}</strong>
+          {checkpoint.evalAccuracy !== null && <> · eval_accuracy {formatScore(checkpoint.evalAccuracy)}</>}
+          <span className="muted"> ({WHY[checkpoint.why]}) </span>
+          <button type="button" className="link" onClick={() => workspaceStore.set({ screen: 'checkpoints' })}>
+            Choose another
+          </button>
+        </p>
+      ) : (
+        <p className="muted">No checkpoint to publish yet: open a workspace with at least one valid checkpoint.</p>
+      )}
+      {prepared && !prepared.done && !prepared.error && (
+        <p className="muted publish-small" data-testid="publish-hash-ahead">
+          Hashing ahead
+          {prepared.progress && prepared.progress.total > 0
+            ? `: ${Math.floor((prepared.progress.done / prepared.progress.total) * 100)}%`
+            : '…'}
+        </p>
+      )}
+      {!hasCard && checkpoint && (
+        <p className="publish-notice">
+          No model card yet.{' '}
+          <button type="button" className="link" onClick={() => workspaceStore.set({ screen: 'card' })}>
+            Prepare it on the Model card screen
+          </button>
+          ; it is uploaded as README.md.
+        </p>
+      )}
+      {planError && !NAME_ERRORS.has(planError.code) && <ErrorMessage error={planError} />}
+      {plan && (
+        <>
+          <div className="publish-table-wrap">
+            <table className="table publish-plan-table" aria-label="Files to publish">
+              <thead>
+                <tr>
+                  <th scope="col">File</th>
+                  <th scope="col" className="num">
+                    Size
+                  </th>
+                  <th scope="col">Storage</th>
+                  {remoteKnown && <th scope="col">On the Hub</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {plan.files.map((f) => (
+                  <tr key={f.path} data-testid="publish-plan-row">
+                    <td className="publish-path">{f.path}</td>
+                    <td className="num">{formatBytes(f.bytes)}</td>
+                    <td>{f.lfs ? <span className="publish-badge">large file (LFS)</span> : 'regular'}</td>
+                    {remoteKnown && <td>{f.unchanged ? 'already there, not sent' : 'will be sent'}</td>}
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th scope="row">
+                    {plan.files.length} file{plan.files.length === 1 ? '' : 's'}
+                  </th>
+                  <td className="num" data-testid="publish-plan-total">
+                    {formatBytes(plan.totalBytes)}
+                  </td>
+                  <td>{formatBytes(plan.lfsBytes)} as large files</td>
+                  {remoteKnown && <td>{formatBytes(sendingBytes)} to send</td>}
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+          <p className="muted publish-small">
+            {plan.commits.length === 0
+              ? 'Everything is already on the Hub: nothing to send.'
+              : `${plan.commits.length} commit${plan.commits.length === 1 ? '' : 's'}: “${plan.commitTitle}”`}
+          </p>
+          {plan.excluded.length > 0 && (
+            <details className="publish-excluded">
+              <summary>
+                Left out: {plan.excluded.length} file{plan.excluded.length === 1 ? '' : 's'}
+              </summary>
+              <ul aria-label="Files left out">
+                {plan.excluded.map((e) => (
+                  <li key={`${e.path}:${e.reason}`}>
+                    <code>{e.path}</code> <span className="muted">— {REASONS[e.reason]}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          )}
+          {plan.deletions.length > 0 && (
+            <p className="publish-notice">Will be deleted from the Hub: {plan.deletions.join(', ')}</p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

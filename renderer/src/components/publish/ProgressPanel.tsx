@@ -1,0 +1,175 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+import type { JobItemProgress, JobProgress } from '../../../../shared/types';
+import { formatBytes, formatDuration, formatRate } from '../../../../shared/units';
+import { cancelPublish, publishStore } from '../../state/publish';
+
+const PHASES: { id: string; label: string }[] = [
+  { id: 'token', label: 'Token' },
+  { id: 'hash', label: 'Hashing' },
+  { id: 'repo', label: 'Repository' },
+  { id: 'upload', label: 'Uploading' },
+  { id: 'commit', label: 'Committing' },
+  { id: 'verify', label: 'Verifying' },
+];
+
+const STATE_LABELS: Record<JobItemProgress['state'], string> = {
+  pending: 'waiting',
+  running: 'sending',
+  done: 'sent',
+  failed: 'stopped',
+  skipped: 'already on the Hub',
+};
+
+/** Above this many files the list renders only the rows in view. */
+const VIRTUAL_FROM = 40;
+const ROW_HEIGHT = 44;
+
+function Bar({ fraction, label }: { fraction: number | null; label: string }) {
+  return (
+    <div
+      className="progress__track"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
+    >
+      <div className="progress__fill" style={{ width: fraction === null ? '30%' : `${Math.min(1, fraction) * 100}%` }} />
+    </div>
+  );
+}
+
+function FileRow({ item }: { item: JobItemProgress }) {
+  const fraction = item.total > 0 ? item.done / item.total : item.state === 'done' || item.state === 'skipped' ? 1 : 0;
+  return (
+    <div className={`publish-file publish-file--${item.state}`} data-testid="publish-file" data-state={item.state}>
+      <div className="publish-file__head">
+        <span className="publish-path">{item.label}</span>
+        <span className="muted publish-small">
+          {formatBytes(item.done)} / {formatBytes(item.total)} · {STATE_LABELS[item.state]}
+        </span>
+      </div>
+      <Bar fraction={fraction} label={item.label} />
+    </div>
+  );
+}
+
+function FileList({ items }: { items: JobItemProgress[] }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtual = items.length >= VIRTUAL_FROM;
+  // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer's functions are read during render by design
+  const virtualizer = useVirtualizer({
+    count: virtual ? items.length : 0,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
+  if (!virtual) {
+    return (
+      <div className="publish-files" role="list" aria-label="Files">
+        {items.map((item) => (
+          <div role="listitem" key={item.id}>
+            <FileRow item={item} />
+          </div>
+        ))}
+      </div>
+    );
+  }
+  return (
+    <div ref={scrollRef} className="publish-files publish-files--virtual" role="list" aria-label="Files">
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const item = items[row.index];
+          if (!item) return null;
+          return (
+            <div
+              role="listitem"
+              key={item.id}
+              aria-setsize={items.length}
+              aria-posinset={row.index + 1}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+            >
+              <FileRow item={item} />
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function overallText(p: JobProgress): string {
+  if (p.unit !== 'bytes') return p.total > 0 ? `${p.done} of ${p.total}` : '';
+  const parts = [`${formatBytes(p.done)} of ${formatBytes(p.total)}`];
+  if (p.rate && p.rate > 0) parts.push(formatRate(p.rate));
+  if (p.eta !== undefined && p.done < p.total) parts.push(`${formatDuration(p.eta)} left`);
+  return parts.join(' · ');
+}
+
+export function ProgressPanel() {
+  const run = publishStore.use((s) => s.run);
+  const progress = publishStore.use((s) => s.progress);
+  const phases = publishStore.use((s) => s.phases);
+  const log = publishStore.use((s) => s.log);
+  const items = publishStore.use((s) => s.files);
+  // Once done, the result panel says what was sent and checked.
+  if (run === 'idle' || run === 'done') return null;
+  const current = progress?.phase ?? null;
+  const retries = log.filter((l) => /^Retrying/.test(l));
+  const fraction = progress && progress.total > 0 ? progress.done / progress.total : null;
+
+  return (
+    <section className="publish-panel" aria-labelledby="publish-progress-title">
+      <div className="publish-panel__head">
+        <h3 id="publish-progress-title">Progress</h3>
+        {run === 'running' && (
+          <button type="button" className="button" onClick={cancelPublish}>
+            Cancel
+          </button>
+        )}
+      </div>
+      <ol className="publish-phases" aria-label="Phases">
+        {PHASES.map((ph, i) => {
+          // Short phases can be skipped over by throttled progress: everything before the furthest one was done.
+          const furthest = Math.max(...phases.map((p) => PHASES.findIndex((x) => x.id === p)));
+          const state = ph.id === current && run === 'running' ? 'current' : i <= furthest ? 'seen' : 'later';
+          return (
+            <li key={ph.id} className={`publish-phase publish-phase--${state}`} aria-current={state === 'current' ? 'step' : undefined}>
+              {ph.label}
+            </li>
+          );
+        })}
+      </ol>
+      <p className="publish-status" role="status" data-testid="publish-status">
+        {run === 'running' && (progress?.message ?? (current ? `${PHASES.find((p) => p.id === current)?.label ?? current}…` : 'Starting…'))}
+        {run === 'cancelled' && 'Cancelled. Nothing partial was committed; Publish again resumes without re-sending what the Hub already has.'}
+        {run === 'failed' && 'Stopped.'}
+      </p>
+      {progress && (
+        <div className="publish-overall">
+          <div className="publish-file__head">
+            <strong>Overall</strong>
+            <span className="publish-small" data-testid="publish-overall">
+              {overallText(progress)}
+            </span>
+          </div>
+          <Bar fraction={fraction} label="Overall" />
+        </div>
+      )}
+      {retries.length > 0 && (
+        <div className="publish-retries">
+          <strong>
+            {retries.length} retr{retries.length === 1 ? 'y' : 'ies'}
+          </strong>
+          <ul aria-live="polite" aria-label="Retries">
+            {retries.slice(-5).map((line, i) => (
+              <li key={`${retries.length - 5 + i}`}>{line}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {items.length > 0 && <FileList items={items} />}
+    </section>
+  );
+}
