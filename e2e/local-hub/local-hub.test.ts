@@ -451,6 +451,21 @@ describe('what the client cannot send (hand-made requests)', () => {
     expect(missing.headers.get('X-Request-Id')).toBeTruthy();
   });
 
+  it('answers form-encoded paths-info as the Python client sends it', async () => {
+    const response = await fetch(`${hub.url}/api/models/alice/model/paths-info/main`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'paths=config.json&paths=model.safetensors&paths=absent.txt&expand=false',
+    });
+    const entries = (await response.json()) as { path: string; type: string; size: number; lfs?: { oid: string; pointerSize: number } }[];
+    expect(entries.map((e) => [e.path, e.type, e.size])).toEqual([
+      ['config.json', 'file', JSON.stringify({ hidden_size: 64, layers: 2 }).length],
+      ['model.safetensors', 'file', bigFileSize],
+    ]);
+    expect(entries[1]?.lfs?.oid).toBe(bigFileSha);
+    expect(entries[1]?.lfs?.pointerSize).toBeGreaterThan(100);
+  });
+
   it('validates README front matter with a real YAML parser', async () => {
     const validate = (content: string) =>
       fetch(`${hub.url}/api/validate-yaml`, {
