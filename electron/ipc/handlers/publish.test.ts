@@ -47,6 +47,10 @@ beforeAll(async () => {
     readme: README,
     images: ['assets/loss.png'],
     tokenFile: true,
+    checkpoints: [
+      { name: 'checkpoint-100', trainerScores: { arc: 0.25, hellaswag: 0.5 } },
+      { name: 'checkpoint-200', trainerScores: { arc: 0.5, hellaswag: 0.75 } },
+    ],
   });
 });
 
@@ -160,6 +164,8 @@ describe('publish handlers', () => {
     expect(verification.url).toBe(`${hub.url}/alice/tiny-model`);
     expect(outcome.repoId).toBe('alice/tiny-model');
     expect(outcome.commits).toHaveLength(1);
+    // The commit names the checkpoint and the eval_accuracy the evaluation already knows.
+    expect(outcome.commits[0]!.title).toBe(`Upload checkpoint ${checkpoint()} (eval_accuracy 0.625)`);
     const phases = new Set(job.progress().map((p: JobProgress) => p.phase));
     // Short phases may be coalesced by the throttle; these always last long enough to be seen.
     for (const phase of ['token', 'repo', 'verify']) expect(phases).toContain(phase);

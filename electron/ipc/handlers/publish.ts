@@ -11,6 +11,7 @@ import type { ChannelArgs, jobs, PublishResult } from '../../../shared/ipc/contr
 import type { PublishPlan } from '../../../shared/publish';
 import { AppError } from '../../../shared/result';
 import type { CheckpointInfo, JobProgress } from '../../../shared/types';
+import { evaluateWorkspace } from '../../services/evaluate';
 import { Hasher } from '../../services/hash';
 import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
 import { parseRepoName } from '../../services/publish/repo-name';
@@ -61,6 +62,33 @@ async function findCheckpoint(
   return checkpoint;
 }
 
+/**
+ * The checkpoint's eval_accuracy as the evaluation already knows it (cache, imported results, manual
+ * scores), for the commit title; nothing is run. Null when it was never evaluated.
+ */
+async function knownEvalAccuracy(
+  context: HandlerContext,
+  root: string,
+  checkpoint: string,
+  signal?: AbortSignal,
+): Promise<number | null> {
+  try {
+    const report = await evaluateWorkspace({
+      root,
+      scan: await context.scans.get(root, signal),
+      dataDir: context.dataDir,
+      cacheOnly: true,
+      env: context.env,
+      signal,
+    });
+    return report.checkpoints.find((c) => c.name === checkpoint)?.evalAccuracy ?? null;
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    // A score is a nicety in the commit title; never a reason not to publish.
+    return null;
+  }
+}
+
 async function localPlan(
   context: HandlerContext,
   args: PublishRequest,
@@ -68,6 +96,7 @@ async function localPlan(
   options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
 ): Promise<LocalPlan> {
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
+  const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
@@ -76,8 +105,7 @@ async function localPlan(
     readmeAssets: referencedPaths(args.readme),
     include: args.include,
     exclude: args.exclude,
-    // The request carries no score yet; the commit title then says "not evaluated".
-    evalAccuracy: null,
+    evalAccuracy,
     hasher: hasherFor(context),
     token,
     signal: options.signal,
