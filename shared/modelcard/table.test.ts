@@ -181,17 +181,27 @@ Code Generation | TBD
   it('matches labels written in many ways', () => {
     const labels = ['Math Reasoning', '**math_reasoning**', 'Math-Reasoning', '[Math Reasoning](https://x.y/z)', '`math_reasoning`', 'MATH REASONING (5-shot)', 'Math&nbsp;Reasoning', '<b>Math Reasoning</b>'];
     for (const label of labels) {
-      const input = `| Benchmark | Score |\n|---|---|\n| ${label} | x |\n`;
+      const input = `| Benchmark | Score |\n|---|---|\n| ${label} | — |\n`;
       const { report } = update(input);
       expect(report.matchedRows.map((row) => row.benchmark), label).toEqual(['math_reasoning']);
     }
   });
 
   it('fills tables inside block quotes and list items, and handles escaped pipes', () => {
-    const input = '> | Benchmark | Score |\n> |---|---|\n> | Math Reasoning | {RESULT} |\n\n- results:\n\n  | Benchmark | Score |\n  |---|---|\n  | Logic \\| Puzzles | x |\n  | Logic Puzzles | {RESULT} \\| |\n';
-    const { text } = update(input);
+    const input = '> | Benchmark | Score |\n> |---|---|\n> | Math Reasoning | {RESULT} |\n\n- results:\n\n  | Benchmark | Score |\n  |---|---|\n  | Logic \\| Puzzles | {RESULT} |\n  | `a|b` | c |\n';
+    const { text, report } = update(input);
     expect(text).toContain('> | Math Reasoning | 0.062 |');
-    expect(text).toContain('  | Logic Puzzles | 0.438 |\n');
+    expect(text).toContain('  | Logic \\| Puzzles | 0.438 |\n');
+    expect(report.rowsWithoutScore).toEqual(['`a']);
+  });
+
+  it('does not guess a last column that holds words', () => {
+    const input = '| Dataset | Split |\n|---|---|\n| math_reasoning | test |\n';
+    const guessed = update(input);
+    expect(guessed.text).toBe(input);
+    expect(guessed.report.warnings[0]).toMatch(/last column \("Split"\) holds "test", not scores/);
+    expect(update(input, SCORES, { column: 'Split' }).text).toContain('| math_reasoning | 0.062 |');
+    expect(update('| Task | Score |\n|---|---|\n| math_reasoning | **45.1%** |\n| logic_puzzles | n/a |\n').report.changes).toHaveLength(2);
   });
 
   it('gives output ranges that locate each change in the new text', () => {

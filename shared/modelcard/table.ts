@@ -51,6 +51,18 @@ export function updateBenchmarkTable(readme: string, scores: Record<string, numb
     const target = chooseTargetColumn(table, columns, placeholders, options.column, options.modelName);
     if (target.warning) warnings.push(target.warning);
     const labelColumn = chooseLabelColumn(body, columns, matches, target.column);
+    // Guessing "the last column" must not overwrite words (a dataset table's "Split" column, say): without
+    // placeholders or an explicit choice, the column has to hold scores already.
+    if (target.reason === 'last') {
+      const wordy = body.find((row, rowIndex) => keys[rowIndex]?.[labelColumn] != null && !looksLikeScore(row.cells[target.column]?.text ?? ''));
+      if (wordy) {
+        warnings.push(
+          `Line ${table.line}: the table names benchmarks, but its last column ("${header.cells[target.column]?.text ?? ''}") holds "${wordy.cells[target.column]?.text ?? ''}", not scores; ` +
+            'choose the column to fill or put {RESULT} in its cells.',
+        );
+        continue;
+      }
+    }
     // Keeping pipes in their columns only matters (and is only attempted) when the author aligned them.
     const aligned = table.rows.every((row) => row.end - row.start === header.end - header.start);
     const tableIndex = tables.length;
@@ -122,6 +134,12 @@ function mayBeBenchmarkTable(tableText: string, labelWords: string[][]): boolean
     return labelWords.some((words) => canonical.includes(`_${words.join('_')}_`));
   }
   return labelWords.some((words) => words.every((word) => lower.includes(word)));
+}
+
+/** Numbers (`0.5`, `45.2%`, `**0.61**`), dashes, `n/a` and the like: what a score column holds before filling. */
+function looksLikeScore(text: string): boolean {
+  const bare = text.replace(/^[*_`]+|[*_`]+$/g, '').trim();
+  return bare === '' || isPlaceholder(bare) || /^(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?\s*%?|[-–—?]+|n\/?a|none|null|nan|tbd|todo|pending|not evaluated|not run)$/i.test(bare);
 }
 
 function matchKey(text: string, index: Map<string, string>): string | null {
