@@ -66,6 +66,9 @@ const CHECKPOINT_NAME = /^(step|checkpoint|ckpt|global_step|epoch|iter|iteration
 const CHECKPOINTS_AT_ONCE = 16;
 const FILES_AT_ONCE = 8;
 
+/** A workspace is a few thousand folders; a dataset or home folder dropped by mistake is millions. */
+const MAX_DIRS = 100_000;
+
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 const MAX_README_BYTES = 4 * 1024 * 1024;
 
@@ -113,6 +116,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   const visitedExternal = new Set<string>();
   let dirsRead = 0;
   let dirsQueued = 1;
+  let truncated = false;
   const report = (phase: string, done: number, total: number, message?: string) =>
     options.onProgress?.({ phase, done, total, unit: 'items', ...(message ? { message } : {}) });
 
@@ -138,6 +142,11 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
       const childRel = rel ? `${rel}/${name}` : name;
       record.subdirs.push(childRel);
       if (depth + 1 > maxDepth) return;
+      if (dirsQueued >= MAX_DIRS) {
+        if (!truncated) warnings.push(`Stopped looking after ${MAX_DIRS} folders; choose a narrower folder.`);
+        truncated = true;
+        return;
+      }
       dirsQueued++;
       children.push(walk(childAbs, childRel, depth + 1));
     };
@@ -202,10 +211,17 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
     }
   }
   const checkpointSet = new Set(checkpointRels);
-  const containsCheckpoint = (rel: string): boolean => {
-    for (const c of checkpointRels) if (c !== rel && (rel === '' || c.startsWith(rel + '/'))) return true;
-    return false;
-  };
+  // Every folder that has a checkpoint somewhere below it.
+  const holdsCheckpoints = new Set<string>();
+  for (const c of checkpointRels) {
+    let cur = c;
+    while (cur !== '') {
+      const slash = cur.lastIndexOf('/');
+      cur = slash < 0 ? '' : cur.slice(0, slash);
+      holdsCheckpoints.add(cur);
+    }
+  }
+  const containsCheckpoint = (rel: string): boolean => holdsCheckpoints.has(rel);
 
   // Phase 3: each checkpoint's files, stats and problems.
   let analysed = 0;
