@@ -45,15 +45,27 @@ const test = base.extend<object, { hub: LocalHub }>({
   },
 });
 
-async function openWorkspace(page: Page, tmp: string, name: string, weightsBytes = 256 * 1024) {
+interface WorkspaceOptions {
+  weightsBytes?: number;
+  /** Evaluate with a benchmark script (needs Python), so the best checkpoint is chosen by score. */
+  evaluated?: boolean;
+  /** Extra small files in every checkpoint. */
+  extraFiles?: number;
+}
+
+async function openWorkspace(page: Page, tmp: string, name: string, options: WorkspaceOptions = {}) {
   process.env.HF_HOME = path.join(tmp, 'hf-home');
+  const files: Record<string, string> = {};
+  for (let i = 0; i < (options.extraFiles ?? 0); i++) files[`notes/note-${String(i).padStart(3, '0')}.txt`] = `note ${i}\n`;
   const { root } = await buildWorkspace(path.join(tmp, name), {
     layout: 'step',
     steps: [100, 200],
     sharded: true,
-    weightsBytes,
+    weightsBytes: options.weightsBytes ?? 256 * 1024,
     readme: README,
     images: ['assets/loss.png'],
+    defaults: { files },
+    ...(options.evaluated ? { benchmarks: { arc: { kind: 'score' as const, scores: { step_100: 0.41, step_200: 0.6 } } } } : {}),
   });
   await dropFolder(page, root);
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(2);
@@ -81,7 +93,7 @@ async function signIn(page: Page, token: string) {
 
 test('sign in, name the repository, read the plan, publish, and see it verified', async ({ page, bridge, tmp, hub }, testInfo) => {
   await page.goto(bridge.url);
-  await openWorkspace(page, tmp, 'tiny-run');
+  await openWorkspace(page, tmp, 'tiny-run', { evaluated: true });
   await expect(page.getByText('No token found yet')).toBeVisible();
 
   await signIn(page, WRITE);
@@ -119,12 +131,16 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
   ]);
   await expect(rows.filter({ hasText: 'model-00001-of-00002.safetensors' })).toContainText('large file (LFS)');
   await expect(page.getByRole('row', { name: /^config\.json / })).toContainText('regular');
-  await expect(page.getByTestId('publish-checkpoint')).toContainText('step_200');
+  await expect(page.getByTestId('publish-checkpoint')).toContainText('step_200 · eval_accuracy 0.600 (best eval_accuracy)');
   await shots(page, testInfo, 'publish-plan');
 
+  // One refused request on the way: retried, and the user is told.
+  hub.setFaults({ rules: [{ fault: 'status', status: 503, kinds: ['preupload'], count: 1 }] });
   await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
   const done = page.getByRole('heading', { name: 'Verified' });
   await expect(done).toBeVisible({ timeout: 60_000 });
+  hub.setFaults(undefined);
+  await expect(page.getByRole('main')).toContainText('1 request was retried along the way.');
   const url = `${hub.url}/alice/tiny-model`;
   await expect(page.getByTestId('publish-url')).toHaveText(url);
   await expect(page.getByTestId('publish-check')).toHaveCount(10);
@@ -163,11 +179,11 @@ test('a token the Hub refuses and a read-only token say what to do, and nothing 
 test('a cancelled upload, published again, resumes without re-sending what the Hub already has', async ({ page, bridge, tmp, hub }, testInfo) => {
   await page.goto(bridge.url);
   // Weights of their own size: the Hub keeps large objects by content, so another test's upload would be reused.
-  await openWorkspace(page, tmp, 'slow-run', 3 * 1024 * 1024 + 4096);
+  await openWorkspace(page, tmp, 'slow-run', { weightsBytes: 3 * 1024 * 1024 + 4096, extraFiles: 60 });
   await signIn(page, WRITE);
   await expect(page.getByTestId('publish-account')).toContainText('alice');
   await page.getByLabel('Repository name').fill('resumed-model');
-  await expect(page.getByTestId('publish-plan-row')).toHaveCount(9);
+  await expect(page.getByTestId('publish-plan-row')).toHaveCount(69);
 
   // The first large object goes through at once; every later one waits long enough to cancel.
   hub.setFaults({ rules: [{ fault: 'latency', ms: 8000, kinds: ['lfs-put'], skip: 1 }] });
@@ -178,6 +194,10 @@ test('a cancelled upload, published again, resumes without re-sending what the H
     .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, { timeout: 30_000 })
     .toBe(1);
   await expect(page.locator('[data-testid="publish-file"][data-state="done"]').first()).toBeVisible();
+  // 69 files: only the rows in view are rendered, each announced with its place in the whole list.
+  const fileRows = page.getByRole('list', { name: 'Files' }).getByRole('listitem');
+  expect(await fileRows.count()).toBeLessThan(40);
+  await expect(fileRows.first()).toHaveAttribute('aria-setsize', '69');
   await shots(page, testInfo, 'publish-progress');
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('publish-status')).toContainText('Cancelled');

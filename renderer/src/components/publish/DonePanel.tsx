@@ -5,6 +5,7 @@ import { publishStore } from '../../state/publish';
 
 export function DonePanel() {
   const result = publishStore.use((s) => (s.run === 'done' ? s.result : null));
+  const retries = publishStore.use((s) => s.log.filter((line) => /^Retrying/.test(line)).length);
   const [openFailed, setOpenFailed] = useState(false);
   if (!result) return null;
   const { outcome, verification } = result;
@@ -45,6 +46,7 @@ export function DonePanel() {
         {outcome.lfsObjectsReused > 0 && `, ${outcome.lfsObjectsReused} large object${outcome.lfsObjectsReused === 1 ? '' : 's'} reused`}
         {outcome.createdRepo ? '. New repository' : ''}
         {outcome.private ? ', private.' : '.'}
+        {retries > 0 && ` ${retries} request${retries === 1 ? ' was' : 's were'} retried along the way.`}
       </p>
       <h4 className="publish-subhead">Checks</h4>
       <ul className="publish-checks" aria-label="Verification checks">
