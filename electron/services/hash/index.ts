@@ -70,6 +70,7 @@ interface Job {
 interface PooledWorker {
   worker: Worker;
   busy: Job | null;
+  retired: boolean;
 }
 
 const CACHE_FILE = 'hash-cache.json';
@@ -90,6 +91,7 @@ export class Hasher {
   #cache: Map<string, CacheEntry> | null = null;
   #cacheLoad: Promise<Map<string, CacheEntry>> | null = null;
   #saveTimer: NodeJS.Timeout | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -98,7 +100,7 @@ export class Hasher {
     const cores =
       typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     this.#poolSize = Math.max(1, options.workers ?? Math.min(4, cores));
-    this.#blockSize = options.blockSize ?? 8 * 1024 * 1024;
+    this.#blockSize = options.blockSize ?? 4 * 1024 * 1024;
   }
 
   /** The digest if the cache already has it for the file as it is now on disk. */
@@ -216,6 +218,7 @@ export class Hasher {
   /** Stops the workers; pending jobs fail. Waits for the cache to be written. */
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     for (const job of this.#queue) job.reject(new Error('The hasher was closed.'));
     this.#queue = [];
     await Promise.all(this.#pool.map((w) => w.worker.terminate()));
@@ -274,6 +277,10 @@ export class Hasher {
   }
 
   #pump(): void {
+    if (this.#idleTimer) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
     while (this.#queue.length > 0) {
       let slot = this.#pool.find((w) => !w.busy);
       if (!slot && this.#pool.length < this.#poolSize) slot = this.#spawn();
@@ -291,17 +298,30 @@ export class Hasher {
         progressEvery: 16 * 1024 * 1024,
       });
     }
+    if (this.#pool.length > 0 && this.#pool.every((w) => !w.busy)) {
+      // Idle workers hold an isolate each: let them go soon, so the upload that follows has the memory.
+      this.#idleTimer = setTimeout(() => {
+        this.#idleTimer = null;
+        for (const w of this.#pool.filter((p) => !p.busy)) {
+          w.retired = true;
+          void w.worker.terminate();
+        }
+        this.#pool = this.#pool.filter((p) => p.busy);
+      }, 1000);
+      this.#idleTimer.unref();
+    }
   }
 
   #spawn(): PooledWorker {
     const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
-    const pooled: PooledWorker = { worker, busy: null };
+    const pooled: PooledWorker = { worker, busy: null, retired: false };
     // Idle workers must not keep the CLI alive.
     worker.unref();
     worker.on('message', (msg: WorkerMessage) => this.#onMessage(pooled, msg));
     worker.on('error', (err) => this.#onWorkerExit(pooled, err));
     worker.on('exit', (code) => {
-      if (!this.#closed) this.#onWorkerExit(pooled, new Error(`The hashing worker stopped (exit ${code}).`));
+      if (!this.#closed && !pooled.retired)
+        this.#onWorkerExit(pooled, new Error(`The hashing worker stopped (exit ${code}).`));
     });
     this.#pool.push(pooled);
     return pooled;

@@ -13,18 +13,28 @@
 import { open } from 'node:fs/promises';
 import { redactSecrets } from '../../../shared/redact';
 
-const READ_CHUNK = 2 * 1024 * 1024;
+/** Whole files are read in large blocks: the client hashes them again through `stream()`. */
+const FILE_READ_CHUNK = 1024 * 1024;
+/**
+ * Slices are multipart parts, up to 25 in flight (5 files x 5 parts): smaller blocks keep the memory of all
+ * those streams well under the RSS budget while still being large enough for the socket.
+ */
+const SLICE_READ_CHUNK = 256 * 1024;
+/** Blocks recycled per stream; see `stream()`. */
+const RING_DEPTH = 6;
 
 export class FileSliceBlob extends Blob {
   readonly filePath: string;
   readonly start: number;
   readonly end: number;
+  readonly readChunk: number;
 
-  constructor(filePath: string, start: number, end: number) {
+  constructor(filePath: string, start: number, end: number, readChunk = FILE_READ_CHUNK) {
     super([]);
     this.filePath = filePath;
     this.start = start;
     this.end = end;
+    this.readChunk = readChunk;
   }
 
   // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
@@ -41,7 +51,7 @@ export class FileSliceBlob extends Blob {
     const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
     const s = clamp(start);
     const e = Math.max(s, clamp(end));
-    return new FileSliceBlob(this.filePath, this.start + s, this.start + e);
+    return new FileSliceBlob(this.filePath, this.start + s, this.start + e, SLICE_READ_CHUNK);
   }
 
   override async arrayBuffer(): Promise<ArrayBuffer> {
@@ -66,9 +76,11 @@ export class FileSliceBlob extends Blob {
   }
 
   override stream(): ReadableStream<Uint8Array> {
-    const { filePath, start, end } = this;
+    const { filePath, start, end, readChunk } = this;
     let pos = start;
     let fh: Awaited<ReturnType<typeof open>> | null = null;
+    const ring: Buffer[] = [];
+    let turn = 0;
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
@@ -79,8 +91,19 @@ export class FileSliceBlob extends Blob {
             controller.close();
             return;
           }
-          const want = Math.min(READ_CHUNK, end - pos);
-          const buf = Buffer.allocUnsafe(want);
+          const want = Math.min(readChunk, end - pos);
+          // Blocks are recycled: a fresh buffer per block turns into hundreds of MB of garbage that V8
+          // collects late (it is external memory). Reuse is safe because a block is only handed out
+          // again RING_DEPTH pulls later, and both consumers (undici, which waits for the socket to drain
+          // before pulling again, and the client's hashing, which digests each block synchronously and
+          // buffers at most two more) are done with a block long before that. Consumers must not keep
+          // blocks: copy them if needed.
+          const slot =
+            ring.length < RING_DEPTH
+              ? ring[ring.push(Buffer.allocUnsafe(readChunk)) - 1]!
+              : ring[turn % RING_DEPTH]!;
+          turn++;
+          const buf = slot.subarray(0, want);
           const { bytesRead } = await fh.read(buf, 0, want, pos);
           if (bytesRead === 0)
             throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
@@ -119,20 +142,24 @@ class CountingBlob extends Blob {
   override stream(): ReadableStream<Uint8Array> {
     const reader = (this.inner.stream() as ReadableStream<Uint8Array>).getReader();
     const onBytes = this.onBytes;
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        onBytes(value.byteLength);
-        controller.enqueue(value);
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          onBytes(value.byteLength);
+          controller.enqueue(value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+        // Pull only when the socket asks: the inner stream already reads one block ahead.
       },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    }) as ReadableStream<Uint8Array>;
+      { highWaterMark: 0 },
+    ) as ReadableStream<Uint8Array>;
   }
 }
 

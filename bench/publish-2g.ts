@@ -1,0 +1,391 @@
+/**
+ * Publishing speed and memory, against the local Hub in its own process.
+ *
+ *   npx tsx bench/publish-2g.ts [--sizes 512M,2G] [--keep]
+ *
+ * For each size, a generated checkpoint whose weights are two safetensors shards of that total size
+ * (random bytes, so nothing is sparse), then, each in its own child process so its peak RSS (VmHWM) is its
+ * own, and each upload to a fresh Hub so no object is already there:
+ *
+ *   - hashing: a bare `node:crypto` stream (createReadStream → createHash) next to our Hasher;
+ *   - bare client: `uploadFiles` of `@huggingface/hub` with file URLs (what a script would do);
+ *   - CLI: `hub-publisher publish --yes --json`, the whole thing (scan, evaluate, hash, upload, verify);
+ *   - after click: plan + upload + verify with the hashes already in the cache (the app hashes when a
+ *     checkpoint is selected), i.e. what the user waits for after clicking Publish.
+ *
+ * Files are in the page cache for every run (they were just written): this measures CPU and protocol
+ * work, not the disk.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN = 'hf_' + 'BenchWriteTokenForPublishBenchmarkXX';
+const MiB = 1024 * 1024;
+
+interface ChildResult {
+  ms: number;
+  hwmKb: number;
+  extra?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Children: one measurement each.
+
+async function childMain(mode: string, args: Record<string, unknown>): Promise<void> {
+  let out: { ms: number; extra?: Record<string, unknown> };
+  switch (mode) {
+    case 'hash-bare': {
+      const files = args.files as string[];
+      const t = performance.now();
+      for (const f of files) {
+        const h = createHash('sha256');
+        for await (const chunk of createReadStream(f)) h.update(chunk as Buffer);
+        h.digest('hex');
+      }
+      out = { ms: performance.now() - t };
+      break;
+    }
+    case 'hash-ours': {
+      const { Hasher } = await import('../electron/services/hash');
+      const hasher = new Hasher({ dataDir: null });
+      const t = performance.now();
+      await hasher.hashAll(args.files as string[]);
+      out = { ms: performance.now() - t };
+      await hasher.close();
+      break;
+    }
+    case 'upload-bare': {
+      const { createRepo, uploadFiles } = await import('@huggingface/hub');
+      const { hubUrl, repo, files } = args as {
+        hubUrl: string;
+        repo: string;
+        files: { path: string; abs: string }[];
+      };
+      const t = performance.now();
+      await createRepo({ repo: { type: 'model', name: repo }, accessToken: TOKEN, hubUrl });
+      await uploadFiles({
+        repo: { type: 'model', name: repo },
+        accessToken: TOKEN,
+        hubUrl,
+        files: files.map((f) => ({ path: f.path, content: pathToFileURL(f.abs) })),
+        useXet: false,
+      });
+      out = { ms: performance.now() - t };
+      break;
+    }
+    case 'after-click': {
+      const { Hasher } = await import('../electron/services/hash');
+      const { scanWorkspace } = await import('../electron/services/scan');
+      const { planPublish } = await import('../electron/services/publish/plan');
+      const { publish } = await import('../electron/services/publish/upload');
+      const { verifyPublish } = await import('../electron/services/verify');
+      const { describeAccount } = await import('../electron/services/token');
+      const { hubUrl, repo, root, dataDir, readme } = args as Record<string, string>;
+      // Before the click: the workspace is scanned, the checkpoint selected and hashed ahead.
+      const scan = await scanWorkspace(root!);
+      const checkpoint = scan.checkpoints[0]!;
+      const hasher = new Hasher({ dataDir });
+      await hasher.hashAhead(checkpoint.files.map((f) => path.join(checkpoint.path, f.path)));
+      const account = await describeAccount(TOKEN, hubUrl!, { source: 'explicit' });
+      const t = performance.now();
+      const local = await planPublish({
+        checkpoint,
+        workspaceRoot: root!,
+        readmeText: readme!,
+        readmeAssets: [],
+        evalAccuracy: 0.5,
+        hasher,
+        token: TOKEN,
+      });
+      const res = await publish({ local, repo: repo!, endpoint: hubUrl!, token: TOKEN, account });
+      const report = await verifyPublish({
+        plan: res.plan,
+        repo: res.repo,
+        endpoint: hubUrl!,
+        token: TOKEN,
+        readme: Buffer.from(readme!),
+        dataDir: null,
+        commit: res.outcome.commit,
+        commits: [],
+        account: null,
+      });
+      out = { ms: performance.now() - t, extra: { verified: report.verified } };
+      await hasher.close();
+      break;
+    }
+    default:
+      throw new Error(`unknown child mode ${mode}`);
+  }
+  process.stdout.write(`\nBENCH-RESULT ${JSON.stringify(out)}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parent: fixtures, the Hub, the runs and the table.
+
+let work = '';
+let hwmPreload = '';
+
+async function setup(): Promise<void> {
+  work = await mkdtemp(path.join(os.tmpdir(), 'bench-publish-'));
+  hwmPreload = path.join(work, 'hwm.mjs');
+  // Peak RSS of the whole process (worker threads included), written where the parent can read it.
+  await writeFile(
+    hwmPreload,
+    `import { readFileSync, writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1]);
+});
+`,
+  );
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`Bad size "${s}": use e.g. 512M or 2G.`);
+  const mult = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+async function fillRandom(file: string): Promise<void> {
+  // Keep the safetensors header; replace the (sparse) tensor data with random bytes.
+  const fh = await open(file, 'r+');
+  try {
+    const head = Buffer.alloc(8);
+    await fh.read(head, 0, 8, 0);
+    const start = 8 + Number(head.readBigUInt64LE(0));
+    const size = (await fh.stat()).size;
+    const block = randomFillSync(Buffer.alloc(16 * MiB));
+    for (let pos = start, i = 0; pos < size; pos += block.length, i++) {
+      block.writeUInt32LE(i, 0);
+      const n = Math.min(block.length, size - pos);
+      await fh.write(block, 0, n, pos);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+async function makeWorkspace(
+  bytes: number,
+): Promise<{ root: string; ckpt: string; shards: string[]; readme: string }> {
+  const { buildWorkspace } = await import('../e2e/fixtures/workspace');
+  const root = path.join(work, `ws-${bytes}`);
+  const readme = '# Bench\n\n| Benchmark | Score |\n|---|---|\n| arc | - |\n| eval_accuracy | - |\n';
+  await buildWorkspace(root, {
+    layout: 'step',
+    steps: [1],
+    sharded: true,
+    defaults: { shards: 2 },
+    weightsBytes: bytes,
+    benchmarks: { arc: { kind: 'score', scores: { step_1: 0.5 } } },
+    readme,
+  });
+  const ckpt = path.join(root, 'step_1');
+  const shards = (await readdir(ckpt))
+    .filter((f) => f.endsWith('.safetensors'))
+    .map((f) => path.join(ckpt, f));
+  for (const s of shards) await fillRandom(s);
+  return { root, ckpt, shards, readme };
+}
+
+async function startHub(): Promise<{ url: string; stop(): Promise<void>; dir: string }> {
+  const dir = await mkdtemp(path.join(work, 'hub-'));
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'e2e/local-hub/cli.ts',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--user',
+      `bench:${TOKEN}:write`,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`local Hub exited (${code}): ${buf}`)));
+  });
+  return {
+    url,
+    dir,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function runChild(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildResult & { stdout: string }> {
+  const hwmFile = path.join(work, `hwm-${Math.random().toString(36).slice(2)}`);
+  const t = performance.now();
+  const child = spawn(process.execPath, ['--import', pathToFileURL(hwmPreload).href, ...argv], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, BENCH_HWM_FILE: hwmFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const wall = performance.now() - t;
+  if (code !== 0) throw new Error(`child ${argv.join(' ')} failed (${code}):\n${stderr}\n${stdout}`);
+  const hwmKb = Number(await readFile(hwmFile, 'utf8'));
+  const m = /BENCH-RESULT (.*)/.exec(stdout);
+  const inner = m ? (JSON.parse(m[1]!) as { ms: number; extra?: Record<string, unknown> }) : null;
+  return { ms: inner?.ms ?? wall, hwmKb, extra: inner?.extra, stdout };
+}
+
+const self = fileURLToPath(import.meta.url);
+const childArgs = (mode: string, args: unknown) => [
+  '--import',
+  'tsx',
+  self,
+  '--child',
+  mode,
+  JSON.stringify(args),
+];
+const mbps = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+
+interface Row {
+  size: number;
+  bareHash: ChildResult;
+  ourHash: ChildResult;
+  bareUpload: ChildResult;
+  cli: ChildResult;
+  afterClick: ChildResult;
+  bytes: number;
+}
+
+async function measure(size: number): Promise<Row> {
+  process.stderr.write(`\n== ${size / MiB} MiB of weights ==\n`);
+  const ws = await makeWorkspace(size);
+  const bytes = (await Promise.all(ws.shards.map((s) => stat(s)))).reduce((n, s) => n + s.size, 0);
+
+  process.stderr.write('hashing: bare node:crypto stream…\n');
+  const bareHash = await runChild(childArgs('hash-bare', { files: ws.shards }));
+  process.stderr.write('hashing: Hasher…\n');
+  const ourHash = await runChild(childArgs('hash-ours', { files: ws.shards }));
+
+  const ckptFiles = (await readdir(ws.ckpt)).map((f) => ({ path: f, abs: path.join(ws.ckpt, f) }));
+  let hub = await startHub();
+  process.stderr.write('bare client uploadFiles…\n');
+  const bareUpload = await runChild(
+    childArgs('upload-bare', { hubUrl: hub.url, repo: 'bench/bare', files: ckptFiles }),
+  );
+  await hub.stop();
+
+  hub = await startHub();
+  const dataDir = path.join(work, `data-${size}`);
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(work, 'token'), TOKEN);
+  process.stderr.write('CLI publish (scan, evaluate, hash, upload, verify)…\n');
+  const cli = await runChild(
+    [
+      'bin/hub-publisher.js',
+      'publish',
+      ws.root,
+      '--repo',
+      'bench/cli',
+      '--endpoint',
+      hub.url,
+      '--token-file',
+      path.join(work, 'token'),
+      '--no-keychain',
+      '--checkpoint',
+      'step_1',
+      '--yes',
+      '--json',
+    ],
+    { HUB_PUBLISHER_DATA_DIR: dataDir },
+  );
+  const summary = JSON.parse(cli.stdout) as { verified: boolean };
+  if (!summary.verified) throw new Error('The CLI publish did not verify.');
+  await hub.stop();
+
+  hub = await startHub();
+  process.stderr.write('after click (hashes ready)…\n');
+  const afterClick = await runChild(
+    childArgs('after-click', {
+      hubUrl: hub.url,
+      repo: 'bench/click',
+      root: ws.root,
+      dataDir,
+      readme: ws.readme,
+    }),
+  );
+  if (!afterClick.extra?.verified) throw new Error('The after-click publish did not verify.');
+  await hub.stop();
+  await rm(ws.root, { recursive: true, force: true });
+  return { size, bareHash, ourHash, bareUpload, cli, afterClick, bytes };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const sizesArg = argv[argv.indexOf('--sizes') + 1];
+  const sizes = (argv.includes('--sizes') && sizesArg ? sizesArg : '512M,2G').split(',').map(parseSize);
+  await setup();
+  const rows: Row[] = [];
+  try {
+    for (const size of sizes) rows.push(await measure(size));
+  } finally {
+    if (!argv.includes('--keep')) await rm(work, { recursive: true, force: true });
+  }
+
+  const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const lines: string[] = [];
+  lines.push(
+    `\npublish benchmark (${os.cpus().length} cores, node ${process.version}, local Hub in its own process)\n`,
+  );
+  for (const r of rows) {
+    lines.push(`-- weights ${r.size / MiB} MiB (${r.bytes} bytes in 2 shards) --`);
+    lines.push(
+      `hashing    node:crypto stream ${mbps(r.bytes, r.bareHash.ms).toFixed(0)} MB/s | Hasher ${mbps(r.bytes, r.ourHash.ms).toFixed(0)} MB/s` +
+        ` = ${((r.bareHash.ms / r.ourHash.ms) * 100).toFixed(0)}% of node:crypto (target >= 90%)`,
+    );
+    lines.push(
+      `bare client uploadFiles   ${s(r.bareUpload.ms)}  ${mbps(r.bytes, r.bareUpload.ms).toFixed(0)} MB/s  peak RSS ${mb(r.bareUpload.hwmKb)}`,
+    );
+    lines.push(
+      `CLI publish (whole)       ${s(r.cli.ms)}  ${mbps(r.bytes, r.cli.ms).toFixed(0)} MB/s  peak RSS ${mb(r.cli.hwmKb)}` +
+        `  = ${(r.cli.ms / r.bareUpload.ms).toFixed(2)}x bare (target <= 1.3x)`,
+    );
+    lines.push(
+      `after click, hashes ready ${s(r.afterClick.ms)}  ${mbps(r.bytes, r.afterClick.ms).toFixed(0)} MB/s  peak RSS ${mb(r.afterClick.hwmKb)}` +
+        `  = ${(r.afterClick.ms / r.bareUpload.ms).toFixed(2)}x bare (target <= 0.6x)`,
+    );
+    lines.push('');
+  }
+  if (rows.length > 1) {
+    const peaks = rows.map((r) => `${r.size / MiB} MiB: ${mb(Math.max(r.cli.hwmKb, r.afterClick.hwmKb))}`);
+    lines.push(`peak RSS of the publishing process by size (target <= 300 MB, flat): ${peaks.join(', ')}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+if (process.argv[2] === '--child') {
+  await childMain(process.argv[3]!, JSON.parse(process.argv[4]!) as Record<string, unknown>);
+} else {
+  await main();
+}
