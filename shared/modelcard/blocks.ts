@@ -94,6 +94,8 @@ export interface ScannedDocument {
   tables: MarkdownTable[];
   /** Fenced code blocks and HTML comments / raw blocks (`<pre>`, `<script>`…), unclosed ones to the end. */
   codeRanges: { start: number; end: number }[];
+  /** Table regions not parsed because they exceed `maxSliceChars`. */
+  skipped: { start: number; end: number; line: number }[];
 }
 
 type ScanState = { kind: 'normal' } | { kind: 'fence'; char: number; length: number } | { kind: 'html'; end: RegExp };
@@ -195,7 +197,15 @@ export interface ScanOptions {
    * are parsed. Parsing is the costly part, and a large card has many tables that are not benchmark tables.
    */
   isRelevant?: (tableText: string) => boolean;
+  /**
+   * Largest region parsed for one table. The parser slows down badly on large inputs, and a region this big
+   * (no blank line before the table for pages) is not a benchmark table anyone maintains; it is reported
+   * in `skipped` instead of freezing the live preview.
+   */
+  maxSliceChars?: number;
 }
+
+export const DEFAULT_MAX_SLICE_CHARS = 256 * 1024;
 
 export function scanDocument(text: string, options: ScanOptions = {}): ScannedDocument {
   const layout = documentLayout(text);
@@ -281,8 +291,13 @@ export function scanDocument(text: string, options: ScanOptions = {}): ScannedDo
 
   const relevant = options.isRelevant ? slices.filter((slice) => options.isRelevant?.(text.slice(slice.headerStart, slice.end))) : slices;
   const tables: MarkdownTable[] = [];
-  for (const slice of mergeSlices(relevant)) tables.push(...parseTables(text, slice));
-  return { layout, tables, codeRanges };
+  const skipped: ScannedDocument['skipped'] = [];
+  const limit = options.maxSliceChars ?? DEFAULT_MAX_SLICE_CHARS;
+  for (const slice of mergeSlices(relevant)) {
+    if (slice.end - slice.start > limit) skipped.push({ start: slice.start, end: slice.end, line: slice.firstLine });
+    else tables.push(...parseTables(text, slice));
+  }
+  return { layout, tables, codeRanges, skipped };
 }
 
 function mergeSlices(slices: Slice[]): Slice[] {

@@ -1,8 +1,8 @@
 /** The model card engine: pure functions the renderer (live preview) and the main process (publish) share. */
 export * from './types';
-export { updateBenchmarkTable, applyEdits } from './table';
-export { scanDocument, documentLayout } from './blocks';
-export type { DocumentLayout, FrontMatterRange, MarkdownTable, TableRow, TableCell, ScannedDocument } from './blocks';
+export { updateBenchmarkTable, applyEdits, mapOffset } from './table';
+export { scanDocument, documentLayout, DEFAULT_MAX_SLICE_CHARS } from './blocks';
+export type { DocumentLayout, FrontMatterRange, MarkdownTable, TableRow, TableCell, ScannedDocument, ScanOptions } from './blocks';
 export { canonicalLabel, canonicalCell, humanizeKey, isPlaceholder, AVERAGE_KEY } from './labels';
 export { editMetadata, readMetadata, validateCard, buildModelIndex } from './metadata';
 export type { MetadataEdits, MetadataEditResult, MetadataRead, ModelIndexInput, CardProblem, CardProblemCode, CardValidation } from './metadata';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scanDocument } from './blocks';
-import { updateBenchmarkTable } from './table';
+import { mapOffset, updateBenchmarkTable } from './table';
 import { rangesProblem, tablesByFullParse } from './testing/assert-ranges';
 
 const SCORES = { math_reasoning: 0.0625, logic_puzzles: 0.4375, code_generation: 0.71875, reading_comprehension: 0.5 };
@@ -202,6 +202,32 @@ Code Generation | TBD
     expect(guessed.report.warnings[0]).toMatch(/last column \("Split"\) holds "test", not scores/);
     expect(update(input, SCORES, { column: 'Split' }).text).toContain('| math_reasoning | 0.062 |');
     expect(update('| Task | Score |\n|---|---|\n| math_reasoning | **45.1%** |\n| logic_puzzles | n/a |\n').report.changes).toHaveLength(2);
+  });
+
+  it('fills a table inside <details> (the Hub renders it) but not one inside <pre>', () => {
+    const input = '<details>\n<summary>Scores</summary>\n\n| Benchmark | Score |\n|---|---|\n| Math Reasoning | {RESULT} |\n\n</details>\n\n<pre>\n| Benchmark | Score |\n|---|---|\n| Logic Puzzles | {RESULT} |\n\n</pre>\n';
+    const { text, report } = update(input);
+    expect(text).toContain('| Math Reasoning | 0.062 |');
+    expect(text).toContain('| Logic Puzzles | {RESULT} |');
+    expect(report.changes).toHaveLength(1);
+  });
+
+  it('skips (and says so) a table buried in a huge region without blank lines', () => {
+    const input = `${'word | word\n'.repeat(40)}| Benchmark | Score |\n|---|---|\n| Math Reasoning | {RESULT} |\n`;
+    expect(scanDocument(input, { maxSliceChars: 100 }).skipped).toHaveLength(1);
+    expect(update(input).text).toContain('| Math Reasoning | 0.062 |');
+  });
+
+  it('maps input offsets to output offsets around changes', () => {
+    const input = '| Benchmark | Score |\n|---|---|\n| Math Reasoning | {RESULT} |\n| Logic Puzzles | {RESULT} |\nend';
+    const { text, report } = update(input);
+    const end = input.indexOf('end');
+    expect(text.slice(mapOffset(report.changes, end))).toBe('end');
+    const first = report.changes[0];
+    expect(mapOffset(report.changes, (first?.start ?? 0) + 2)).toBe(first?.outputStart);
+    expect(mapOffset(report.changes, (first?.start ?? 0) + 2, 'end')).toBe(first?.outputEnd);
+    expect(mapOffset(report.changes, first?.end ?? 0)).toBe(first?.outputEnd);
+    expect(mapOffset(report.changes, 3)).toBe(3);
   });
 
   it('gives output ranges that locate each change in the new text', () => {

@@ -114,6 +114,9 @@ export function updateBenchmarkTable(readme: string, scores: Record<string, numb
     });
   }
 
+  for (const region of scanned.skipped) {
+    warnings.push(`Line ${region.line}: a table follows ${Math.round((region.end - region.start) / 1024)} KB of text without a blank line; it was not checked. Add a blank line before the table.`);
+  }
   if (tables.length === 0 && Object.keys(scores).length > 0) warnings.push('No benchmark table found: no Markdown table outside code names any of the benchmarks.');
   const benchmarksWithoutRow = [...new Set(known)].filter((key) => !named.has(key));
   const { text, changes } = applyEdits(readme, edits);
@@ -271,6 +274,20 @@ function cellEdit(text: string, cell: TableCell, value: string, align: 'left' | 
 
 function replace(text: string, start: number, end: number, after: string): Omit<Edit, 'benchmark'> {
   return { start, end, before: text.slice(start, end), after };
+}
+
+/**
+ * Where an input offset lands in the output. Offsets inside a changed range map to its output start (or end,
+ * with `bias: 'end'`), so a selection around a cell keeps covering it.
+ */
+export function mapOffset(changes: readonly TextChange[], offset: number, bias: 'start' | 'end' = 'start'): number {
+  let delta = 0;
+  for (const change of changes) {
+    if (offset < change.start || (offset === change.start && (change.start !== change.end || bias === 'start'))) break;
+    if (offset < change.end) return bias === 'start' ? change.outputStart : change.outputEnd;
+    delta = change.outputEnd - change.end;
+  }
+  return offset + delta;
 }
 
 /** Applies non-overlapping edits and records where each landed in the output. */
