@@ -213,3 +213,49 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   for (const p of resent) expect(completed).not.toContain(p);
   await expect(page.getByTestId('publish-url')).toHaveText(`${hub.url}/alice/resumed-model`);
 });
+
+test('a namespace the account cannot use, a rate limit and an unreachable Hub each say what to do', async ({ page, bridge, tmp, hub }, testInfo) => {
+  await page.goto(bridge.url);
+  await openWorkspace(page, tmp, 'errors-run');
+  await signIn(page, WRITE);
+  await expect(page.getByTestId('publish-account')).toContainText('alice');
+  const publish = page.getByRole('main').getByRole('button', { name: 'Publish', exact: true });
+
+  // Another user's namespace, pasted whole: refused before anything is sent, with the way out.
+  const name = page.getByLabel('Repository name');
+  await name.fill('bob/stolen-model');
+  const forbidden = page.locator('[data-code="REPO_FORBIDDEN"]');
+  await expect(forbidden).toContainText('cannot publish to "bob"');
+  await expect(forbidden).toContainText('alice/stolen-model');
+  await expect(publish).toBeDisabled();
+
+  // Pasting an owner the account has picks it in the list.
+  await name.fill('acme/limited-model');
+  await expect(page.getByLabel('Owner')).toHaveValue('acme');
+  await expect(name).toHaveValue('limited-model');
+  await expect(publish).toBeEnabled();
+
+  hub.setFaults({ rules: [{ fault: 'rate-limit', retryAfterSeconds: 3600, kinds: ['preupload'] }] });
+  await publish.click();
+  const limited = page.locator('[data-code="RATE_LIMITED"]');
+  await expect(limited).toContainText('rate limiting');
+  await expect(limited).toContainText('Wait a few minutes');
+  // A message, not a stack trace.
+  await expect(limited).not.toContainText(/\bat .*\.(ts|js):\d+|Error:/);
+  hub.setFaults(undefined);
+  await shots(page, testInfo, 'publish-rate-limited');
+
+  // The endpoint is a setting: pointed at nothing, the account check says the Hub cannot be reached.
+  await page.getByRole('textbox', { name: 'Hub endpoint', exact: true }).fill('http://127.0.0.1:9');
+  await page.getByRole('button', { name: 'Save' }).click();
+  const network = page.locator('[data-code="NETWORK"]');
+  await expect(network).toContainText('Cannot reach the Hub at http://127.0.0.1:9');
+  await expect(network).toContainText('endpoint setting');
+  await expect(publish).toBeDisabled();
+
+  await page.getByRole('textbox', { name: 'Hub endpoint', exact: true }).fill(hub.url);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('publish-account')).toContainText('alice');
+  await page.getByRole('button', { name: 'Forget token' }).click();
+  await expect(page.getByText('No token found yet')).toBeVisible();
+});

@@ -121,7 +121,7 @@ function EndpointSetting({ current, disabled }: { current: string | null; disabl
   };
 
   return (
-    <form className="publish-endpoint" onSubmit={(e) => void save(e)} aria-label="Hub endpoint">
+    <form className="publish-endpoint" onSubmit={(e) => void save(e)}>
       <label htmlFor={id}>Hub endpoint</label>
       <div className="publish-row">
         <input
