@@ -31,7 +31,7 @@ export interface DocumentLayout {
 
 const BOM = '\uFEFF';
 
-/** Front matter as the Hub reads it: `---` on the first line, closed by a `---` (or `...`) line. */
+/** Front matter as the Hub reads it: `---` on the first line, closed by the next `---` line. */
 export function documentLayout(text: string): DocumentLayout {
   const hasBom = text.startsWith(BOM);
   const start = hasBom ? 1 : 0;
@@ -40,7 +40,7 @@ export function documentLayout(text: string): DocumentLayout {
   let lineStart = nextLine(text, firstEnd);
   while (lineStart < text.length) {
     const end = lineEnd(text, lineStart);
-    if (/^(?:---|\.\.\.)[ \t]*\r?$/.test(text.slice(lineStart, end))) {
+    if (/^---[ \t]*\r?$/.test(text.slice(lineStart, end))) {
       const after = nextLine(text, end);
       return {
         hasBom,

@@ -74,6 +74,16 @@ describe('editMetadata', () => {
     expect(buildModelIndex({ modelName: 'm', scores: { a: Number.NaN, eval_accuracy: 0.5 } })).toEqual([{ name: 'm', results: [] }]);
   });
 
+  it('replaces only the keys the user edited, keeping a one-line comment', () => {
+    const result = editMetadata(COMMENTED, { set: { license: 'apache-2.0', tags: ['chat'], new_version: 'acme/v2', base_model: '../base' } });
+    expect(rangesProblem(COMMENTED, result.text, result.changes)).toBeNull();
+    expect(result.text).toBe(
+      "---\n# Card metadata — edited by hand\nlicense: apache-2.0 # see LICENSE\nlanguage:\n- en        # primary\ntags:\n  - chat\nnew_version: acme/v2\n---\n# Model\n",
+    );
+    expect(result.warnings[0]).toMatch(/Not setting base_model/);
+    expect(editMetadata(COMMENTED, { set: { license: 'mit' } }).changes).toEqual([]);
+  });
+
   it('leaves front matter it cannot parse alone', () => {
     const input = '---\nlicense: [mit\n---\n# Model\n';
     const result = editMetadata(input, { addMissing: { library_name: 'transformers' } });

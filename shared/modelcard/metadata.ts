@@ -40,6 +40,11 @@ export interface MetadataEdits {
   };
   /** Adds `model-index`, or replaces the existing one, with these results. */
   modelIndex?: ModelIndexInput;
+  /**
+   * Values the user edited: each replaces that key's lines in place (or is appended when new); every other
+   * key keeps its bytes. A one-line scalar keeps its trailing comment.
+   */
+  set?: Record<string, unknown>;
 }
 
 export interface MetadataEditResult {
@@ -133,6 +138,7 @@ export function editMetadata(readme: string, edits: MetadataEdits): MetadataEdit
   const splices: { start: number; end: number; before: string; after: string; benchmark: string }[] = [];
 
   let map: YAMLMap | null = null;
+  let existingData: Record<string, unknown> = {};
   let content = '';
   if (layout.frontMatter) {
     content = readme.slice(layout.frontMatter.contentStart, layout.frontMatter.contentEnd);
@@ -146,6 +152,7 @@ export function editMetadata(readme: string, edits: MetadataEdits): MetadataEdit
       return { text: readme, changes: [], edited, warnings };
     }
     map = (document.contents as YAMLMap | null) ?? null;
+    existingData = (document.toJS() as Record<string, unknown> | null) ?? {};
   }
   const has = (key: string) => map?.has(key) ?? false;
 
@@ -171,19 +178,40 @@ export function editMetadata(readme: string, edits: MetadataEdits): MetadataEdit
   }
 
   const eol = lineEnding(layout.frontMatter ? readme.slice(layout.frontMatter.start, layout.frontMatter.end) : readme);
-  if (edits.modelIndex) {
-    const modelIndex = buildModelIndex(edits.modelIndex);
-    const existing = map?.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'model-index') ?? -1;
+  const replaceOrAdd = (key: string, value: unknown) => {
+    const existing = map?.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === key) ?? -1;
     if (map && layout.frontMatter && existing !== -1) {
+      // Setting a key to the value it has is not an edit: its bytes stay.
+      if (JSON.stringify(existingData[key]) === JSON.stringify(value)) return;
       const range = pairLines(content, map, existing);
       const start = layout.frontMatter.contentStart + range.start;
       const end = layout.frontMatter.contentStart + range.end;
-      splices.push({ start, end, before: readme.slice(start, end), after: yamlFor({ 'model-index': modelIndex }, eol), benchmark: 'model-index' });
-      edited.push('model-index');
+      let after = yamlFor({ [key]: value }, eol);
+      // A one-line `key: value  # why` keeps its comment when only the value changes.
+      const old = map.items[existing]?.value;
+      const oneLine = !readme.slice(start, end).trimEnd().includes('\n');
+      if (oneLine && isScalar(old) && old.comment && !after.trimEnd().includes('\n') && (value === null || typeof value !== 'object')) {
+        after = `${after.trimEnd()} #${old.comment}${eol}`;
+      }
+      if (after !== readme.slice(start, end)) splices.push({ start, end, before: readme.slice(start, end), after, benchmark: key === 'model-index' ? 'model-index' : 'front-matter' });
+      edited.push(key);
     } else {
-      additions['model-index'] = modelIndex;
+      additions[key] = value;
     }
+  };
+  for (const [key, value] of Object.entries(edits.set ?? {})) {
+    if (value === undefined) continue;
+    if (key === 'base_model' || key === 'datasets') {
+      const ids = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+      const local = ids.filter((id) => typeof id !== 'string' || looksLikeLocalPath(id) || !isHubRepoId(id));
+      if (local.length > 0) {
+        warnings.push(`Not setting ${key}: ${local.map(String).join(', ')} is a local path, not a Hub id (owner/name).`);
+        continue;
+      }
+    }
+    replaceOrAdd(key, value);
   }
+  if (edits.modelIndex) replaceOrAdd('model-index', buildModelIndex(edits.modelIndex));
 
   const addedKeys = Object.keys(additions);
   if (addedKeys.length > 0) {
