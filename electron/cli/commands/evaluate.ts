@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatScore } from '../../../shared/format';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
-import { evaluateWorkspace } from '../../services/evaluate';
+import { evaluateWorkspace, setManualScore } from '../../services/evaluate';
 import { abortOnInterrupt, colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
 
 interface EvaluateCliOptions {
@@ -15,6 +15,28 @@ interface EvaluateCliOptions {
   timeout?: number;
   checkpoint?: string[];
   benchmark?: string[];
+  setScore?: ManualEntry[];
+  clearScore?: ManualEntry[];
+}
+
+interface ManualEntry {
+  checkpoint: string;
+  benchmark: string;
+  score: number | null;
+}
+
+/** `step_200:mmlu=0.61` (set) or `step_200:mmlu` (clear); the checkpoint may itself contain colons. */
+export function parseManualEntry(value: string, withScore: boolean): ManualEntry {
+  const m = withScore ? /^(.+):([^:=]+)=(.+)$/.exec(value) : /^(.+):([^:=]+)$/.exec(value);
+  const score = withScore && m ? Number(m[3]) : null;
+  if (!m || (withScore && !Number.isFinite(score))) {
+    throw new InvalidArgumentError(
+      withScore
+        ? 'expected <checkpoint>:<benchmark>=<score>, e.g. step_200:mmlu=0.61'
+        : 'expected <checkpoint>:<benchmark>',
+    );
+  }
+  return { checkpoint: m[1] as string, benchmark: m[2] as string, score };
 }
 
 const positiveInt = (value: string): number => {
@@ -44,15 +66,30 @@ export function registerEvaluate(program: Command): void {
     .option('--timeout <seconds>', 'time limit per run', positiveNumber)
     .option('--checkpoint <name>', 'run only this checkpoint (repeatable)', collect)
     .option('--benchmark <name>', 'run only this benchmark (repeatable)', collect)
+    .option(
+      '--set-score <checkpoint:benchmark=score>',
+      'store a score entered by hand, marked manual (repeatable)',
+      (v: string, prev: ManualEntry[] = []) => [...prev, parseManualEntry(v, true)],
+    )
+    .option(
+      '--clear-score <checkpoint:benchmark>',
+      'remove a manual score (repeatable)',
+      (v: string, prev: ManualEntry[] = []) => [...prev, parseManualEntry(v, false)],
+    )
     .action(async (folder: string, opts: EvaluateCliOptions) => {
+      const root = path.resolve(folder);
+      const dataDir = defaultDataDir();
+      for (const e of [...(opts.setScore ?? []), ...(opts.clearScore ?? [])]) {
+        await setManualScore(dataDir, root, e.checkpoint, e.benchmark, e.score);
+      }
       const controller = new AbortController();
       const release = abortOnInterrupt(controller);
       const bar = createProgressBar({ label: 'evaluating' });
       let report: EvaluationReport;
       try {
         report = await evaluateWorkspace({
-          root: path.resolve(folder),
-          dataDir: defaultDataDir(),
+          root,
+          dataDir,
           ...(opts.python ? { python: opts.python } : {}),
           ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
           ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),

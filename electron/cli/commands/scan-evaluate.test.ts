@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorkspace, RUN_LOG_ENV, snapshotTree, tempDir } from '../../../e2e/fixtures/workspace';
 import { renderProgressLine, renderTable } from '../terminal';
+import { parseManualEntry } from './evaluate';
 
 const BIN = fileURLToPath(new URL('../../../bin/hub-publisher.js', import.meta.url));
 
@@ -211,5 +212,27 @@ describe('terminal helpers', () => {
       [...renderProgressLine({ phase: 'x', done: 1, total: 2, unit: 'items', message: 'm'.repeat(200) }, 40)]
         .length,
     ).toBeLessThan(40);
+  });
+});
+
+describe('evaluate --set-score / --clear-score', () => {
+  it('parses checkpoint:benchmark=score, allowing colons in nested checkpoint names', () => {
+    expect(parseManualEntry('step_200:mmlu=0.61', true)).toEqual({
+      checkpoint: 'step_200',
+      benchmark: 'mmlu',
+      score: 0.61,
+    });
+    expect(parseManualEntry('runs/a:b/checkpoint-5:arc=1e-1', true)).toEqual({
+      checkpoint: 'runs/a:b/checkpoint-5',
+      benchmark: 'arc',
+      score: 0.1,
+    });
+    expect(parseManualEntry('step_200:mmlu', false)).toEqual({
+      checkpoint: 'step_200',
+      benchmark: 'mmlu',
+      score: null,
+    });
+    expect(() => parseManualEntry('step_200:mmlu=high', true)).toThrow(/checkpoint>:<benchmark>=<score>/);
+    expect(() => parseManualEntry('step_200', false)).toThrow(/checkpoint>:<benchmark>/);
   });
 });

@@ -483,3 +483,15 @@ describe('interpreters', () => {
     expect(abiMismatch(['fast.abi3.so', 'plain.so'], py311)).toBeNull();
   });
 });
+
+describe('evaluateWorkspace: nothing to score', () => {
+  it('says where scores can come from when the workspace has no benchmarks', async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-eval-data-');
+    await buildWorkspace(root, { steps: [1, 2] });
+    const report = await evaluateWorkspace({ root, dataDir });
+    expect(report.benchmarks).toEqual([]);
+    expect(report.best).toBeNull();
+    expect(report.bestReason).toMatch(/No benchmarks found: add evaluation\/benchmarks\/<name>\/eval\.py/);
+  });
+});

@@ -318,6 +318,10 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   });
   const choice = chooseBest(rows);
   let bestReason = choice.reason;
+  if (benchmarks.length === 0 && rows.length > 0) {
+    bestReason =
+      'No benchmarks found: add evaluation/benchmarks/<name>/eval.py scripts or a hub-publisher.json, keep the results your tools wrote (trainer_state.json, eval_results.json, lm-evaluation-harness or lighteval results), or enter scores by hand.';
+  }
   if (imported.trainerBest && choice.best !== imported.trainerBest) {
     bestReason += ` (The trainer's best_model_checkpoint was ${imported.trainerBest}.)`;
   }
