@@ -73,7 +73,7 @@ describe('evaluateWorkspace: the workspace scripts', () => {
     const report = await evaluateWorkspace({
       root,
       dataDir,
-      timeoutMs: 1500,
+      timeoutMs: 2500,
       onProgress: (p) => progress.push(p),
     });
 
@@ -254,7 +254,7 @@ describe('evaluateWorkspace: the workspace scripts', () => {
     const dataDir = await fresh('hp-eval-data-');
     const pidFile = path.join(await fresh('hp-eval-pids-'), 'pids');
     await buildWorkspace(root, { steps: [1], benchmarks: { spawner: { kind: 'spawn-child', pidFile } } });
-    const report = await evaluateWorkspace({ root, dataDir, timeoutMs: 1500 });
+    const report = await evaluateWorkspace({ root, dataDir, timeoutMs: 2500 });
     expect(report.checkpoints[0]!.errors.spawner!.kind).toBe('timeout');
     const [parent, child] = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number) as [number, number];
     await until(() => !alive(parent) && !alive(child), 'both processes to be gone');
