@@ -199,15 +199,19 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   expect(await fileRows.count()).toBeLessThan(40);
   await expect(fileRows.first()).toHaveAttribute('aria-setsize', '69');
   await shots(page, testInfo, 'publish-progress');
-  await page.getByRole('button', { name: 'Cancel' }).click();
+  // Keyboard only from here: focus is on Cancel while running, back on Publish after it.
+  await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('publish-status')).toContainText('Cancelled');
   hub.setFaults(undefined);
   const completed = hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).map((e) => e.path);
 
   const resumeFrom = hub.requestLog.length;
   await expect(page.getByRole('main').getByRole('button', { name: 'Publish', exact: true })).toBeEnabled();
-  await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.getByRole('main').getByRole('button', { name: 'Publish', exact: true })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Verified' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('heading', { name: 'Verified' })).toBeFocused();
   const resent = hub.requestLog.slice(resumeFrom).filter((e) => e.kind === 'lfs-put').map((e) => e.path);
   expect(resent.length).toBeGreaterThan(0);
   for (const p of resent) expect(completed).not.toContain(p);

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { AccountPanel } from '../components/publish/AccountPanel';
 import { DonePanel } from '../components/publish/DonePanel';
 import { ErrorMessage } from '../components/ErrorMessage';
@@ -28,10 +28,16 @@ function PublishAction() {
   const runError = publishStore.use((s) => s.runError);
   const enabled = canPublish();
   const reason = enabled ? null : blockedReason();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  // After a cancel or a failure the Cancel button is gone; Publish (again) is the next step.
+  useEffect(() => {
+    if (run === 'cancelled' || run === 'failed') buttonRef.current?.focus();
+  }, [run]);
   return (
     <div className="publish-action">
       <div className="publish-row">
         <button
+          ref={buttonRef}
           type="button"
           className="button button--primary publish-button"
           disabled={!enabled}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../../shared/units';
 import { api } from '../../api';
 import { publishStore } from '../../state/publish';
@@ -7,6 +7,11 @@ export function DonePanel() {
   const result = publishStore.use((s) => (s.run === 'done' ? s.result : null));
   const retries = publishStore.use((s) => s.log.filter((line) => /^Retrying/.test(line)).length);
   const [openFailed, setOpenFailed] = useState(false);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  // Focus follows the work: the Cancel button it was on is gone, the result is what to read next.
+  useEffect(() => {
+    if (result) headingRef.current?.focus();
+  }, [result]);
   if (!result) return null;
   const { outcome, verification } = result;
   const skipped = outcome.files.filter((f) => f.skipped).length;
@@ -22,7 +27,7 @@ export function DonePanel() {
       className={`publish-panel publish-done ${verification.verified ? 'publish-done--ok' : 'publish-done--bad'}`}
       aria-labelledby="publish-done-title"
     >
-      <h3 id="publish-done-title">
+      <h3 id="publish-done-title" ref={headingRef} tabIndex={-1}>
         {verification.verified ? 'Verified' : 'Published, but the Hub does not hold exactly what was sent'}
       </h3>
       <p>

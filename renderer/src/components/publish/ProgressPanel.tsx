@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { JobItemProgress, JobProgress } from '../../../../shared/types';
 import { formatBytes, formatDuration, formatRate } from '../../../../shared/units';
 import { cancelPublish, publishStore } from '../../state/publish';
@@ -113,6 +113,11 @@ export function ProgressPanel() {
   const phases = publishStore.use((s) => s.phases);
   const log = publishStore.use((s) => s.log);
   const items = publishStore.use((s) => s.files);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // The Publish button is disabled while running: focus goes to the one thing that can be done now.
+  useEffect(() => {
+    if (run === 'running') cancelRef.current?.focus();
+  }, [run]);
   // Once done, the result panel says what was sent and checked.
   if (run === 'idle' || run === 'done') return null;
   const current = progress?.phase ?? null;
@@ -124,7 +129,7 @@ export function ProgressPanel() {
       <div className="publish-panel__head">
         <h3 id="publish-progress-title">Progress</h3>
         {run === 'running' && (
-          <button type="button" className="button" onClick={cancelPublish}>
+          <button ref={cancelRef} type="button" className="button" onClick={cancelPublish}>
             Cancel
           </button>
         )}
