@@ -495,3 +495,34 @@ describe('evaluateWorkspace: nothing to score', () => {
     expect(report.bestReason).toMatch(/No benchmarks found: add evaluation\/benchmarks\/<name>\/eval\.py/);
   });
 });
+
+describe('evaluateWorkspace: installing what was missing', () => {
+  it('re-runs a remembered failure once a package is installed into the interpreter', async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-eval-data-');
+    const venv = path.join(await fresh('hp-eval-venv-'), 'venv');
+    const log = path.join(await fresh('hp-eval-log-'), 'runs.log');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('python3', ['-m', 'venv', '--without-pip', venv]);
+    const python = path.join(venv, 'bin', 'python');
+    const site = execFileSync(python, ['-c', 'import site; print(site.getsitepackages()[0])'], {
+      encoding: 'utf8',
+    }).trim();
+    await buildWorkspace(root, {
+      steps: [1],
+      benchmarks: { deps: { kind: 'missing-import', module: 'fancy_metrics_lib' } },
+    });
+    const env = { [RUN_LOG_ENV]: log };
+
+    const first = await evaluateWorkspace({ root, dataDir, python, env });
+    expect(first.checkpoints[0]!.errors.deps!.message).toContain("No module named 'fancy_metrics_lib'");
+    await evaluateWorkspace({ root, dataDir, python, env });
+    expect(runs(log)).toHaveLength(1);
+
+    await writeFile(path.join(site, 'fancy_metrics_lib.py'), 'VERSION = 1\n');
+    const after = await evaluateWorkspace({ root, dataDir, python, env });
+    expect(runs(log)).toHaveLength(2);
+    expect(after.checkpoints[0]!.scores).toEqual({ deps: 0.5 });
+    expect(after.interpreter).toMatchObject({ path: python, origin: 'user' });
+  });
+});

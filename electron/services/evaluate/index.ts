@@ -29,7 +29,7 @@ import { cacheKey, checkpointFingerprint, EvaluationCache } from './cache';
 import { loadWorkspaceConfig, type WorkspaceConfig } from './config';
 import { BENCHMARKS_DIR, benchmarkList, importedBenchmarks, listBenchmarkScripts } from './discover';
 import { loadImportedScores } from './imported';
-import { resolveInterpreter, type ResolvedInterpreter } from './interpreters';
+import { packagesFingerprint, resolveInterpreter, type ResolvedInterpreter } from './interpreters';
 import { getManualScores } from './manual';
 import { runCommand, stderrTail, type RunOutcome } from './runner';
 
@@ -127,6 +127,9 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         })
       : null;
 
+  const interpreterKey = interpreter
+    ? `${interpreter.executable}\0${interpreter.version}\0${await packagesFingerprint(interpreter)}`
+    : '';
   const folders = new Map<string, ScriptFolder>();
   await Promise.all(scripted.map(async (b) => folders.set(b, await scriptFolder(root, b))));
   const cache = await EvaluationCache.open(options.dataDir, root);
@@ -153,7 +156,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         benchmark: b,
         scripts: folder?.hash ?? '',
         argv,
-        interpreter: interpreter ? `${interpreter.executable}\0${interpreter.version}` : '',
+        interpreter: interpreterKey,
       });
       const cached = useCache ? cache.get(c.name, b, key, timeoutMs) : null;
       const wanted = runCheckpoints.has(c.name) && runBenchmarks.has(b);

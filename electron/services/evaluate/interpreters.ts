@@ -16,11 +16,15 @@ export interface ResolvedInterpreter extends PythonInterpreter {
   executable: string;
   /** `sys.implementation.cache_tag`, e.g. `cpython-311`; null for implementations without one. */
   abiTag: string | null;
+  /** Where packages get installed: a folder's mtime changes when a package is added or removed. */
+  sitePackages: string[];
 }
 
 const PROBE = [
   '-c',
-  'import sys, json; print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "tag": sys.implementation.cache_tag}))',
+  'import sys, json, site\n' +
+    'try:\n    paths = site.getsitepackages() + [site.getusersitepackages()]\nexcept Exception:\n    paths = []\n' +
+    'print(json.dumps({"executable": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "tag": sys.implementation.cache_tag, "site": paths}))',
 ];
 
 const isWindows = process.platform === 'win32';
@@ -53,6 +57,7 @@ export async function probeInterpreter(
           executable?: string;
           version?: string;
           tag?: string | null;
+          site?: unknown;
         };
         if (!info.version) return resolve(null);
         resolve({
@@ -61,6 +66,9 @@ export async function probeInterpreter(
           origin,
           executable: info.executable || file,
           abiTag: info.tag ?? null,
+          sitePackages: Array.isArray(info.site)
+            ? info.site.filter((p): p is string => typeof p === 'string')
+            : [],
         });
       } catch {
         resolve(null);
@@ -162,4 +170,15 @@ export async function resolveInterpreter(
     return found;
   }
   return (await detectResolved(root, env))[0] ?? null;
+}
+
+/**
+ * A fingerprint of what is installed: the modification times of the site-packages folders. Installing
+ * the package a script was missing changes it, so remembered failures are run again.
+ */
+export async function packagesFingerprint(interpreter: ResolvedInterpreter): Promise<string> {
+  const times = await Promise.all(
+    interpreter.sitePackages.map(async (p) => `${p}:${(await stat(p).catch(() => null))?.mtimeMs ?? '-'}`),
+  );
+  return times.join('|');
 }
