@@ -263,3 +263,26 @@ test('a namespace the account cannot use, a rate limit and an unreachable Hub ea
   await page.getByRole('button', { name: 'Forget token' }).click();
   await expect(page.getByText('No token found yet')).toBeVisible();
 });
+
+test('with a keychain service, a token kept there is found again after a reload and forgotten on request', async ({ page, bridge, tmp }, testInfo) => {
+  await page.goto(bridge.url);
+  await openWorkspace(page, tmp, 'keychain-run');
+  const keep = page.getByLabel('Keep it in the system keychain');
+  await expect(page.getByText('No token found yet')).toBeVisible();
+  if (!(await keep.isEnabled())) {
+    const reason = 'No Secret Service on this machine: run under dbus-run-session with gnome-keyring (see ENGINEERING.md).';
+    console.log(`skipped: ${reason}`);
+    test.skip(true, reason);
+  }
+  await page.getByLabel('Hugging Face token').fill(WRITE);
+  await keep.check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('publish-account')).toContainText('the system keychain');
+  await shots(page, testInfo, 'publish-keychain');
+
+  await page.reload();
+  await openWorkspace(page, tmp, 'keychain-run');
+  await expect(page.getByTestId('publish-account')).toContainText('the system keychain');
+  await page.getByRole('button', { name: 'Forget token' }).click();
+  await expect(page.getByText('No token found yet')).toBeVisible();
+});
