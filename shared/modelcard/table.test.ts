@@ -160,6 +160,15 @@ Code Generation | TBD
     expect(report.tables[0]?.line).toBe(9);
   });
 
+  it('never reads front matter as Markdown, and finds a table right after it', () => {
+    const input = '---\nwidget:\n  - text: |\n      | Benchmark | Score |\n      |---|---|\n      | Math Reasoning | {RESULT} |\n---\n| Benchmark | Score |\n|---|---|\n| Logic Puzzles | {RESULT} |\n';
+    const { text, report } = update(input);
+    expect(report.changes).toHaveLength(1);
+    expect(text).toContain('| Math Reasoning | {RESULT} |\n---\n');
+    expect(text.endsWith('| Logic Puzzles | 0.438 |\n')).toBe(true);
+    expect(report.tables[0]?.line).toBe(8);
+  });
+
   it('reports everything and changes nothing in a README without a table', () => {
     const input = '# Model\n\nSome text | with a pipe.\n\n- a list\n- --- | ---\n';
     const { text, report } = update(input);
