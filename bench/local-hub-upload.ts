@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { request } from 'node:http';
@@ -62,6 +62,15 @@ async function memoryOf(pid: number): Promise<{ peakMiB: number; currentMiB: num
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peakMiB: kib('VmHWM') / 1024, currentMiB: kib('VmRSS') / 1024 };
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** Writes `size` bytes of incompressible data without holding more than one 16 MiB block in memory. */
@@ -181,6 +190,7 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
     const repo = `bench/upload-${sizeMiB}mib`;
     await createRepo({ repo, accessToken: token, hubUrl: server.url });
     const timeline: Timeline = { parts: 0 };
+    const cpuBefore = await cpuSecondsOf(pid);
     const started = performance.now();
     const result = await uploadFiles({
       repo,
@@ -191,6 +201,7 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
     });
     const ended = performance.now();
     const memory = await memoryOf(pid);
+    const cpuSeconds = (await cpuSecondsOf(pid)) - cpuBefore;
     if (!result?.commit.oid || timeline.firstPartAt === undefined || timeline.completedAt === undefined) {
       throw new Error('Upload finished without going through the LFS upload endpoints');
     }
@@ -203,6 +214,7 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
     console.log(`  server took the parts   ${partsSeconds.toFixed(2)} s → ${(mb / partsSeconds).toFixed(0)} MB/s`);
     console.log(`  parts + completion      ${transferSeconds.toFixed(2)} s → ${(mb / transferSeconds).toFixed(0)} MB/s (server throughput incl. SHA-256 check)`);
     console.log(`  whole uploadFiles       ${((ended - started) / 1000).toFixed(2)} s → ${(mb / ((ended - started) / 1000)).toFixed(0)} MB/s`);
+    console.log(`  server CPU              ${cpuSeconds.toFixed(2)} s → ${(mb / cpuSeconds).toFixed(0)} MB per CPU-second (all threads, load-independent)`);
     console.log(`  server RSS              idle ${idle.currentMiB.toFixed(0)} MiB, peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`);
     const [stored] = await pathsInfo({ repo, paths: ['model.safetensors'], accessToken: token, hubUrl: server.url });
     oid = stored?.lfs?.oid;
@@ -215,14 +227,17 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
   try {
     const repo = `bench/lean-${sizeMiB}mib`;
     await createRepo({ repo, accessToken: token, hubUrl: leanServer.url });
+    const cpuBefore = await cpuSecondsOf(leanServer.child.pid!);
     const lean = await leanUpload(leanServer.url, repo, file, oid, size);
     const memory = await memoryOf(leanServer.child.pid!);
+    const cpuSeconds = (await cpuSecondsOf(leanServer.child.pid!)) - cpuBefore;
     const mb = size / 1e6;
     console.log(`  lean HTTP client (server capacity):`);
     console.log(`    server took the parts ${lean.partsSeconds.toFixed(2)} s → ${(mb / lean.partsSeconds).toFixed(0)} MB/s (${lean.parts} parts)`);
     console.log(
       `    parts + completion    ${(lean.partsSeconds + lean.completionSeconds).toFixed(2)} s → ${(mb / (lean.partsSeconds + lean.completionSeconds)).toFixed(0)} MB/s (completion ${lean.completionSeconds.toFixed(2)} s)`,
     );
+    console.log(`    server CPU            ${cpuSeconds.toFixed(2)} s → ${(mb / cpuSeconds).toFixed(0)} MB per CPU-second`);
     console.log(`    server RSS            peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`);
   } finally {
     await stopServer(leanServer);
@@ -231,12 +246,23 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
   }
 }
 
+/** How fast one core hashes right now: the yardstick for the server's figures on a shared, busy machine. */
+function sha256Calibration(): number {
+  const block = randomBytes(4 * MiB);
+  const hash = createHash('sha256');
+  const started = performance.now();
+  for (let i = 0; i < 64; i++) hash.update(block);
+  hash.digest();
+  return (64 * block.length) / 1e6 / ((performance.now() - started) / 1000);
+}
+
 async function main(): Promise<void> {
   const sizes = process.argv.slice(2).map(Number);
   for (const size of sizes) if (!Number.isInteger(size) || size <= 0) throw new Error(`Sizes are whole MiB, got "${size}"`);
   const workDir = await mkdtemp(join(tmpdir(), 'local-hub-bench-'));
   const [load1] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
   console.log(`local Hub upload benchmark (Node ${process.version}, load average ${load1} on this machine, data in ${workDir})`);
+  console.log(`SHA-256 alone on one core right now: ${sha256Calibration().toFixed(0)} MB/s`);
   try {
     for (const sizeMiB of sizes.length > 0 ? sizes : [256, 2048]) await benchOne(workDir, sizeMiB);
   } finally {
