@@ -7,6 +7,7 @@ import { SettingsStore } from '../../services/settings';
 import { HandlerRegistry, type Emit } from '../registry';
 import { registerAppHandlers } from './app';
 import { registerEvaluationHandlers } from './evaluation';
+import { registerCardHandlers } from './card';
 import { registerWorkspaceHandlers } from './workspace';
 
 export interface Platform {
@@ -37,6 +38,7 @@ const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] 
   registerAppHandlers,
   registerWorkspaceHandlers,
   registerEvaluationHandlers,
+  registerCardHandlers,
 ];
 
 export function createRegistry(emit: Emit, options: AppServicesOptions): HandlerRegistry {
