@@ -218,7 +218,13 @@ describe('publishing to the local Hub', () => {
     expect((await download('alice/first-model', 'README.md')).toString()).toBe(fx.readme);
     // The weights went through LFS, in parts.
     expect(first.report.files.filter((f) => f.path.endsWith('.safetensors')).every((f) => f.lfs)).toBe(true);
-    expect(since(mark).some((r) => r.kind === 'lfs-part')).toBe(true);
+    // Each part went up exactly once: our upload ahead of the client, and the client found nothing left.
+    const big = first.report.files.filter((f) => f.lfs && f.bytes >= 8 * MiB);
+    const expectedParts = big.reduce((n, f) => n + Math.ceil(f.bytes / (8 * MiB)), 0);
+    expect(big.length).toBe(2);
+    expect(since(mark).filter((r) => r.kind === 'lfs-part' && r.status === 200)).toHaveLength(expectedParts);
+    expect(since(mark).filter((r) => r.kind === 'lfs-complete' && r.status === 200)).toHaveLength(2);
+    expect(since(mark).filter((r) => r.kind === 'lfs-batch')).toHaveLength(2);
     // Byte-level progress reached the total, with per-file items.
     const last = progress.filter((p) => p.phase === 'upload' || p.phase === 'commit').at(-1)!;
     expect(last.done).toBe(last.total);
@@ -355,6 +361,65 @@ describe('publishing to the local Hub', () => {
     expect(again.outcome.commits[0]!.files).toEqual(['README.md']);
     expect(since(mark).some((r) => r.kind === 'create-repo' && r.status === 409)).toBe(true);
     expect(again.report.verified).toBe(true);
+  });
+
+  it('deletes remote files only when asked, and verification catches a repo that differs', async () => {
+    const fx = await workspace(1 * MiB);
+    const first = await run(await makePlan(fx, hasher), 'prune-model');
+    expect(first.report.verified).toBe(true);
+    const smaller = await planPublish({
+      checkpoint: fx.ckpt,
+      workspaceRoot: fx.root,
+      readmeText: fx.readme,
+      readmeAssets: ['figures/fig1.png'],
+      exclude: ['tokenizer*'],
+      evalAccuracy: 0.75,
+      hasher,
+    });
+    const kept = await run(smaller, 'prune-model');
+    expect(kept.outcome.commits).toHaveLength(0);
+    expect(kept.plan.deletions).toEqual([]);
+    const remoteHas = async (p: string) =>
+      (
+        await fetch(`${hub.url}/alice/prune-model/resolve/main/${p}`, {
+          method: 'HEAD',
+          headers: { Authorization: `Bearer ${WRITE}` },
+        })
+      ).status === 200;
+    expect(await remoteHas('tokenizer.json')).toBe(true);
+
+    const pruned = await run(smaller, 'prune-model', { deleteRemote: true });
+    expect(pruned.plan.deletions).toEqual(['tokenizer.json', 'tokenizer_config.json']);
+    expect(pruned.outcome.commits).toHaveLength(1);
+    expect(pruned.report.verified).toBe(true);
+    expect(await remoteHas('tokenizer.json')).toBe(false);
+    expect(await remoteHas('config.json')).toBe(true);
+
+    // Someone changes the README on the Hub: verifying the earlier publish now fails, naming the file.
+    const { uploadFile } = await import('@huggingface/hub');
+    await uploadFile({
+      repo: { type: 'model', name: 'alice/prune-model' },
+      accessToken: WRITE,
+      hubUrl: hub.url,
+      file: { path: 'README.md', content: new Blob(['changed elsewhere\n']) },
+    });
+    const readme = (smaller.sources.get('README.md') as { bytes: Uint8Array }).bytes;
+    const report = await verifyPublish({
+      plan: pruned.plan,
+      repo: pruned.repo,
+      endpoint: hub.url,
+      token: WRITE,
+      readme,
+      dataDir: null,
+      commit: null,
+      commits: [],
+      account: null,
+    });
+    expect(report.verified).toBe(false);
+    expect(report.readmeByteEqual).toBe(false);
+    expect(report.checks.find((c) => c.path === 'README.md')).toMatchObject({ ok: false });
+    const { assertVerified } = await import('../../electron/services/verify');
+    expect(() => assertVerified(report)).toThrow(/README\.md/);
   });
 
   it('refuses read-only and invalid tokens, and other namespaces, before uploading', async () => {

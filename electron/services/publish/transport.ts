@@ -204,6 +204,8 @@ export interface HubFetchOptions {
   onRetry?: (e: RetryEvent) => void;
   /** Every final response, for bookkeeping (e.g. which LFS objects the Hub already had). */
   onResponse?: (kind: RequestKind, res: Response, init: RequestInit | undefined) => void;
+  /** A request of this kind waits for the returned promise (settled either way) before it is sent. */
+  holdUntil?: (kind: RequestKind) => Promise<unknown> | undefined;
   /** Checks a commit body before it is sent (e.g. that the client hashed what we hashed). */
   inspectCommit?: (ndjson: string) => void;
   fetch?: typeof fetch;
@@ -279,6 +281,8 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
     const signal = init?.signal ?? null;
     const body = init?.body;
     if (kind === 'commit' && typeof body === 'string') options.inspectCommit?.(body);
+    const hold = options.holdUntil?.(kind);
+    if (hold) await hold.catch(() => undefined);
 
     for (let attempt = 0; ; attempt++) {
       let counted = 0;

@@ -14,6 +14,7 @@ import type { JobItemProgress, JobProgress } from '../../../shared/types';
 import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
 import { applyRemote, sameContent, type CommitLimits, type LocalPlan, type RemoteEntry } from './plan';
 import { parseRepoName, type RepoName } from './repo-name';
+import { uploadLfsObjects, type LfsObject } from './lfs';
 import { createHubFetch, FileSliceBlob, type RetryPolicy } from './transport';
 
 export interface PublishInput {
@@ -155,7 +156,6 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   let sendTotal = 0;
   const samples: { t: number; done: number }[] = [];
   let bytesSent = 0;
-  let lfsObjectsReused = 0;
 
   const throttled = throttleLatest<JobProgress>(
     (p) => input.onProgress?.(p),
@@ -190,7 +190,11 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
 
   let pendingCommitFiles: string[] = [];
   const expectedSha = new Map(input.local.plan.files.map((f) => [f.path, f.sha256]));
-  const hubFetch = createHubFetch({
+  const reusedOids = new Set<string>();
+  const sentOids = new Set<string>();
+  /** Our own upload of the current commit's large objects, started once the client's preupload answers. */
+  let lfsAhead: Promise<unknown> | undefined;
+  const hubFetchOptions: Parameters<typeof createHubFetch>[0] = {
     fetch: input.fetch,
     retry: input.retry,
     onBodyProgress: (p) => {
@@ -218,8 +222,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         .clone()
         .json()
         .then((json) => {
-          const objects = (json as { objects?: { actions?: unknown }[] }).objects ?? [];
-          lfsObjectsReused += objects.filter((o) => !o.actions).length;
+          const objects = (json as { objects?: { oid: string; actions?: unknown }[] }).objects ?? [];
+          for (const o of objects) if (!o.actions && !sentOids.has(o.oid)) reusedOids.add(o.oid);
         })
         .catch(() => undefined);
     },
@@ -237,7 +241,50 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         }
       }
     },
+  };
+  const hubFetch = createHubFetch(hubFetchOptions);
+  // The client's fetch: same counting and retries, plus the hand-off to our own LFS upload.
+  const clientFetch = createHubFetch({
+    ...hubFetchOptions,
+    holdUntil: (kind) => (kind === 'lfs-batch' ? lfsAhead : undefined),
+    onResponse: (kind, res, init) => {
+      hubFetchOptions.onResponse?.(kind, res, init);
+      if (kind === 'preupload' && res.ok) {
+        lfsAhead = startLfsAhead(res.clone());
+        // Observed here; a failure that matters reaches the user through the client.
+        lfsAhead.catch(() => undefined);
+      }
+    },
   });
+
+  const startLfsAhead = async (preupload: Response): Promise<void> => {
+    const json = (await preupload.json()) as { files?: { path: string; uploadMode?: string }[] };
+    const objects: LfsObject[] = [];
+    for (const f of json.files ?? []) {
+      if (f.uploadMode !== 'lfs') continue;
+      const planned = input.local.plan.files.find((p) => p.path === f.path);
+      const source = input.local.sources.get(f.path);
+      if (!planned?.sha256 || source?.kind !== 'file') continue;
+      objects.push({ path: f.path, oid: planned.sha256, size: source.size, absPath: source.absPath });
+    }
+    if (objects.length === 0) return;
+    try {
+      const r = await uploadLfsObjects({ endpoint, repo, token, objects, fetch: hubFetch, signal });
+      for (const oid of r.uploaded) sentOids.add(oid);
+      for (const oid of r.alreadyThere) reusedOids.add(oid);
+      for (const o of objects) {
+        const f = files.get(o.path);
+        if (f && (r.uploaded.has(o.oid) || r.alreadyThere.has(o.oid))) f.state = 'done';
+      }
+      emit();
+    } catch (err) {
+      if (isAbortError(err) || signal?.aborted) throw err;
+      // The client uploads whatever is missing itself; its error, if any, is the one the user sees.
+      log(
+        `Uploading ahead of the client failed (${err instanceof Error ? err.message : String(err)}); the client will retry.`,
+      );
+    }
+  };
 
   signal?.throwIfAborted();
   phase = 'repo';
@@ -283,6 +330,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       const title =
         groups.length > 1 ? `${plan.commitTitle} (part ${i + 1}/${groups.length})` : plan.commitTitle;
       pendingCommitFiles = group;
+      lfsAhead = undefined;
       const parent = await headCommit(repo, endpoint, token, hubFetch);
       const result = await runCommit({
         repo,
@@ -290,13 +338,17 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         title,
         operations,
         parent,
-        hubFetch,
+        hubFetch: clientFetch,
         onEvent: (ev) => {
           if (ev.event === 'phase') {
             phase = ev.phase === 'committing' ? 'commit' : 'upload';
             emit(ev.phase === 'committing' ? 'Committing' : undefined);
           } else if (ev.state === 'hashing') {
             emit(`Preparing ${ev.path}`);
+          } else if (ev.state === 'uploading' && ev.progress < 1) {
+            // Transfers we do not see byte by byte (Xet) still report fractions.
+            const f = files.get(ev.path);
+            if (f && f.state !== 'done') f.sent = Math.max(f.sent, Math.floor(ev.progress * f.bytes));
           } else if (ev.state === 'uploading' && ev.progress >= 1) {
             const f = files.get(ev.path);
             if (f && f.state !== 'done') {
@@ -356,7 +408,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       commit: head,
       files: published,
       bytesSent: Math.max(0, bytesSent),
-      lfsObjectsReused,
+      lfsObjectsReused: reusedOids.size,
     },
   };
 }
@@ -386,8 +438,6 @@ async function runCommit(args: {
     ...(args.parent ? { parentCommit: args.parent } : {}),
     fetch: args.hubFetch,
     abortSignal: input.signal,
-    // Classic LFS: the Hub answers with the transfer it supports, and ours does not speak Xet.
-    useXet: false,
   });
   try {
     let step = await iter.next();

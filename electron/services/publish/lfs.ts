@@ -1,0 +1,189 @@
+/**
+ * Sends large objects whose SHA-256 we already know, while the Hub client is still hashing.
+ *
+ * `@huggingface/hub`'s commit hashes every LFS file again before it asks the Hub which objects it needs
+ * (there is no way to hand it a known digest), and only then uploads. With the digests ready (hash
+ * ahead), we ask the LFS batch endpoint ourselves as soon as the client's preupload has said which files
+ * are LFS, and upload with the same protocol the client uses (basic PUT, or HF multipart parts + completion).
+ * The client's own batch request is held until these uploads finish, so the Hub answers it without
+ * upload actions and the client goes straight to the commit. The commit itself always goes through the
+ * client. If anything here fails, the held batch is released and the client uploads as it normally would.
+ */
+import { HubApiError } from '@huggingface/hub';
+import type { RepoName } from './repo-name';
+import { FileSliceBlob } from './transport';
+
+export interface LfsObject {
+  path: string;
+  oid: string;
+  size: number;
+  absPath: string;
+}
+
+interface BatchObject {
+  oid: string;
+  size: number;
+  error?: { code: number; message: string };
+  actions?: { upload?: { href: string; header?: Record<string, string> } };
+}
+
+const BATCH_SIZE = 100;
+
+async function apiError(res: Response, what: string): Promise<HubApiError> {
+  let message = `${what}: HTTP ${res.status}`;
+  try {
+    const text = await res.text();
+    const json = JSON.parse(text) as { error?: string; message?: string };
+    message = `${what}: ${json.error ?? json.message ?? text}`;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return new HubApiError(res.url, res.status, res.headers.get('X-Request-Id') ?? undefined, message);
+}
+
+/** Runs tasks with at most `limit` at once; the first failure stops new ones and is thrown. */
+async function pool<T>(tasks: (() => Promise<T>)[], limit: number, signal?: AbortSignal): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  let failed: unknown = null;
+  const runners = Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+    while (failed === null && next < tasks.length) {
+      signal?.throwIfAborted();
+      const i = next++;
+      try {
+        results[i] = await tasks[i]!();
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  });
+  await Promise.all(runners);
+  if (failed !== null) throw failed;
+  return results;
+}
+
+/**
+ * Uploads the objects the Hub does not have yet. Returns the oids that were already there. Each request
+ * carries a `progressHint` naming the file, so the fetch wrapper counts its bytes.
+ */
+export async function uploadLfsObjects(args: {
+  endpoint: string;
+  repo: RepoName;
+  token: string;
+  objects: LfsObject[];
+  fetch: typeof fetch;
+  signal?: AbortSignal;
+  /** Parts or files in flight at once. */
+  concurrency?: number;
+}): Promise<{ alreadyThere: Set<string>; uploaded: Set<string> }> {
+  const { endpoint, repo, token, signal } = args;
+  const alreadyThere = new Set<string>();
+  const uploaded = new Set<string>();
+  const byOid = new Map(args.objects.map((o) => [o.oid, o]));
+  const tasks: (() => Promise<void>)[] = [];
+  const completions = new Map<
+    string,
+    { href: string; parts: { partNumber: number; etag: string }[]; left: number }
+  >();
+
+  for (let i = 0; i < args.objects.length; i += BATCH_SIZE) {
+    const batch = args.objects.slice(i, i + BATCH_SIZE);
+    const res = await args.fetch(`${endpoint}/${repo.id}.git/info/lfs/objects/batch`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${token}`,
+        Accept: 'application/vnd.git-lfs+json',
+        'Content-Type': 'application/vnd.git-lfs+json',
+      },
+      body: JSON.stringify({
+        operation: 'upload',
+        transfers: ['basic', 'multipart'],
+        hash_algo: 'sha_256',
+        ref: { name: 'main' },
+        objects: batch.map((o) => ({ oid: o.oid, size: o.size })),
+      }),
+      signal,
+    });
+    if (!res.ok) throw await apiError(res, 'LFS batch');
+    const requestId = res.headers.get('X-Request-Id') ?? undefined;
+    const json = (await res.json()) as { transfer?: string; objects: BatchObject[] };
+    if (json.transfer && json.transfer !== 'basic' && json.transfer !== 'multipart') {
+      // Another transfer (Xet): leave it to the client, which speaks it.
+      throw new Error(`The Hub asked for the "${json.transfer}" transfer.`);
+    }
+    for (const obj of json.objects) {
+      const o = byOid.get(obj.oid);
+      if (!o) throw new Error('The Hub answered for an object that was not asked for.');
+      if (obj.error)
+        throw new HubApiError(res.url, obj.error.code, requestId, `${o.path}: ${obj.error.message}`);
+      const upload = obj.actions?.upload;
+      if (!upload) {
+        alreadyThere.add(o.oid);
+        continue;
+      }
+      const blob = new FileSliceBlob(o.absPath, 0, o.size);
+      const chunkSize = upload.header?.chunk_size ? Number.parseInt(upload.header.chunk_size, 10) : 0;
+      if (!chunkSize) {
+        tasks.push(async () => {
+          const put = await args.fetch(upload.href, {
+            method: 'PUT',
+            headers: requestId ? { 'X-Request-Id': requestId } : {},
+            body: blob,
+            signal,
+            progressHint: { path: o.path },
+          } as RequestInit);
+          if (!put.ok) throw await apiError(put, `Uploading ${o.path}`);
+          await put.body?.cancel().catch(() => undefined);
+          uploaded.add(o.oid);
+        });
+        continue;
+      }
+      const partKeys = Object.keys(upload.header ?? {})
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
+      if (partKeys.length !== Math.ceil(o.size / chunkSize)) {
+        throw new Error(
+          `The Hub offered ${partKeys.length} parts for ${o.path}; expected ${Math.ceil(o.size / chunkSize)}.`,
+        );
+      }
+      const done = {
+        href: upload.href,
+        parts: [] as { partNumber: number; etag: string }[],
+        left: partKeys.length,
+      };
+      completions.set(o.oid, done);
+      for (const key of partKeys) {
+        const n = Number(key);
+        tasks.push(async () => {
+          const put = await args.fetch(upload.header![key]!, {
+            method: 'PUT',
+            body: blob.slice((n - 1) * chunkSize, n * chunkSize),
+            signal,
+            progressHint: { path: o.path, part: n - 1 },
+          } as RequestInit);
+          if (!put.ok) throw await apiError(put, `Uploading part ${n} of ${o.path}`);
+          const etag = put.headers.get('ETag');
+          await put.body?.cancel().catch(() => undefined);
+          if (!etag) throw new Error(`No ETag for part ${n} of ${o.path}.`);
+          done.parts.push({ partNumber: n, etag });
+          if (--done.left > 0) return;
+          done.parts.sort((a, b) => a.partNumber - b.partNumber);
+          const complete = await args.fetch(done.href, {
+            method: 'POST',
+            headers: {
+              Accept: 'application/vnd.git-lfs+json',
+              'Content-Type': 'application/vnd.git-lfs+json',
+            },
+            body: JSON.stringify({ oid: o.oid, parts: done.parts }),
+            signal,
+          });
+          if (!complete.ok) throw await apiError(complete, `Completing ${o.path}`);
+          await complete.body?.cancel().catch(() => undefined);
+          uploaded.add(o.oid);
+        });
+      }
+    }
+  }
+  await pool(tasks, args.concurrency ?? 8, signal);
+  return { alreadyThere, uploaded };
+}
