@@ -9,7 +9,7 @@ import { open, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CardContext } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
-import { scanWorkspace } from '../../services/scan';
+import { ScanCache } from '../../services/scan/cache';
 import { hubErrorToAppError } from '../../services/token';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
@@ -33,8 +33,8 @@ export const IMAGE_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export function registerCardHandlers(registry: HandlerRegistry, { settings }: HandlerContext): void {
-  registry.handle('card:context', ({ root, checkpoint }) => readCardContext(root, checkpoint));
+export function registerCardHandlers(registry: HandlerRegistry, { settings, scans }: HandlerContext): void {
+  registry.handle('card:context', ({ root, checkpoint }) => readCardContext(root, checkpoint, scans));
   registry.handle('workspace:image', ({ root, path: rel }) => readWorkspaceImage(root, rel));
   registry.handle('card:remote', async ({ repo }) => fetchRemoteReadme(repo, await settings.hubEndpoint()));
 }
@@ -93,7 +93,7 @@ export async function readWorkspaceImage(root: string, rel: string): Promise<str
 }
 
 /** The checkpoint's folder. Its name is the scanner's: the path relative to the root, or the root's own name. */
-async function checkpointFolder(root: string, name: string): Promise<string> {
+async function checkpointFolder(root: string, name: string, scans?: ScanCache): Promise<string> {
   const safe = !path.isAbsolute(name) && !/^[A-Za-z]:/.test(name) && !name.split(/[\\/]/).includes('..');
   if (safe) {
     const resolved = await resolveInside(root, name).catch(() => null);
@@ -103,8 +103,9 @@ async function checkpointFolder(root: string, name: string): Promise<string> {
     throw new AppError('NOT_FOUND', `The workspace ${root} no longer exists. Open it again.`);
   });
   if (name === path.basename(root) || name === '.') return rootReal;
-  // Names may change with the scanner; asking it is slow but always agrees with what the user picked.
-  const scan = await scanWorkspace(root);
+  // Names may change with the scanner; asking it (its last scan of this workspace) always agrees with what
+  // the user picked.
+  const scan = await (scans ?? new ScanCache()).get(root);
   const found = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
   if (!found) throw new AppError('NOT_FOUND', `There is no checkpoint named ${name} in ${root}. Scan the workspace again.`);
   return found.path;
@@ -141,8 +142,8 @@ async function readJsonObject(file: string, maxBytes: number): Promise<Record<st
   }
 }
 
-export async function readCardContext(root: string, checkpoint: string): Promise<CardContext> {
-  const folder = await checkpointFolder(root, checkpoint);
+export async function readCardContext(root: string, checkpoint: string, scans?: ScanCache): Promise<CardContext> {
+  const folder = await checkpointFolder(root, checkpoint, scans);
   const rootReal = await realpath(root);
 
   let readme: string | null = null;
