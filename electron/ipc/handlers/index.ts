@@ -5,9 +5,11 @@
 import { ScanCache } from '../../services/scan/cache';
 import { SettingsStore } from '../../services/settings';
 import { HandlerRegistry, type Emit } from '../registry';
+import { registerAccountHandlers } from './account';
 import { registerAppHandlers } from './app';
 import { registerEvaluationHandlers } from './evaluation';
 import { registerCardHandlers } from './card';
+import { registerPublishHandlers } from './publish';
 import { registerWorkspaceHandlers } from './workspace';
 
 export interface Platform {
@@ -39,6 +41,8 @@ const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] 
   registerWorkspaceHandlers,
   registerEvaluationHandlers,
   registerCardHandlers,
+  registerAccountHandlers,
+  registerPublishHandlers,
 ];
 
 export function createRegistry(emit: Emit, options: AppServicesOptions): HandlerRegistry {
