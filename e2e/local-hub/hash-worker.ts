@@ -63,11 +63,13 @@ export class RangeHasher {
         if (message.error !== undefined) waiter?.reject(new Error(message.error));
         else waiter?.resolve(message.digest ?? '');
       });
-      worker.on('error', (error) => {
+      const abandon = (error: Error) => {
         for (const waiter of this.pending.values()) waiter.reject(error);
         this.pending.clear();
-        this.worker = undefined;
-      });
+        if (this.worker === worker) this.worker = undefined;
+      };
+      worker.on('error', abandon);
+      worker.on('exit', () => abandon(new Error('The hashing thread stopped before answering')));
       this.worker = worker;
     }
     return this.worker;
