@@ -47,6 +47,8 @@ export async function dropFolder(page: Page, folder: string): Promise<void> {
 /** Saves a full-page screenshot as a test artifact (attached to the report and kept in test-results/). */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
   const file = testInfo.outputPath(`${name}.png`);
+  // From the top: a scrolled page would put the sticky header in the middle of a full-page image.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
   return file;
