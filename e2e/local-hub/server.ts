@@ -836,6 +836,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         req.headers['access-control-request-headers'] ?? 'authorization, content-type, range, accept, x-request-id',
       );
       res.setHeader('Access-Control-Max-Age', '86400');
+      // Chromium asks before a page from another address space may reach 127.0.0.1 (Private Network Access).
+      if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true');
     }
   }
 
