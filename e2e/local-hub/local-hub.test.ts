@@ -216,6 +216,21 @@ describe('local Hub with the real @huggingface/hub client', () => {
     expect(await fileExists({ repo: 'alice/model', path: 'c.txt', ...credentials(alice) })).toBe(false);
   });
 
+  it('serialises concurrent commits: all land without parentCommit, only one with the same parentCommit', async () => {
+    await createRepo({ repo: 'alice/busy', ...credentials(alice) });
+    const upload = (path: string, parentCommit?: string) =>
+      uploadFiles({ repo: 'alice/busy', files: [{ path, content: new Blob([path]) }], parentCommit, ...credentials(alice) });
+    await Promise.all(['one.txt', 'two.txt', 'three.txt'].map((path) => upload(path)));
+    const files = [];
+    for await (const entry of listFiles({ repo: 'alice/busy', ...credentials(alice) })) files.push(entry.path);
+    expect(files.sort()).toEqual(['.gitattributes', 'one.txt', 'three.txt', 'two.txt']);
+    const head = (await modelInfo({ name: 'alice/busy', additionalFields: ['sha'], ...credentials(alice) })).sha;
+    const outcomes = await Promise.allSettled([upload('a.txt', head), upload('b.txt', head)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect((rejected?.reason as HubApiError).statusCode).toBe(412);
+  });
+
   it('opens a pull request on refs/pr/N without touching main', async () => {
     const pr = await uploadFiles({
       repo: 'alice/model',
