@@ -186,14 +186,15 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await expect(page.getByTestId('publish-plan-row')).toHaveCount(69);
 
   // The first large object goes through at once; every later one waits long enough to cancel.
-  hub.setFaults({ rules: [{ fault: 'latency', ms: 8000, kinds: ['lfs-put'], skip: 1 }] });
+  hub.setFaults({ rules: [{ fault: 'latency', ms: 60_000, kinds: ['lfs-put'], skip: 1 }] });
   const from = hub.requestLog.length;
   await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Progress' })).toBeVisible();
   await expect
     .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, { timeout: 30_000 })
     .toBe(1);
-  await expect(page.locator('[data-testid="publish-file"][data-state="done"]').first()).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Phases' }).locator('[aria-current="step"]')).toHaveText('Uploading');
+  await expect(page.getByTestId('publish-file').first()).toBeVisible();
   // 69 files: only the rows in view are rendered, each announced with its place in the whole list.
   const fileRows = page.getByRole('list', { name: 'Files' }).getByRole('listitem');
   expect(await fileRows.count()).toBeLessThan(40);
