@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, typ
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { JOB_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract';
+import { redactSecrets } from '../shared/redact';
 import { createRegistry } from './ipc/handlers/index';
 import type { HandlerRegistry } from './ipc/registry';
 import { CONTENT_SECURITY_POLICY } from './security';
@@ -30,7 +31,7 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
   app.whenReady().then(start, (err: unknown) => {
-    console.error(err);
+    console.error(redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err)));
     app.exit(1);
   });
 }

@@ -69,6 +69,26 @@ describe('HandlerRegistry', () => {
     expect(JSON.stringify(failed)).not.toContain('at ');
   });
 
+  it('masks anything token-like in errors, logs and progress before it reaches the renderer', async () => {
+    const token = 'hf_' + 'SecretSecretSecretSecretSecret1234';
+    const { registry, sent, done } = setup();
+    registry.handleJob('workspace:scan', async (_args, job) => {
+      job.log(`using ${token}`);
+      job.progress({ phase: 'scan', done: 1, total: 1, unit: 'items', message: `token ${token}` });
+      throw new AppError('TOKEN_INVALID', `The Hub refused ${token}.`);
+    });
+    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    if (!started.ok) throw new Error('expected a job');
+    await done((started.value as { jobId: string }).jobId);
+    const everything = JSON.stringify(sent);
+    expect(everything).not.toContain(token);
+    expect(everything).toContain('hf_…1234');
+    registry.handle('app:info', async () => {
+      throw new Error(`boom ${token}`);
+    });
+    expect(JSON.stringify(await registry.dispatch(app, 'app:info', undefined))).not.toContain(token);
+  });
+
   it('delivers job:cancel to the handler AbortSignal and ends the job as CANCELLED', async () => {
     const { registry, done } = setup();
     let sawAbort = false;

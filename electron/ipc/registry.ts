@@ -16,7 +16,8 @@ import {
   type JobStarted,
   type RequestChannel,
 } from '../../shared/ipc/contract';
-import { fail, ok, toErrorData, type Result } from '../../shared/result';
+import { redactSecrets } from '../../shared/redact';
+import { fail, ok, toErrorData, type AppErrorData, type Result } from '../../shared/result';
 import { throttleLatest } from '../../shared/throttle';
 import type { JobProgress } from '../../shared/types';
 import type { z } from 'zod';
@@ -97,7 +98,7 @@ export class HandlerRegistry {
     try {
       return ok(await handler(parsed.data as never, sender));
     } catch (err) {
-      return { ok: false, error: toErrorData(err) };
+      return { ok: false, error: safeError(err) };
     }
   }
 
@@ -126,8 +127,8 @@ export class HandlerRegistry {
     const context: JobContext = {
       jobId,
       signal: controller.signal,
-      progress: (p) => progress.push(p),
-      log: (line) => this.emit(senderId, 'job:log', { jobId, line }),
+      progress: (p) => progress.push(p.message ? { ...p, message: redactSecrets(p.message) } : p),
+      log: (line) => this.emit(senderId, 'job:log', { jobId, line: redactSecrets(line) }),
     };
     // Started on the next tick so the caller receives the job id before any event of the job.
     setImmediate(async () => {
@@ -138,9 +139,7 @@ export class HandlerRegistry {
         controller.signal.throwIfAborted();
         result = ok(value);
       } catch (err) {
-        result = controller.signal.aborted
-          ? fail('CANCELLED', 'Cancelled.')
-          : { ok: false, error: toErrorData(err) };
+        result = controller.signal.aborted ? fail('CANCELLED', 'Cancelled.') : { ok: false, error: safeError(err) };
       }
       progress.flush();
       this.running.delete(jobId);
@@ -148,4 +147,10 @@ export class HandlerRegistry {
     });
     return { jobId };
   }
+}
+
+/** Error data for the renderer: the code and message only, with anything token-like masked. */
+function safeError(err: unknown): AppErrorData {
+  const data = toErrorData(err);
+  return { code: data.code, message: redactSecrets(data.message) };
 }
