@@ -73,7 +73,7 @@ export interface PublishWorkspaceResult {
   dryRun: boolean;
 }
 
-/** The README to publish: the workspace's own with its benchmark table filled in, or a generated one. */
+/** The README to publish: the workspace's own with its benchmark table filled in, or a generated card. */
 export function prepareReadme(input: {
   existing: string | null;
   repoId: string;
@@ -81,6 +81,8 @@ export function prepareReadme(input: {
   report: EvaluationReport;
   scores: Record<string, number>;
   evalAccuracy: number | null;
+  config?: modelcard.ModelConfig | null;
+  trainerState?: modelcard.TrainerState | null;
 }): { text: string; warnings: string[] } {
   const { existing, repoId, report, scores, evalAccuracy } = input;
   if (existing !== null) {
@@ -91,46 +93,32 @@ export function prepareReadme(input: {
     });
     return { text: updated.text, warnings: updated.report.warnings };
   }
-  const generate = (modelcard as unknown as { generateCard?: (input: unknown) => string | { text: string } })
-    .generateCard;
-  if (generate) {
-    const out = generate({
-      repoId,
-      checkpoint: { name: input.checkpoint.name, step: input.checkpoint.step },
-      scores,
-      evalAccuracy,
-      bestReason: report.bestReason,
-      benchmarks: report.benchmarks,
-      config: null,
-      trainerState: null,
-      license: null,
-      systemPrompt: null,
-    });
-    return { text: typeof out === 'string' ? out : out.text, warnings: [] };
+  const card = modelcard.generateModelCard({
+    repoId,
+    checkpoint: { name: input.checkpoint.name, step: input.checkpoint.step },
+    scores,
+    evalAccuracy,
+    bestReason: report.bestReason,
+    benchmarks: report.benchmarks,
+    config: input.config ?? null,
+    trainerState: input.trainerState ?? null,
+    license: null,
+    systemPrompt: null,
+    temperature: null,
+    contact: null,
+  });
+  return {
+    text: card.text,
+    warnings: card.todo.length ? [`the generated card has ${card.todo.length} TODO(s) to fill in`] : [],
+  };
+}
+
+async function readJsonFile<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
   }
-  // Until a card generator exists, a small honest card: metadata, the results table, where it came from.
-  const rows = report.benchmarks.map(
-    (b) =>
-      `| ${modelcard.humanizeKey(b)} | ${scores[b] !== undefined ? formatScore(scores[b]) : 'not evaluated'} |`,
-  );
-  const text = [
-    '---',
-    'library_name: transformers',
-    '---',
-    '',
-    `# ${repoId.split('/')[1] ?? repoId}`,
-    '',
-    `Checkpoint \`${input.checkpoint.name}\`${report.bestReason ? `: ${report.bestReason}` : ''}.`,
-    '',
-    '## Evaluation',
-    '',
-    `| Benchmark | ${input.checkpoint.name} |`,
-    '|---|---|',
-    ...rows,
-    `| eval_accuracy | ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)} |`,
-    '',
-  ].join('\n');
-  return { text, warnings: [] };
 }
 
 export async function publishWorkspace(options: PublishWorkspaceOptions): Promise<PublishWorkspaceResult> {
@@ -232,7 +220,17 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     const repo = parseRepoName(options.repo, account?.user ?? 'you');
 
     const scores = { ...(evaluation?.scores ?? {}) };
-    const card = prepareReadme({ existing, repoId: repo.id, checkpoint, report, scores, evalAccuracy });
+    const card = prepareReadme({
+      existing,
+      repoId: repo.id,
+      checkpoint,
+      report,
+      scores,
+      evalAccuracy,
+      config: existing === null ? await readJsonFile(path.join(checkpoint.path, 'config.json')) : null,
+      trainerState:
+        existing === null ? await readJsonFile(path.join(checkpoint.path, 'trainer_state.json')) : null,
+    });
     for (const w of card.warnings) log(`Model card: ${w}`);
 
     const local = await planPublish({
