@@ -134,6 +134,14 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
   await expect(page.getByTestId('publish-checkpoint')).toContainText('step_200 · eval_accuracy 0.600 (best eval_accuracy)');
   await shots(page, testInfo, 'publish-plan');
 
+  // The card as edited on the Model card screen is what goes up as README.md.
+  await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Model card' }).click();
+  await page.getByRole('textbox', { name: 'Model card editor' }).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nWritten just before publishing.');
+  await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByLabel('Repository name')).toHaveValue('tiny-model');
+
   // One refused request on the way: retried, and the user is told.
   hub.setFaults({ rules: [{ fault: 'status', status: 503, kinds: ['preupload'], count: 1 }] });
   await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
@@ -146,6 +154,8 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
   await expect(page.getByTestId('publish-check')).toHaveCount(10);
   await expect(page.getByTestId('publish-check').filter({ hasText: 'README.md downloaded back' })).toContainText('byte-identical');
   await expect(page.getByTestId('publish-receipt')).toContainText('receipts');
+  const published = await (await fetch(`${hub.url}/alice/tiny-model/resolve/main/README.md`)).text();
+  expect(published).toContain('Written just before publishing.');
   await page.getByTestId('publish-url').click();
   await expect.poll(() => bridge.openedExternally).toContain(url);
   // The plan now knows the Hub has everything.
