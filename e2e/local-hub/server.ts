@@ -104,6 +104,13 @@ function parseRange(header: string, size: number): { start: number; end: number 
 }
 
 export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub> {
+  for (const [name, value] of Object.entries({
+    treePageSize: options.treePageSize,
+    multipartThreshold: options.multipartThreshold,
+    multipartChunkSize: options.multipartChunkSize,
+  })) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
   const store = await HubStore.open(options.dataDir);
   const host = options.host ?? '127.0.0.1';
   const treePageSize = options.treePageSize ?? 1000;
