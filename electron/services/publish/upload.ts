@@ -9,7 +9,6 @@ import { commitIter, createRepo, listFiles, type CommitOperation } from '@huggin
 import type { AccountInfo, PublishOutcome, PublishPlan, PublishedFile } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError, isAbortError } from '../../../shared/result';
-import { throttleLatest } from '../../../shared/throttle';
 import type { JobItemProgress, JobProgress } from '../../../shared/types';
 import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
 import { applyRemote, sameContent, type CommitLimits, type LocalPlan, type RemoteEntry } from './plan';
@@ -157,35 +156,58 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   const samples: { t: number; done: number }[] = [];
   let bytesSent = 0;
 
-  const throttled = throttleLatest<JobProgress>(
-    (p) => input.onProgress?.(p),
-    input.progressIntervalMs ?? 100,
-  );
-  const emit = (message?: string) => {
-    let done = 0;
-    for (const f of files.values())
-      done += f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes);
+  // Progress is built at most once per interval (it lists every file), with a trailing update so the
+  // latest state always gets out; `force` sends at once (phase changes, the end).
+  const interval = input.progressIntervalMs ?? 100;
+  let lastBuilt = -Infinity;
+  let trailing: NodeJS.Timeout | null = null;
+  let lastMessage: string | undefined;
+  const emit = (message?: string, force = false) => {
+    if (message !== undefined) lastMessage = message;
     const now = Date.now();
+    if (!force && now - lastBuilt < interval) {
+      trailing ??= setTimeout(
+        () => {
+          trailing = null;
+          emit(undefined, true);
+        },
+        interval - (now - lastBuilt),
+      );
+      return;
+    }
+    if (trailing) {
+      clearTimeout(trailing);
+      trailing = null;
+    }
+    lastBuilt = now;
+    const itemDone = (f: FileState) =>
+      f.state === 'done' ? f.bytes : f.state === 'skipped' ? 0 : Math.min(f.sent, f.bytes);
+    let done = 0;
+    for (const f of files.values()) done += itemDone(f);
     samples.push({ t: now, done });
     while (samples.length > 2 && now - samples[0]!.t > 5000) samples.shift();
     const first = samples[0]!;
     const rate = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : undefined;
-    throttled.push({
+    input.onProgress?.({
       phase,
       done,
       total: sendTotal,
       unit: 'bytes',
       rate,
       eta: rate && rate > 0 ? (sendTotal - done) / rate : undefined,
-      message,
+      message: lastMessage,
       items: [...files.entries()].map(([id, f]) => ({
         id,
         label: id,
-        done: f.state === 'done' || f.state === 'skipped' ? f.bytes : Math.min(f.sent, f.bytes),
+        done: f.state === 'skipped' ? f.bytes : itemDone(f),
         total: f.bytes,
         state: f.state,
       })),
     });
+  };
+  const stopProgress = () => {
+    if (trailing) clearTimeout(trailing);
+    trailing = null;
   };
 
   let pendingCommitFiles: string[] = [];
@@ -212,6 +234,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
           const f = files.get(path);
           if (f && f.state !== 'done' && f.state !== 'skipped') f.state = 'running';
         }
+        emit();
       }
     },
     onRetry: (e) =>
@@ -342,7 +365,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         onEvent: (ev) => {
           if (ev.event === 'phase') {
             phase = ev.phase === 'committing' ? 'commit' : 'upload';
-            emit(ev.phase === 'committing' ? 'Committing' : undefined);
+            emit(ev.phase === 'committing' ? 'Committing' : 'Uploading', true);
           } else if (ev.state === 'hashing') {
             emit(`Preparing ${ev.path}`);
           } else if (ev.state === 'uploading' && ev.progress < 1) {
@@ -377,7 +400,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     }
   } catch (err) {
     for (const f of files.values()) if (f.state === 'running') f.state = 'failed';
-    throttled.flush();
+    emit(undefined, true);
+    stopProgress();
     if (isAbortError(err) || signal?.aborted)
       throw new AppError(
         'CANCELLED',
@@ -385,7 +409,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       );
     throw uploadError(err, endpoint, repo);
   }
-  throttled.flush();
+  emit(undefined, true);
+  stopProgress();
 
   const head = commits.at(-1)?.oid ?? (await headCommit(repo, endpoint, token, hubFetch));
   const published: PublishedFile[] = plan.files.map((f) => ({
