@@ -85,7 +85,9 @@ describe('fault injection as the client sees it', () => {
     const since = hub.requestLog.length;
     const completionError = await rejection(upload());
     expect((completionError as HubApiError).statusCode).toBe(502);
-    expect(statusesOf('lfs-part', since)).toEqual([200, 200, 200, 200]);
+    // Parts the first attempt abandoned may still reach the server; the second attempt sent all four, all taken.
+    expect(statusesOf('lfs-part', since).filter((status) => status === 200)).toHaveLength(4);
+    expect(statusesOf('lfs-complete', since)).toEqual([502]);
     hub.setFaults(undefined);
     await upload();
     const downloaded = await downloadFile({ repo: 'alice/faulty', path: 'weights.bin', ...credentials() });
@@ -123,7 +125,7 @@ describe('fault injection as the client sees it', () => {
     const retrySince = hub.requestLog.length;
     await upload();
     // The batch asked for every part again: nothing of the interrupted upload was taken as the object.
-    expect(statusesOf('lfs-part', retrySince)).toEqual([200, 200, 200]);
+    expect(statusesOf('lfs-part', retrySince).filter((status) => status === 200)).toHaveLength(3);
     const downloaded = await downloadFile({ repo: 'alice/reset', path: 'fresh.bin', ...credentials() });
     expect(createHash('sha256').update(Buffer.from(await downloaded!.arrayBuffer())).digest('hex')).toBe(
       createHash('sha256').update(fresh).digest('hex'),
@@ -143,11 +145,12 @@ describe('fault injection as the client sees it', () => {
   });
 
   it('delays responses by the planned latency, only for the chosen kinds', async () => {
-    hub.setFaults({ rules: [{ fault: 'latency', ms: 3000, kinds: ['whoami'] }] });
-    const impatient: typeof fetch = (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(200) });
-    const error = await rejection(whoAmI({ ...credentials(), fetch: impatient }));
+    hub.setFaults({ rules: [{ fault: 'latency', ms: 30_000, kinds: ['whoami'] }] });
+    // Generous margins on both sides: a busy machine answers slowly, but never 30 s slowly.
+    const within = (ms: number): typeof fetch => (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(ms) });
+    const error = await rejection(whoAmI({ ...credentials(), fetch: within(1000) }));
     expect((error as Error).name).toBe('TimeoutError');
-    expect(await repoExists({ repo: 'alice/faulty', hubUrl: hub.url, accessToken: alice.token, fetch: impatient })).toBe(true);
+    expect(await repoExists({ repo: 'alice/faulty', hubUrl: hub.url, accessToken: alice.token, fetch: within(15_000) })).toBe(true);
     hub.setFaults(undefined);
   });
 

@@ -131,8 +131,18 @@ export async function drainBody(ctx: RequestContext): Promise<void> {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if the client hangs up first (nobody is left to answer). */
+export function delayUnlessClosed(ctx: RequestContext, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = ctx.req.socket;
+    const done = () => {
+      clearTimeout(timer);
+      socket.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('close', done);
+  });
 }
 
 export function queryFlag(url: URL, name: string): boolean {

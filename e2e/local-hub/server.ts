@@ -22,7 +22,7 @@ import {
   resetConnection,
   sendError,
   sendJson,
-  sleep,
+  delayUnlessClosed,
   writeHead,
 } from './http-helpers';
 import { LfsTransfers } from './lfs';
@@ -871,7 +871,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       logEntry.kind = method === 'OPTIONS' ? 'preflight' : (found?.kind ?? 'other');
       const decision: FaultDecision = faults.decide(logEntry.kind);
       ctx.fault = decision;
-      if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+      if (decision.latencyMs > 0) {
+        await delayUnlessClosed(ctx, decision.latencyMs);
+        if (req.socket.destroyed) return;
+      }
       if (decision.failure?.fault === 'reset' && decision.failure.afterBytes === 0) resetConnection(ctx);
       if (decision.failure?.fault === 'status') {
         await drainBody(ctx);
