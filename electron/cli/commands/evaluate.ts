@@ -90,7 +90,10 @@ export function registerEvaluate(program: Command): void {
         report = await evaluateWorkspace({
           root,
           dataDir,
-          ...(opts.python ? { python: opts.python } : {}),
+          // A path typed on the command line is relative to where the user is, not to the workspace.
+          ...(opts.python
+            ? { python: /[\\/]/.test(opts.python) ? path.resolve(opts.python) : opts.python }
+            : {}),
           ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
           ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
           ...(opts.checkpoint ? { checkpoints: opts.checkpoint } : {}),

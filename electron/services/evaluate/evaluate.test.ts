@@ -458,6 +458,25 @@ describe('interpreters', () => {
     expect(found.every((i) => /^3\.\d+\.\d+$/.test(i.version))).toBe(true);
   });
 
+  it('uses the interpreter hub-publisher.json names, relative to the workspace', async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-eval-data-');
+    const { execFileSync } = await import('node:child_process');
+    const executable = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], {
+      encoding: 'utf8',
+    }).trim();
+    await buildWorkspace(root, {
+      steps: [1],
+      benchmarks: { arc: { kind: 'score', default: 0.5 } },
+      config: { python: 'tools/python' },
+    });
+    await mkdir(path.join(root, 'tools'));
+    await symlink(executable, path.join(root, 'tools', 'python'));
+    const report = await evaluateWorkspace({ root, dataDir });
+    expect(report.interpreter).toMatchObject({ path: path.join(root, 'tools', 'python'), origin: 'user' });
+    expect(report.checkpoints[0]!.scores).toEqual({ arc: 0.5 });
+  });
+
   it('rejects a --python that is not a working interpreter', async () => {
     const root = await fresh();
     const dataDir = await fresh('hp-eval-data-');
