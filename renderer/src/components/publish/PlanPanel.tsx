@@ -61,6 +61,11 @@ export function PlanPanel() {
             : '…'}
         </p>
       )}
+      {prepared?.done && (
+        <p className="muted publish-small" data-testid="publish-hash-ahead">
+          Files hashed ahead: Publish starts sending at once.
+        </p>
+      )}
       {!hasCard && checkpoint && (
         <p className="publish-notice">
           No model card yet.{' '}
