@@ -101,7 +101,7 @@ function SidePanel({ tab }: { tab: CardTab }) {
   // Text and cells travel together so the preview never highlights ranges of another version of the text.
   // Rendered at low priority, and from empty on the first render, so opening a large card never blocks.
   const current = useMemo(() => ({ text, cells }), [text, cells]);
-  const shown = useDeferredValue(useSettled(current, 120), EMPTY_CARD);
+  const shown = useDeferredValue(useSettled(current, 200), EMPTY_CARD);
   return (
     <div className="card-pane__body" role="tabpanel" id={`card-panel-${tab}`} aria-labelledby={`card-tab-${tab}`}>
       {tab === 'preview' && <CardPreview text={shown.text} cells={shown.cells} root={root} readmePath={readmePath} />}
