@@ -204,6 +204,13 @@ Code Generation | TBD
     expect(report.rowsWithoutScore).toEqual(['`a']);
   });
 
+  it('is not drawn to a stray placeholder left in another column', () => {
+    const input = '| Benchmark | Baseline | Ours |\n|---|---|---|\n| Math Reasoning | 0.1 | 0.2 |\n| Logic Puzzles | {RESULT} | 0.3 |\n| Code Generation | 0.1 | 0.4 |\n';
+    const { text, report } = update(input);
+    expect(report.tables[0]?.columnReason).toBe('last');
+    expect(text).toContain('| Logic Puzzles | {RESULT} | 0.438 |');
+  });
+
   it('does not guess a last column that holds words', () => {
     const input = '| Dataset | Split |\n|---|---|\n| math_reasoning | test |\n';
     const guessed = update(input);

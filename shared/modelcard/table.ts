@@ -48,7 +48,10 @@ export function updateBenchmarkTable(readme: string, scores: Record<string, numb
       continue;
     }
 
-    const target = chooseTargetColumn(table, columns, placeholders, options.column, options.modelName);
+    // A column of placeholders, not a stray one left in another column after a first fill.
+    const matchedBodyRows = keys.filter((row) => row.some((key) => key != null)).length;
+    const placeholderColumns = placeholders.map((count) => (count >= Math.max(1, Math.ceil(matchedBodyRows / 2)) ? count : 0));
+    const target = chooseTargetColumn(table, columns, placeholderColumns, options.column, options.modelName);
     if (target.warning) warnings.push(target.warning);
     const labelColumn = chooseLabelColumn(body, columns, matches, target.column);
     // Guessing "the last column" must not overwrite words (a dataset table's "Split" column, say): without
