@@ -1,6 +1,10 @@
+import { createRepo, uploadFiles } from '@huggingface/hub';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildWorkspace } from '../fixtures/workspace';
+import { startLocalHub, type LocalHub } from '../local-hub';
 import { dropFolder, expect, screenshot, test } from './fixtures';
 
 const SCORES = {
@@ -174,4 +178,46 @@ test('a workspace without a README gets a complete generated card that follows t
   await screenshot(page, testInfo, 'card-generated-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, testInfo, 'card-generated-dark');
+});
+
+const ALICE = { name: 'alice', token: 'hf_' + 'AliceCardSpecWriteTokenAAAAAAAAAAAA', role: 'write' as const };
+
+const hubTest = test.extend<object, { hub: LocalHub }>({
+  hub: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'card-spec-hub-'));
+      const hub = await startLocalHub({ dataDir: dir, users: [ALICE] });
+      await use(hub);
+      await hub.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
+  hubEndpoint: async ({ hub }, use) => {
+    await use(hub.url);
+  },
+});
+
+hubTest('the card is compared with the README already on the Hub', async ({ page, bridge, tmp, hub }, testInfo) => {
+  const credentials = { accessToken: ALICE.token, hubUrl: hub.url };
+  await createRepo({ repo: 'alice/tiny-reasoner', ...credentials });
+  const onHub = README.replace('Written by hand, and it must stay as written.', 'The first version, as published.');
+  await uploadFiles({ repo: 'alice/tiny-reasoner', files: [{ path: 'README.md', content: new Blob([onHub]) }], ...credentials });
+
+  const { root } = await buildWorkspace(path.join(tmp, 'run'), { steps: [100, 200, 300], benchmarks: scoreBenchmarks(), readme: README });
+  await openWorkspace(page, bridge.url, root);
+  await page.getByRole('button', { name: 'Model card' }).click();
+  await page.getByRole('tab', { name: 'Compare with the Hub' }).click();
+
+  await page.getByLabel('Repository on the Hub').fill('alice/tiny-reasoner');
+  await page.getByRole('button', { name: 'Compare' }).click();
+  const diff = page.getByRole('region', { name: 'Changes from the README of alice/tiny-reasoner on the Hub' });
+  await expect(diff.locator('.card-diff__line--del')).toContainText(['{RESULT} | 0.300', 'The first version, as published.']);
+  await expect(diff.locator('.card-diff__line--add')).toContainText(['0.620 | 0.300', 'Written by hand, and it must stay as written.']);
+  await screenshot(page, testInfo, 'card-hub-diff');
+
+  await page.getByLabel('Repository on the Hub').fill('alice/not-published-yet');
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'alice/not-published-yet has no README on the Hub' })).toBeVisible();
 });
