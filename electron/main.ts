@@ -67,6 +67,14 @@ function start(): void {
     windows.delete(Number(senderId));
   });
   app.on('window-all-closed', () => app.quit());
+  // Hash workers stop and the hash cache is written before the process ends.
+  let disposed = false;
+  app.on('before-quit', (event) => {
+    if (disposed) return;
+    event.preventDefault();
+    disposed = true;
+    void registry.dispose().finally(() => app.quit());
+  });
 }
 
 /** Serves the built renderer under app://renderer/ with the CSP as a real response header. */

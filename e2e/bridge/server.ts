@@ -151,12 +151,14 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       nextChosenFolder = folder;
     },
     openedExternally,
-    close: () =>
-      new Promise((resolve) => {
+    close: async () => {
+      await registry.dispose();
+      await new Promise<void>((resolve) => {
         for (const stream of streams.values()) stream.end();
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

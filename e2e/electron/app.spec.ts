@@ -52,5 +52,5 @@ test('choosing a folder lists its checkpoints in numeric order', async () => {
   }, workspace);
   const page = await app.firstWindow();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
-  await expect(page.getByTestId('checkpoint-row').locator('td:first-child')).toHaveText(['step_200', 'step_1000']);
+  await expect(page.getByTestId('checkpoint-row').locator('.ckpt-table__name')).toHaveText(['step_200', 'step_1000']);
 });

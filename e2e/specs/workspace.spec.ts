@@ -29,7 +29,7 @@ test('a dropped folder lists its checkpoints in numeric order', async ({ page, b
 
   const rows = page.getByTestId('checkpoint-row');
   await expect(rows).toHaveCount(4);
-  await expect(rows.locator('td:first-child')).toHaveText(['step_50', 'step_200', 'step_1000', 'step_10000']);
+  await expect(rows.locator('.ckpt-table__name')).toHaveText(['step_50', 'step_200', 'step_1000', 'step_10000']);
   await expect(page.getByRole('heading', { name: '4 checkpoints' })).toBeVisible();
   await screenshot(page, testInfo, 'checkpoints-after-drop');
 });

@@ -128,6 +128,25 @@ describe('HandlerRegistry', () => {
     }
   });
 
+  it('dispose cancels running jobs and runs the disposers once', async () => {
+    const { registry, done } = setup();
+    let disposed = 0;
+    registry.onDispose(() => {
+      disposed++;
+    });
+    registry.handleJob('workspace:scan', (_args, job) =>
+      new Promise((_resolve, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason))),
+    );
+    const started = await registry.dispatch(app, 'workspace:scan', { root: '/a' });
+    if (!started.ok) throw new Error('expected a job');
+    await new Promise((r) => setTimeout(r, 5));
+    await registry.dispose();
+    await registry.dispose();
+    expect(disposed).toBe(1);
+    const { result } = await done((started.value as { jobId: string }).jobId);
+    expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
   it('throttles progress events and always delivers the last one before job:done', async () => {
     const { registry, sent, done } = setup(1_000);
     registry.handleJob('workspace:scan', async (_args, job) => {

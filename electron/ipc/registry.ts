@@ -52,6 +52,7 @@ export class HandlerRegistry {
   private readonly requestHandlers = new Map<string, RequestHandler<RequestChannel>>();
   private readonly jobHandlers = new Map<string, JobHandler<JobChannel>>();
   private readonly running = new Map<string, RunningJob>();
+  private readonly disposers: (() => Promise<void> | void)[] = [];
   private nextJob = 1;
 
   constructor(
@@ -108,6 +109,17 @@ export class HandlerRegistry {
     if (!job || job.senderId !== senderId) return false;
     job.controller.abort();
     return true;
+  }
+
+  /** Work to finish when the app quits (stopping workers, flushing caches). */
+  onDispose(dispose: () => Promise<void> | void): void {
+    this.disposers.push(dispose);
+  }
+
+  /** Cancels every job and runs the disposers; called once, when the app quits or the bridge closes. */
+  async dispose(): Promise<void> {
+    for (const job of this.running.values()) job.controller.abort();
+    await Promise.allSettled(this.disposers.splice(0).map((d) => d()));
   }
 
   /** Called when a window closes or a bridge connection drops. */

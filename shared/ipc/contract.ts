@@ -45,6 +45,8 @@ const publishRequest = z.object({
   include: z.array(z.string().min(1)).optional(),
   exclude: z.array(z.string().min(1)).optional(),
   deleteRemote: z.boolean().optional(),
+  /** The interpreter the evaluation used, so the commit title quotes the scores the user saw. */
+  python: z.string().min(1).optional(),
 });
 
 export const requests = {
@@ -93,6 +95,8 @@ export const jobs = {
       useCache: z.boolean().optional(),
       /** Only re-run benchmarks that failed last time. */
       onlyFailed: z.boolean().optional(),
+      /** Run nothing: report what is remembered, imported or entered by hand (instant on reopening). */
+      cacheOnly: z.boolean().optional(),
     }),
   ),
   /** Hashes a checkpoint's large files ahead of time, so Publish starts sending bytes at once. */

@@ -15,6 +15,7 @@ export function registerEvaluationHandlers(registry: HandlerRegistry, context: H
       benchmarks: args.benchmarks,
       useCache: args.useCache,
       onlyFailed: args.onlyFailed,
+      cacheOnly: args.cacheOnly,
       env,
       signal: job.signal,
       onProgress: job.progress,

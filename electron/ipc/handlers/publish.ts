@@ -70,6 +70,7 @@ async function knownEvalAccuracy(
   context: HandlerContext,
   root: string,
   checkpoint: string,
+  python: string | undefined,
   signal?: AbortSignal,
 ): Promise<number | null> {
   try {
@@ -77,6 +78,7 @@ async function knownEvalAccuracy(
       root,
       scan: await context.scans.get(root, signal),
       dataDir: context.dataDir,
+      python,
       cacheOnly: true,
       env: context.env,
       signal,
@@ -96,7 +98,7 @@ async function localPlan(
   options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
 ): Promise<LocalPlan> {
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
-  const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, options.signal);
+  const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, args.python, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
@@ -213,6 +215,7 @@ async function prepare(
 }
 
 export function registerPublishHandlers(registry: HandlerRegistry, context: HandlerContext): void {
+  registry.onDispose(() => closePublishHandlers(context));
   registry.handle('publish:plan', (args) => plan(context, args));
   registry.handleJob('publish:prepare', (args, job) => prepare(context, args, job));
   registry.handleJob('publish:run', (args, job) => run(context, args, job));

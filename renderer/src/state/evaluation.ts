@@ -40,12 +40,21 @@ export function pickCheckpoint(name: string | null): void {
   evaluationStore.set({ picked: name });
 }
 
-export async function evaluate(options: { onlyFailed?: boolean; useCache?: boolean } = {}): Promise<void> {
+export async function evaluate(
+  options: { onlyFailed?: boolean; useCache?: boolean; cacheOnly?: boolean } = {},
+): Promise<void> {
   const root = workspaceStore.get().root;
   if (!root || evaluationStore.get().running) return;
   const python = evaluationStore.get().python ?? undefined;
   const job = runJob<'evaluation:run'>(
-    () => api.evaluation.run({ root, python, useCache: options.useCache ?? true, onlyFailed: options.onlyFailed }),
+    () =>
+      api.evaluation.run({
+        root,
+        python,
+        useCache: options.useCache ?? true,
+        onlyFailed: options.onlyFailed,
+        cacheOnly: options.cacheOnly,
+      }),
     (progress) => evaluationStore.set((s) => ({ running: s.running && { ...s.running, progress } })),
   );
   evaluationStore.set({ error: null, running: { progress: null, cancel: () => job.cancel() } });
@@ -66,7 +75,9 @@ export async function setManualScore(checkpoint: string, benchmark: string, scor
   await evaluate({ useCache: true });
 }
 
-onWorkspaceOpened(() => {
+onWorkspaceOpened(async () => {
   evaluationStore.set({ report: null, error: null, picked: null });
-  void evaluate();
+  // What is already known shows at once; then whatever changed since runs.
+  await evaluate({ cacheOnly: true });
+  await evaluate();
 });

@@ -188,7 +188,8 @@ function publishRequest() {
   const readme = publishReadme();
   const { repo } = publishStore.get();
   if (!root || !checkpoint || readme === null || !repo) return null;
-  return { root, checkpoint: checkpoint.name, readme, repo, private: publishStore.get().private };
+  const python = evaluationStore.get().python ?? undefined;
+  return { root, checkpoint: checkpoint.name, readme, repo, private: publishStore.get().private, python };
 }
 
 let planTimer: ReturnType<typeof setTimeout> | null = null;
