@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, FileRole } from '../../../shared/types';
 import { Hasher } from '../hash';
-import { applyRemote, commitTitle, groupCommits, planPublish, type RemoteEntry } from './plan';
+import { applyRemote, commitTitle, filesToHash, groupCommits, planPublish, type RemoteEntry } from './plan';
 import { checkRepoNameSyntax, parseRepoName } from './repo-name';
 
 const TOKEN = 'hf_' + 'UserTokenForThePlanTestsXXXXXXXXXX';
@@ -114,6 +114,11 @@ describe('planPublish', () => {
     expect(plan.commitTitle).toBe('Upload checkpoint step_100 (eval_accuracy 0.812)');
     expect(plan.commits).toHaveLength(1);
     expect(plan.commits[0]!.at(-1)).toBe('README.md');
+  });
+
+  it('hashes ahead exactly the checkpoint files a plan would upload', () => {
+    const rel = filesToHash(ckpt(), { exclude: ['notes/**'] }).map((p) => path.relative(path.join(root, 'step_100'), p));
+    expect(rel.sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
   });
 
   it('applies include and exclude globs to checkpoint files', async () => {

@@ -11,7 +11,7 @@ import { formatScore } from '../../../shared/format';
 import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/publish';
 import { HF_TOKEN_PATTERN } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
-import type { CheckpointInfo, JobProgress } from '../../../shared/types';
+import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
 import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
 
 /** Where a planned file's bytes come from. */
@@ -150,30 +150,52 @@ export function commitTitle(checkpoint: string, evalAccuracy: number | null): st
   return `Upload checkpoint ${checkpoint} (${acc})`;
 }
 
+type Selection = Pick<PlanInput, 'include' | 'exclude' | 'includeTrainingState'>;
+const matchers = new WeakMap<
+  Selection,
+  { include: picomatch.Matcher | null; exclude: picomatch.Matcher | null }
+>();
+
+/** Why a checkpoint file stays out of the upload, or null when it goes. */
+function exclusionReason(file: CheckpointFile, selection: Selection): ExcludedFile['reason'] | null {
+  let m = matchers.get(selection);
+  if (!m) {
+    m = {
+      include: selection.include?.length ? picomatch(selection.include, { dot: true }) : null,
+      exclude: selection.exclude?.length ? picomatch(selection.exclude, { dot: true }) : null,
+    };
+    matchers.set(selection, m);
+  }
+  const rel = file.path;
+  if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt') return 'never-uploaded';
+  if (!selection.includeTrainingState && (file.role === 'training-state' || isTrainingState(rel)))
+    return 'training-state';
+  if (m.include && !m.include(rel)) return 'not-included';
+  if (m.exclude?.(rel)) return 'excluded-by-pattern';
+  return null;
+}
+
+/**
+ * Absolute paths of the checkpoint files a plan with this selection would upload: what to hash ahead as
+ * soon as a checkpoint is selected (training state can be larger than the model; it is never hashed).
+ */
+export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
+  return checkpoint.files
+    .filter((f) => exclusionReason(f, selection) === null)
+    .map((f) => path.join(checkpoint.path, ...f.path.split('/')));
+}
+
 export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const { checkpoint, signal } = input;
   const excluded: ExcludedFile[] = [];
   const sources = new Map<string, FileSource>();
-  const include = input.include?.length ? picomatch(input.include, { dot: true }) : null;
-  const exclude = input.exclude?.length ? picomatch(input.exclude, { dot: true }) : null;
   const checkpointRoot = await realpath(checkpoint.path);
 
   for (const file of checkpoint.files) {
     const rel = file.path;
-    if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt') {
-      excluded.push({ path: rel, reason: 'never-uploaded' });
-      continue;
-    }
-    if (!input.includeTrainingState && (file.role === 'training-state' || isTrainingState(rel))) {
-      excluded.push({ path: rel, reason: 'training-state' });
-      continue;
-    }
-    if (include && !include(rel)) {
-      excluded.push({ path: rel, reason: 'not-included' });
-      continue;
-    }
-    if (exclude?.(rel)) {
-      excluded.push({ path: rel, reason: 'excluded-by-pattern' });
+    const reason = exclusionReason(file, input);
+    if (reason) {
+      excluded.push({ path: rel, reason });
       continue;
     }
     if (rel === 'README.md' && input.readmeText !== null) continue;

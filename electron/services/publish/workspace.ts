@@ -30,7 +30,7 @@ import {
   type SessionTokenStore,
 } from '../token';
 import { verifyPublish } from '../verify';
-import { applyRemote, planPublish, type CommitLimits } from './plan';
+import { applyRemote, filesToHash, planPublish, type CommitLimits } from './plan';
 import { parseRepoName } from './repo-name';
 import { listRemote, publish } from './upload';
 import type { RetryPolicy } from './transport';
@@ -168,51 +168,55 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     );
   }
 
-  progress({ phase: 'evaluate', done: 0, total: 1, unit: 'items', message: 'Evaluating' });
-  const report = await evaluateWorkspace({
-    root,
-    scan,
-    dataDir: options.dataDir,
-    cacheOnly: options.runBenchmarks === false,
-    signal,
-    onProgress: (p) => progress({ ...p, phase: 'evaluate' }),
-  });
-
-  const name = options.checkpoint ?? report.best;
-  if (!name) {
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `No checkpoint could be chosen (${report.bestReason || 'no scores'}). Pass --checkpoint with one of: ${scan.checkpoints
-        .map((c) => c.name)
-        .join(', ')}.`,
-    );
-  }
-  const checkpoint = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
-  if (!checkpoint) {
-    throw new AppError(
-      'NOT_FOUND',
-      `There is no checkpoint "${name}" in ${root}. Choose one of: ${scan.checkpoints.map((c) => c.name).join(', ')}.`,
-    );
-  }
-  if (!checkpoint.valid) {
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `${checkpoint.name} cannot be published: ${checkpoint.problems.map((p) => p.message).join('; ')}`,
-    );
-  }
-  const evaluation = report.checkpoints.find((c) => c.name === checkpoint.name);
-  const evalAccuracy = evaluation?.evalAccuracy ?? null;
-  log(
-    `Checkpoint ${checkpoint.name} (eval_accuracy ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)})`,
-  );
-
   const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
   try {
-    // Hash ahead: runs in worker threads while the card, the token and the account are looked at.
-    void hasher.hashAhead(
-      checkpoint.files.map((f) => path.join(checkpoint.path, ...f.path.split('/'))),
-      { signal },
+    const selection = { include: options.include, exclude: options.exclude };
+    const named = options.checkpoint
+      ? scan.checkpoints.find((c) => c.name === options.checkpoint || c.relPath === options.checkpoint)
+      : undefined;
+    // Hash ahead: a named checkpoint is hashed (in worker threads) while the benchmarks run.
+    if (named) void hasher.hashAhead(filesToHash(named, selection), { signal });
+
+    progress({ phase: 'evaluate', done: 0, total: 1, unit: 'items', message: 'Evaluating' });
+    const report = await evaluateWorkspace({
+      root,
+      scan,
+      dataDir: options.dataDir,
+      cacheOnly: options.runBenchmarks === false,
+      signal,
+      onProgress: (p) => progress({ ...p, phase: 'evaluate' }),
+    });
+
+    const name = options.checkpoint ?? report.best;
+    if (!name) {
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `No checkpoint could be chosen (${report.bestReason || 'no scores'}). Pass --checkpoint with one of: ${scan.checkpoints
+          .map((c) => c.name)
+          .join(', ')}.`,
+      );
+    }
+    const checkpoint = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
+    if (!checkpoint) {
+      throw new AppError(
+        'NOT_FOUND',
+        `There is no checkpoint "${name}" in ${root}. Choose one of: ${scan.checkpoints.map((c) => c.name).join(', ')}.`,
+      );
+    }
+    if (!checkpoint.valid) {
+      throw new AppError(
+        'INVALID_ARGUMENT',
+        `${checkpoint.name} cannot be published: ${checkpoint.problems.map((p) => p.message).join('; ')}`,
+      );
+    }
+    const evaluation = report.checkpoints.find((c) => c.name === checkpoint.name);
+    const evalAccuracy = evaluation?.evalAccuracy ?? null;
+    log(
+      `Checkpoint ${checkpoint.name} (eval_accuracy ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)})`,
     );
+
+    // Joins the running jobs when the checkpoint was named; otherwise starts now, overlapping the card.
+    void hasher.hashAhead(filesToHash(checkpoint, selection), { signal });
 
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Preparing the model card' });
     const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
