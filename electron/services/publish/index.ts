@@ -24,6 +24,7 @@ export { verifyPublish, assertVerified, type VerifyInput } from '../verify';
 export {
   applyRemote,
   commitTitle,
+  filesToHash,
   groupCommits,
   planPublish,
   DEFAULT_COMMIT_LIMITS,
