@@ -470,6 +470,29 @@ describe('publishing to the local Hub', () => {
     expect(parseRepoName('ok-name', 'alice').id).toBe('alice/ok-name');
   });
 
+  it('a commit the Hub refuses, and rate limits that never end, are clear errors that leave no commit', async () => {
+    const fx = await workspace(1 * MiB);
+    const local = await makePlan(fx, hasher);
+    hub.setFaults({
+      rules: [{ fault: 'status', status: 422, kinds: ['commit'], message: 'Invalid metadata in README.md' }],
+    });
+    const refused = await run(local, 'refused-model').catch((e) => e);
+    hub.setFaults(undefined);
+    expect(refused.code).toBe('HUB_REJECTED');
+    expect(refused.message).toMatch(/Invalid metadata in README\.md/);
+    expect(refused.message).toMatch(/publish again/);
+    expect(await commitCount('alice/refused-model')).toBe(1);
+
+    hub.setFaults({ rules: [{ fault: 'rate-limit', retryAfterSeconds: 1, kinds: ['preupload'] }] });
+    const limited = await run(local, 'limited-model', {
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    }).catch((e) => e);
+    hub.setFaults(undefined);
+    expect(limited.code).toBe('RATE_LIMITED');
+    expect(limited.message).toMatch(/Wait/);
+    expect(await commitCount('alice/limited-model')).toBe(1);
+  });
+
   it('a Hub that is down is a network error that says what to do', async () => {
     const fx = await workspace(1 * MiB);
     const local = await makePlan(fx, hasher);
