@@ -142,3 +142,8 @@ export function chooseBest(checkpoints: readonly CheckpointEvaluation[]): BestCh
     reason += `; ${incomplete} checkpoint${incomplete === 1 ? '' : 's'} without every score ${incomplete === 1 ? 'was' : 'were'} not considered`;
   return { best: best.name, reason: reason + '.' };
 }
+
+/** The progress item id of one benchmark of one checkpoint, so the UI can show each run's state in its cell. */
+export function evaluationItemId(checkpoint: string, benchmark: string): string {
+  return `${checkpoint}\u241f${benchmark}`;
+}

@@ -12,7 +12,8 @@ test('evaluation runs live, shows failures with their cause, and the chart picks
     layout: 'step',
     steps: [100, 200, 300],
     benchmarks: {
-      math_reasoning: { kind: 'score', scores: SCORES.math_reasoning },
+      // Slow enough to see the runs live in their cells.
+      math_reasoning: { kind: 'score', scores: SCORES.math_reasoning, delayMs: 1500 },
       common_sense: { kind: 'score', scores: SCORES.common_sense },
       code_generation: { kind: 'name-error' },
     },
@@ -22,6 +23,9 @@ test('evaluation runs live, shows failures with their cause, and the chart picks
 
   const rows = page.getByTestId('checkpoint-row');
   await expect(rows).toHaveCount(3);
+  await expect(page.getByRole('progressbar', { name: /Evaluating/ })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'running…' }).first()).toBeVisible();
+  await screenshot(page, testInfo, 'evaluation-running');
   // code_generation fails everywhere, so no checkpoint is complete and none is chosen yet.
   await expect(page.getByRole('button', { name: 'code_generation failed for step_200: show why' })).toBeVisible();
   await expect(page.getByTestId('best-reason')).toContainText('No checkpoint has a score for every benchmark');

@@ -70,6 +70,7 @@ export async function publishFlow(
   await expect(preview.getByRole('row', { name: /Math Reasoning/ })).toContainText('0.410');
   await expect(preview.getByRole('row', { name: /Code Generation/ })).toContainText('0.200');
   const editor = page.getByRole('textbox', { name: 'Model card editor' });
+  await expect(editor).toContainText('| Math Reasoning | 0.410 |');
   await editor.click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('\nPublished with Hub Publisher.\n');

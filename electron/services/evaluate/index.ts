@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkpointEvaluation, chooseBest, parseScoreOutput } from '../../../shared/evaluation';
+import { checkpointEvaluation, chooseBest, evaluationItemId, parseScoreOutput } from '../../../shared/evaluation';
 import { AppError } from '../../../shared/result';
 import { throttleLatest } from '../../../shared/throttle';
 import type {
@@ -75,7 +75,6 @@ export interface EvaluateOptions {
 
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 const PROGRESS_INTERVAL_MS = 100;
-const itemId = (checkpoint: string, benchmark: string) => `${checkpoint}\u241f${benchmark}`;
 
 interface Task {
   checkpoint: CheckpointInfo;
@@ -146,7 +145,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   for (const c of scan.checkpoints) {
     const fingerprint = checkpointFingerprint(c);
     for (const b of scripted) {
-      const id = itemId(c.name, b);
+      const id = evaluationItemId(c.name, b);
       const item: JobItemProgress = { id, label: `${c.name} · ${b}`, done: 0, total: 1, state: 'pending' };
       const folder = folders.get(b);
       const argv = commandFor(config, interpreter, root, c, b);
@@ -288,7 +287,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     const errors: Record<string, BenchmarkError> = {};
     const sources: Record<string, ScoreSource> = {};
     for (const b of benchmarks) {
-      const id = itemId(c.name, b);
+      const id = evaluationItemId(c.name, b);
       const s = scriptScores.get(id);
       const e = scriptErrors.get(id);
       if (e) errors[b] = e;

@@ -18,6 +18,8 @@ export function CheckpointsScreen() {
   // The table answers a click at once; the charts (hundreds of points) follow in an interruptible render.
   const chartChosen = useDeferredValue(chosen);
   const [open, setOpen] = useState<{ checkpoint: string; benchmark: string } | null>(null);
+  const items = evaluationStore.use((s) => s.running?.progress?.items ?? null);
+  const runs = useMemo(() => (items ? new Map(items.map((i) => [i.id, i])) : null), [items]);
 
   const rows = useMemo(() => (scan ? checkpointRows(scan, report) : []), [scan, report]);
   const benchmarks = useMemo(() => report?.benchmarks ?? scan?.evaluation.benchmarks ?? [], [report, scan]);
@@ -51,7 +53,7 @@ export function CheckpointsScreen() {
               </p>
             ) : null}
             <p className="muted" data-testid="best-reason">
-              {report.bestReason}
+              {items && !report.best ? 'Evaluating: the best checkpoint is chosen when the scores are in.' : report.bestReason}
             </p>
           </div>
         )}
@@ -69,6 +71,7 @@ export function CheckpointsScreen() {
         benchmarks={benchmarks}
         chosen={chosen?.name ?? null}
         best={best}
+        runs={runs}
         onOpenCell={(checkpoint, benchmark) => setOpen({ checkpoint, benchmark })}
       />
       {open && openCheckpoint && (

@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useRef, type CSSProperties } from 'react';
 import { formatScore } from '../../../../shared/format';
-import type { ScoreSource } from '../../../../shared/types';
+import { evaluationItemId } from '../../../../shared/evaluation';
+import type { JobItemProgress, ScoreSource } from '../../../../shared/types';
 import { formatBytes } from '../../../../shared/units';
 import { pickCheckpoint } from '../../state/evaluation';
 import { benchmarkLabel, type CheckpointRow } from './rows';
@@ -17,6 +18,14 @@ export const SOURCE_LABELS: Record<ScoreSource, { short: string; long: string }>
 
 const ROW_HEIGHT = 36;
 
+const RUN_LABELS: Record<JobItemProgress['state'], string> = {
+  pending: 'queued',
+  running: 'running…',
+  done: 'done',
+  failed: 'failed',
+  skipped: 'skipped',
+};
+
 /**
  * Every checkpoint with its scores. Rows are virtualised so a thousand checkpoints scroll smoothly; a row
  * is chosen by click or Enter, and a failed or missing score opens its details.
@@ -26,12 +35,15 @@ export const CheckpointTable = memo(function CheckpointTable({
   benchmarks,
   chosen,
   best,
+  runs,
   onOpenCell,
 }: {
   rows: CheckpointRow[];
   benchmarks: string[];
   chosen: string | null;
   best: string | null;
+  /** While evaluating: each checkpoint × benchmark run by its progress item id. */
+  runs: ReadonlyMap<string, JobItemProgress> | null;
   onOpenCell(checkpoint: string, benchmark: string): void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -103,6 +115,15 @@ export const CheckpointTable = memo(function CheckpointTable({
                   const value = evaluation?.scores[b];
                   const error = evaluation?.errors[b];
                   const source = evaluation?.sources[b];
+                  const run = runs?.get(evaluationItemId(row.name, b));
+                  // During a run, a cell without a result yet shows where its run is.
+                  if (run && value === undefined && (run.state !== 'failed' || !error)) {
+                    return (
+                      <span role="cell" key={b} className={`num run run--${run.state}`}>
+                        {RUN_LABELS[run.state]}
+                      </span>
+                    );
+                  }
                   // A score (e.g. entered by hand) wins over the failure it replaces.
                   if (error && value === undefined) {
                     return (
