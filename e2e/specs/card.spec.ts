@@ -178,6 +178,36 @@ test('a workspace without a README gets a complete generated card that follows t
   await screenshot(page, testInfo, 'card-generated-light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, testInfo, 'card-generated-dark');
+
+  // Reopening the workspace keeps the edits and the options.
+  await page.getByRole('button', { name: 'Workspace' }).click();
+  await page.getByRole('button', { name: root }).click();
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(3);
+  await page.getByRole('button', { name: 'Model card' }).click();
+  await expect(page.getByLabel('System prompt')).toHaveValue('You are a careful reasoner.');
+  await expect(preview).toContainText('Thanks to the whole team.');
+  // The evaluation chose the best checkpoint again, and the card says so.
+  await expect(preview.getByRole('row', { name: /Math Reasoning/ })).toContainText('0.620');
+  await expect(preview).toContainText('checkpoint-200');
+});
+
+test('a CRLF README keeps its line endings while it is edited', async ({ page, bridge, tmp }) => {
+  const crlf = ['# Card', '', '| Benchmark | Score |', '|---|---|', '| Math Reasoning | {RESULT} |', '', 'Last line.', ''].join('\r\n');
+  const { root } = await buildWorkspace(path.join(tmp, 'crlf'), { steps: [100, 200, 300], benchmarks: scoreBenchmarks(), readme: crlf });
+  await openWorkspace(page, bridge.url, root);
+  await page.getByRole('button', { name: 'Model card' }).click();
+  await expect(page.getByRole('region', { name: 'Preview' }).locator('td[data-benchmark="math_reasoning"]')).toHaveText('0.620');
+
+  await page.getByRole('textbox', { name: 'Model card editor' }).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('Added by hand.');
+  await page.keyboard.press('Enter');
+  await page.getByRole('tab', { name: 'Changes from disk' }).click();
+  // Only the filled row and the new line differ: every other line still ends in CRLF.
+  const diff = page.getByRole('region', { name: 'Changes from the README on disk' });
+  await expect(diff).toContainText('2 lines added');
+  await expect(diff).toContainText('1 removed');
+  await expect(diff.locator('.card-diff__line--add')).toHaveText([/Math Reasoning \| 0\.620/, /Added by hand\./]);
 });
 
 const ALICE = { name: 'alice', token: 'hf_' + 'AliceCardSpecWriteTokenAAAAAAAAAAAA', role: 'write' as const };

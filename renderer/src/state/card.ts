@@ -206,6 +206,7 @@ export function setGeneratorOptions(patch: Partial<GeneratorOptions>): void {
   const generated = cardStore.get().generated;
   if (!generated) return;
   regenerate({ ...generated.options, ...patch });
+  scheduleDraftSave();
 }
 
 /** The Publish screen's repository name changed: a generated card names it (links, usage snippet). */
@@ -222,6 +223,7 @@ export function regenerateFromScratch(): void {
   cardStore.set({ edited: false });
   regenerate();
   fillTable();
+  scheduleDraftSave();
 }
 
 let loadToken = 0;
@@ -237,7 +239,7 @@ async function loadCard(root: string, checkpoint: string): Promise<void> {
   }
   const context = result.value;
   const original = context.readme;
-  const draft = original !== null ? readDraft(root, original) : null;
+  const draft = readDraft(root, original);
   cardStore.set({
     root,
     context,
@@ -248,14 +250,14 @@ async function loadCard(root: string, checkpoint: string): Promise<void> {
     cells: draft?.cells ?? [],
     column: draft?.column,
     columnByUser: draft?.columnByUser ?? false,
-    edited: draft !== null,
+    edited: draft !== null && (original !== null || draft.text !== draft.generated?.text),
     checkpoint: null,
     report: null,
     generated: null,
   });
   if (original === null) {
     loadedFor = checkpoint;
-    cardStore.set({ generated: { options: DEFAULT_GENERATOR_OPTIONS, repoId: '', text: '', todo: [], skipped: 0 } });
+    cardStore.set({ generated: draft?.generated ?? { options: DEFAULT_GENERATOR_OPTIONS, repoId: '', text: '', todo: [], skipped: 0 } });
     regenerate();
   }
   fillTable();
@@ -384,11 +386,13 @@ export function resetToOriginal(): void {
 const DRAFT_PREFIX = 'hub-publisher.card-draft:';
 
 interface Draft {
+  /** Of the README the edits were made to; '' for a generated card. */
   originalHash: string;
   text: string;
   cells: FilledCell[];
   column: ColumnChoice | undefined;
   columnByUser: boolean;
+  generated?: GeneratedCard | null;
 }
 
 function hashText(text: string): string {
@@ -401,12 +405,13 @@ function hashText(text: string): string {
   return `${text.length}:${(h >>> 0).toString(16)}`;
 }
 
-function readDraft(root: string, original: string): Draft | null {
+function readDraft(root: string, original: string | null): Draft | null {
   try {
     const raw = localStorage.getItem(DRAFT_PREFIX + root);
     if (!raw) return null;
     const draft = JSON.parse(raw) as Draft;
-    if (draft.originalHash !== hashText(original) || typeof draft.text !== 'string') return null;
+    if (draft.originalHash !== (original === null ? '' : hashText(original)) || typeof draft.text !== 'string') return null;
+    if (original === null && !draft.generated) return null;
     return { ...draft, cells: Array.isArray(draft.cells) ? draft.cells : [] };
   } catch {
     return null;
@@ -422,8 +427,17 @@ function scheduleDraftSave(): void {
 function saveDraft(): void {
   draftTimer = null;
   const s = cardStore.get();
-  if (!s.root || s.original === null || s.text === null || !s.edited) return;
-  const draft: Draft = { originalHash: hashText(s.original), text: s.text, cells: s.cells, column: s.column, columnByUser: s.columnByUser };
+  if (!s.root || s.text === null) return;
+  // An unedited README card is the README itself; a generated card keeps its options even unedited.
+  if (s.original !== null ? !s.edited : !s.generated) return;
+  const draft: Draft = {
+    originalHash: s.original === null ? '' : hashText(s.original),
+    text: s.text,
+    cells: s.cells,
+    column: s.column,
+    columnByUser: s.columnByUser,
+    generated: s.generated,
+  };
   try {
     localStorage.setItem(DRAFT_PREFIX + s.root, JSON.stringify(draft));
   } catch {

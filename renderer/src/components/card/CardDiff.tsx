@@ -3,7 +3,7 @@
  * already exists there. A unified line diff with a few lines of context.
  */
 import { memo, useMemo } from 'react';
-import { diffLines, toHunks, type DiffLine } from './diff';
+import { diffLines, displayLine, toHunks, type DiffLine } from './diff';
 
 export const CardDiff = memo(function CardDiff({ before, after, label }: { before: string; after: string; label: string }) {
   const hunks = useMemo(() => toHunks(diffLines(before, after)), [before, after]);
@@ -57,7 +57,7 @@ function DiffRow({ line }: { line: DiffLine }) {
       <td className="card-diff__sign" aria-label={label}>
         {sign}
       </td>
-      <td className="card-diff__text">{line.text || '\u00a0'}</td>
+      <td className="card-diff__text">{displayLine(line.text) || '\u00a0'}</td>
     </tr>
   );
 }

@@ -6,8 +6,8 @@ import { markdown } from '@codemirror/lang-markdown';
 import CodeMirror, {
   Annotation,
   Decoration,
-  EditorState,
   ExternalChange,
+  EditorState,
   oneDark,
   Prec,
   EditorView,
@@ -101,7 +101,8 @@ function cellsOf(state: EditorState): FilledCell[] {
 const syncToStore = EditorView.updateListener.of((update: ViewUpdate) => {
   if (!update.docChanged || update.transactions.some((tr) => tr.annotation(ExternalChange))) return;
   const byUser = update.transactions.some((tr) => tr.docChanged && !tr.annotation(appChange));
-  editorChanged(update.state.doc.toString(), cellsOf(update.state), byUser);
+  // sliceDoc joins lines with the document's own separator (doc.toString() would always use \n).
+  editorChanged(update.state.sliceDoc(), cellsOf(update.state), byUser);
 });
 
 function editorTheme(dark: boolean): Extension {
@@ -139,9 +140,10 @@ const BASIC_SETUP = {
 
 export function CardEditor() {
   const scheme = useColorScheme();
-  // The store follows the document synchronously (see syncToStore), so this equals the document except
-  // for a moment after an app change, which the bridge has already applied to the document itself.
-  const text = cardStore.use((s) => s.text) ?? '';
+  // @uiw/react-codemirror replaces the whole document whenever `value` differs from doc.toString(), which
+  // joins lines with \n whatever the separator; so it gets the text in that form, and always equal to it.
+  const value = cardStore.use((s) => s.text ?? '');
+  const comparable = useMemo(() => (value.includes('\r\n') ? value.replaceAll('\r\n', '\n') : value), [value]);
   const viewRef = useRef<EditorView | null>(null);
   const [separator] = useState(() => lineSeparatorFor(cardStore.get().text ?? ''));
 
@@ -178,9 +180,11 @@ export function CardEditor() {
   );
 
   return (
+    // The document is loaded (with its own line separator) once the view exists and is the source from then
+    // on: the store follows it (syncToStore) and app changes come in through the bridge.
     <CodeMirror
       className="card-editor__cm"
-      value={text}
+      value={comparable}
       height="100%"
       theme={theme}
       extensions={extensions}
@@ -188,6 +192,12 @@ export function CardEditor() {
       basicSetup={BASIC_SETUP}
       onCreateEditor={(view) => {
         viewRef.current = view;
+        const { text, cells } = cardStore.get();
+        view.dispatch({
+          changes: { from: 0, to: view.state.doc.length, insert: text ?? '' },
+          effects: setCells.of(cells),
+          annotations: [appChange.of(true), Transaction.addToHistory.of(false)],
+        });
       }}
     />
   );

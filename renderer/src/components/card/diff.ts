@@ -19,9 +19,16 @@ export interface DiffHunk {
 
 const MAX_EDIT_STEPS = 4000;
 
-/** Lines without their line endings, so CRLF and LF versions of a line compare by content. */
+/**
+ * Lines split at `\n` with any `\r` kept, so a change of line endings shows as the change it is (the file
+ * uploaded would differ); `displayLine` drops the `\r` for showing.
+ */
 function splitLines(text: string): string[] {
-  return text.split(/\r?\n/);
+  return text.split('\n');
+}
+
+export function displayLine(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
 
 export function diffLines(aText: string, bText: string): DiffLine[] {
