@@ -135,6 +135,15 @@ test('missing images and invalid metadata are reported', async ({ page, bridge, 
   await expect(warnings).toContainText('Poetry');
   await expect(page.getByRole('region', { name: 'Preview' })).toContainText('Missing image: assets/gone.png');
   await screenshot(page, testInfo, 'card-warnings');
+
+  // Keyboard: Tab leaves the editor (it does not trap focus), and the views are tabs moved with the arrows.
+  await page.getByRole('textbox', { name: 'Model card editor' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('tab', { name: 'Preview' })).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Changes from disk' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Changes from disk' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel')).toContainText('compared with the README on disk');
 });
 
 test('a workspace without a README gets a complete generated card that follows the checkpoint', async ({ page, bridge, tmp }, testInfo) => {
