@@ -10,6 +10,7 @@ import type { HubStore } from './store';
 
 const signedUrlLifetimeSeconds = 24 * 3600;
 const writeBatchBytes = 2 * 1024 * 1024;
+const maxWritesInFlight = 3;
 
 interface MultipartUpload {
   oid: string;
@@ -246,9 +247,9 @@ async function writeFully(handle: FileHandle, chunks: Buffer[], position: number
 }
 
 /**
- * Streams the body into `handle` from `position`, hashing on the way when asked. Chunks are gathered into
- * ~2 MiB vectored writes (no copy); while one write is on its way the next batch fills, and the socket is paused only when both are
- * full, so memory per request stays near 4 MiB and the event loop does little per chunk.
+ * Streams the body into `handle` from `position`, hashing on the way when asked. Chunks are gathered into ~2 MiB
+ * vectored writes (no copy); up to three writes, at distinct offsets, may be on their way while the next batch
+ * fills, and the socket is paused only beyond that, so memory per request stays under 10 MiB.
  */
 function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: number, maxBytes: number, hash?: Hash): Promise<number> {
   const { req } = ctx;
@@ -258,7 +259,7 @@ function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: numb
     let batchBytes = 0;
     let offset = position;
     let total = 0;
-    let writing = false;
+    let writesInFlight = 0;
     let ended = false;
     let settled = false;
     const cleanup = () => {
@@ -285,13 +286,16 @@ function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: numb
       offset += batchBytes;
       batch = [];
       batchBytes = 0;
-      writing = true;
+      writesInFlight += 1;
       writeFully(handle, data, at).then(() => {
-        writing = false;
+        writesInFlight -= 1;
         if (settled) return;
         if (batchBytes >= writeBatchBytes || (ended && batchBytes > 0)) startWrite();
-        else if (ended) finish();
-        else if (req.isPaused()) req.resume();
+        if (ended) {
+          if (writesInFlight === 0) finish();
+        } else if (req.isPaused() && batchBytes < writeBatchBytes) {
+          req.resume();
+        }
       }, fail);
     }
     function onData(chunk: Buffer) {
@@ -310,15 +314,14 @@ function receiveIntoFile(ctx: RequestContext, handle: FileHandle, position: numb
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes >= writeBatchBytes) {
-        if (!writing) startWrite();
+        if (writesInFlight < maxWritesInFlight) startWrite();
         else req.pause();
       }
     }
     function onEnd() {
       ended = true;
-      if (writing) return;
       if (batchBytes > 0) startWrite();
-      else finish();
+      else if (writesInFlight === 0) finish();
     }
     function onClose() {
       if (!ended) fail(new Error('The client closed the connection before the body ended'));
