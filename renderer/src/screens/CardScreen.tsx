@@ -18,13 +18,30 @@ import { evaluationStore, pickCheckpoint } from '../state/evaluation';
 import { formatScore } from '../../../shared/format';
 import { workspaceStore } from '../state/workspace';
 
-/** Waits until the value has stopped changing for `ms`, so costly views do not run per keystroke. */
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
+/**
+ * The card's text and filled cells once typing has paused for `ms`. Subscribes outside React, so a
+ * keystroke re-renders nothing here: only the editor itself does work per key.
+ */
+function useSettledCard(ms: number): { text: string; cells: FilledCell[] } {
+  const [settled, setSettled] = useState(() => {
+    const { text, cells } = cardStore.get();
+    return { text: text ?? '', cells };
+  });
   useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let last = cardStore.get();
+    const unsubscribe = cardStore.subscribe(() => {
+      const now = cardStore.get();
+      if (now.text === last.text && now.cells === last.cells) return;
+      last = now;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => setSettled({ text: now.text ?? '', cells: now.cells }), ms);
+    });
+    return () => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+    };
+  }, [ms]);
   return settled;
 }
 
@@ -93,15 +110,12 @@ function CardWorkspace() {
 const EMPTY_CARD = { text: '', cells: [] as FilledCell[] };
 
 function SidePanel({ tab }: { tab: CardTab }) {
-  const text = cardStore.use((s) => s.text) ?? '';
-  const cells = cardStore.use((s) => s.cells);
   const root = cardStore.use((s) => s.root);
   const readmePath = cardStore.use((s) => s.readmePath);
   const original = cardStore.use((s) => s.original);
   // Text and cells travel together so the preview never highlights ranges of another version of the text.
   // Rendered at low priority, and from empty on the first render, so opening a large card never blocks.
-  const current = useMemo(() => ({ text, cells }), [text, cells]);
-  const shown = useDeferredValue(useSettled(current, 200), EMPTY_CARD);
+  const shown = useDeferredValue(useSettledCard(200), EMPTY_CARD);
   return (
     <div className="card-pane__body" role="tabpanel" id={`card-panel-${tab}`} aria-labelledby={`card-tab-${tab}`}>
       {tab === 'preview' && <CardPreview text={shown.text} cells={shown.cells} root={root} readmePath={readmePath} />}
@@ -113,13 +127,12 @@ function SidePanel({ tab }: { tab: CardTab }) {
 
 /** Metadata, files and table checks, run once typing pauses. */
 function CardChecks() {
-  const text = cardStore.use((s) => s.text) ?? '';
   const root = cardStore.use((s) => s.root);
   const readmePath = cardStore.use((s) => s.readmePath);
   const hasOriginal = cardStore.use((s) => s.original !== null);
   const report = cardStore.use((s) => s.report);
   const scanAssets = workspaceStore.use((s) => s.scan?.readmeAssets);
-  const checked = useDeferredValue(useSettled(text, 400), '');
+  const checked = useDeferredValue(useSettledCard(400).text, '');
   const validation = useMemo(() => {
     const exists = new Map((scanAssets ?? []).map((a) => [a.path, a.exists]));
     return validateCard(checked, { exists: (path) => exists.get(path) ?? true });

@@ -141,9 +141,11 @@ const BASIC_SETUP = {
 export function CardEditor() {
   const scheme = useColorScheme();
   // @uiw/react-codemirror replaces the whole document whenever `value` differs from doc.toString(), which
-  // joins lines with \n whatever the separator; so it gets the text in that form, and always equal to it.
-  const value = cardStore.use((s) => s.text ?? '');
-  const comparable = useMemo(() => (value.includes('\r\n') ? value.replaceAll('\r\n', '\n') : value), [value]);
+  // joins lines with \n whatever the separator; so it gets the text in that form. Read, not subscribed: the
+  // document leads and the store follows it synchronously, so they are equal whenever this renders, and a
+  // keystroke does not re-render the editor component at all.
+  const value = cardStore.get().text ?? '';
+  const comparable = value.includes('\r\n') ? value.replaceAll('\r\n', '\n') : value;
   const viewRef = useRef<EditorView | null>(null);
   const [separator] = useState(() => lineSeparatorFor(cardStore.get().text ?? ''));
 
