@@ -260,3 +260,17 @@ hubTest('the card is compared with the README already on the Hub', async ({ page
   await page.getByRole('button', { name: 'Compare' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'alice/not-published-yet has no README on the Hub' })).toBeVisible();
 });
+
+test('the scores can be moved to another column, and back', async ({ page, bridge, tmp }) => {
+  const { root } = await buildWorkspace(path.join(tmp, 'columns'), { steps: [100, 200, 300], benchmarks: scoreBenchmarks(), readme: README });
+  await openWorkspace(page, bridge.url, root);
+  await page.getByRole('button', { name: 'Model card' }).click();
+  const row = page.getByRole('region', { name: 'Preview' }).getByRole('row', { name: /Math Reasoning/ });
+  await expect(row).toContainText('0.620');
+
+  await page.getByLabel('Fill column').selectOption({ label: 'Baseline' });
+  // The baseline's numbers are replaced, and the model's column gets its placeholders back.
+  await expect(row.getByRole('cell')).toHaveText(['Reasoning', 'Math Reasoning', '{RESULT}', '0.620']);
+  await page.getByLabel('Fill column').selectOption('auto');
+  await expect(row.getByRole('cell')).toHaveText(['Reasoning', 'Math Reasoning', '0.620', '0.300']);
+});
