@@ -30,7 +30,12 @@ export function runJob<C extends JobChannel>(
   onLog?: (line: string) => void,
 ): RunningJob<ChannelValue<C>> {
   let jobId: string | null = null;
-  const early: { progress: { jobId: string; progress: JobProgress }[] } = { progress: [] };
+  // Events can overtake the answer that names the job (the bridge's SSE stream races its HTTP reply):
+  // keep them until the id is known.
+  const early: { progress: { jobId: string; progress: JobProgress }[]; logs: { jobId: string; line: string }[] } = {
+    progress: [],
+    logs: [],
+  };
   const running: RunningJob<ChannelValue<C>> = {
     jobId: null,
     cancel: () => {
@@ -42,7 +47,8 @@ export function runJob<C extends JobChannel>(
         else if (p.jobId === jobId) onProgress?.(p.progress);
       });
       const offLog = api.events.on('job:log', (p) => {
-        if (p.jobId === jobId) onLog?.(p.line);
+        if (jobId === null) early.logs.push(p);
+        else if (p.jobId === jobId) onLog?.(p.line);
       });
       const pendingDone = new Map<string, Result<unknown>>();
       const finish = (result: Result<unknown>) => {
@@ -61,6 +67,7 @@ export function runJob<C extends JobChannel>(
           jobId = started.value.jobId;
           running.jobId = jobId;
           for (const p of early.progress) if (p.jobId === jobId) onProgress?.(p.progress);
+          for (const l of early.logs) if (l.jobId === jobId) onLog?.(l.line);
           const already = pendingDone.get(jobId);
           if (already) finish(already);
         },
