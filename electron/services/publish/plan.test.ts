@@ -117,7 +117,9 @@ describe('planPublish', () => {
   });
 
   it('hashes ahead exactly the checkpoint files a plan would upload', () => {
-    const rel = filesToHash(ckpt(), { exclude: ['notes/**'] }).map((p) => path.relative(path.join(root, 'step_100'), p));
+    const rel = filesToHash(ckpt(), { exclude: ['notes/**'] }).map((p) =>
+      path.relative(path.join(root, 'step_100'), p),
+    );
     expect(rel.sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
   });
 

@@ -13,7 +13,8 @@ const report: EvaluationReport = {
 
 describe('prepareReadme', () => {
   it("fills the workspace README's benchmark table and leaves the rest as written", () => {
-    const existing = '# My run\n\nSome *notes*.\n\n| Benchmark | Score |\n|---|---|\n| arc | - |\n| gsm8k | - |\n| eval_accuracy | - |\n\nThe end.\n';
+    const existing =
+      '# My run\n\nSome *notes*.\n\n| Benchmark | Score |\n|---|---|\n| arc | - |\n| gsm8k | - |\n| eval_accuracy | - |\n\nThe end.\n';
     const { text } = prepareReadme({
       existing,
       repoId: 'alice/tiny-llama-sft',
@@ -30,7 +31,14 @@ describe('prepareReadme', () => {
   });
 
   it('makes a card when the workspace has none, marking benchmarks without a score', () => {
-    const { text } = prepareReadme({ existing: null, repoId: 'alice/tiny-llama-sft', checkpoint, report, scores: { arc: 0.5 }, evalAccuracy: 0.5 });
+    const { text } = prepareReadme({
+      existing: null,
+      repoId: 'alice/tiny-llama-sft',
+      checkpoint,
+      report,
+      scores: { arc: 0.5 },
+      evalAccuracy: 0.5,
+    });
     expect(text).toMatch(/^---\n/);
     expect(text).toContain('checkpoint-200');
     expect(text).toMatch(/\| Arc \| 0\.500 \|/);
