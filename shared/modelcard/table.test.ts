@@ -81,6 +81,15 @@ describe('updateBenchmarkTable on a corpus of cards', () => {
     expect(report.benchmarksWithoutRow).toEqual(['code_generation']);
   });
 
+  it('matches the model name as whole words, never inside another header', () => {
+    const input = '| Benchmark | m | Baseline |\n|---|---|---|\n| math_reasoning | 0.1 | 0.2 |\n';
+    const short = update(input, SCORES, { modelName: 'alice/m' });
+    expect(short.text).toContain('| math_reasoning | 0.062 | 0.2 |');
+    expect(short.report.tables[0]?.columnReason).toBe('model-name');
+    const words = '| Task | Tiny reasoner (ours) | Baseline |\n|---|---|---|\n| math_reasoning | 0.1 | 0.2 |\n';
+    expect(update(words, SCORES, { modelName: 'alice/tiny-reasoner' }).text).toContain('| math_reasoning | 0.062 | 0.2 |');
+  });
+
   it('prefers the column named after the model, and obeys an override', () => {
     const input = '| Task | my-model | Baseline |\n|---|---|---|\n| math_reasoning | 0.1 | 0.2 |\n';
     expect(update(input, SCORES, { modelName: 'someone/my-model' }).text).toContain('| math_reasoning | 0.062 | 0.2 |');

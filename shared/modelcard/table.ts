@@ -219,7 +219,8 @@ function chooseAutomatically(
     const names = [modelName, modelName.split('/').pop() ?? ''].map(canonicalCell).filter((name) => name !== '');
     const column = header.findIndex((cell) => {
       const text = canonicalCell(cell.text);
-      return text !== '' && names.some((name) => text === name || text.includes(name));
+      // Whole words only: a model called "m" must not pick the "Benchmark" column.
+      return text !== '' && names.some((name) => `_${text}_`.includes(`_${name}_`));
     });
     if (column !== -1) return { column, reason: 'model-name' };
   }
