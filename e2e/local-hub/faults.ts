@@ -1,4 +1,5 @@
 import type { FaultPlan, FaultRule, RequestKind } from './types';
+import { seededRandom } from '../../shared/random';
 
 /** What the server must do to one request, decided before it is handled. */
 export interface FaultDecision {
@@ -9,17 +10,6 @@ export interface FaultDecision {
     | { fault: 'reset'; afterBytes: number };
 }
 
-/** Small, fast, seedable generator (mulberry32): the same seed gives the same sequence on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RuleState {
   rule: FaultRule;

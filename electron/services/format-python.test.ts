@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { formatScore } from '../../shared/format';
+import { seededRandom } from '../../shared/random';
 
 // Compares formatScore with the real thing: a python3 subprocess formatting the same doubles.
 // JS's String(x) is the shortest round-trip representation, so Python's float() reads back the same double.
@@ -16,16 +17,6 @@ function findPython(): string | null {
 const python = findPython();
 if (!python) console.log('format-python.test.ts: skipped, no python3 on PATH to compare against');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -36,7 +27,7 @@ function nextAfter(x: number, up: boolean): number {
 }
 
 function sampleValues(): number[] {
-  const random = mulberry32(20261129);
+  const random = seededRandom(20261129);
   const values: number[] = [];
   // Exact ties at the third decimal (odd multiples of 1/16 … 1/2^k that end in 5 at the fourth decimal)
   // and their one-ulp neighbours.

@@ -3,20 +3,11 @@ import { formatScore } from '../format';
 import { scanDocument } from './blocks';
 import { updateBenchmarkTable } from './table';
 import { rangesProblem, tablesByFullParse } from './testing/assert-ranges';
+import { seededRandom } from '../random';
 
 // Random cards built around one benchmark table, with decoys a careless editor would damage: tables in code
 // fences, HTML comments and indented code, prose with pipes, odd spacing, CRLF, BOM, front matter.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BENCHMARKS = ['math_reasoning', 'logic_puzzles', 'code_generation', 'reading_comprehension', 'world_knowledge'];
 
@@ -93,7 +84,7 @@ function generate(random: () => number) {
 
 describe('updateBenchmarkTable on random cards', () => {
   it('changes only target cells of benchmark tables, and each to the formatted score', () => {
-    const random = mulberry32(Number(process.env.MODELCARD_SEED ?? 7));
+    const random = seededRandom(Number(process.env.MODELCARD_SEED ?? 7));
     let planted = 0;
     for (let iteration = 0; iteration < 250; iteration++) {
       const { text, scores } = generate(random);
