@@ -68,7 +68,8 @@ export interface GeneratedCard {
 
 export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = { systemPrompt: '', temperature: '', license: '', contact: '' };
 
-export const cardStore = createStore<CardState>({
+/** No card: before a workspace is open, and again whenever another one opens. */
+const NO_CARD: Omit<CardState, 'fills'> = {
   original: null,
   text: null,
   root: null,
@@ -81,10 +82,11 @@ export const cardStore = createStore<CardState>({
   columnByUser: false,
   report: null,
   cells: [],
-  fills: 0,
   edited: false,
   generated: null,
-});
+};
+
+export const cardStore = createStore<CardState>({ ...NO_CARD, fills: 0 });
 
 /**
  * The mounted editor, when there is one. Changes made by the app (a new checkpoint's scores) go through it
@@ -326,22 +328,7 @@ workspaceStore.subscribe(sync);
 onWorkspaceOpened(() => {
   loadToken++;
   lastFillKey = '';
-  cardStore.set({
-    original: null,
-    text: null,
-    root: null,
-    readmePath: null,
-    context: null,
-    loading: false,
-    error: null,
-    checkpoint: null,
-    column: undefined,
-    columnByUser: false,
-    report: null,
-    cells: [],
-    edited: false,
-    generated: null,
-  });
+  cardStore.set(NO_CARD);
 });
 
 /** Reloads the card from disk when the last load failed. */
