@@ -164,6 +164,25 @@ describe('HandlerRegistry', () => {
     expect(events.at(-1)).toBe('job:done');
   });
 
+  it('delivers the last progress of each phase even when the next phase follows at once', async () => {
+    const { registry, sent, done } = setup(1_000);
+    registry.handleJob('workspace:scan', async (_args, job) => {
+      for (let i = 1; i <= 50; i++) job.progress({ phase: 'upload', done: i, total: 50, unit: 'items' });
+      job.progress({ phase: 'verify', done: 0, total: 1, unit: 'items' });
+      job.progress({ phase: 'verify', done: 1, total: 1, unit: 'items' });
+      return { root: '/w', checkpoints: [], readme: null, readmeAssets: [], tokenFile: null, evaluation: { benchmarks: [], sources: [], configFile: null }, warnings: [] };
+    });
+    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    if (!started.ok) throw new Error('expected a job');
+    await done((started.value as { jobId: string }).jobId);
+    const progress = sent
+      .filter((s) => s.event === 'job:progress')
+      .map((s) => (s.payload as EventPayloads['job:progress']).progress);
+    expect(progress.filter((p) => p.phase === 'upload').at(-1)?.done).toBe(50);
+    expect(progress.at(-1)).toMatchObject({ phase: 'verify', done: 1 });
+    expect(progress.length).toBeLessThanOrEqual(4);
+  });
+
   it('sends the job id before any event of the job', async () => {
     const { registry, sent } = setup();
     registry.handleJob('workspace:scan', async (_args, job) => {

@@ -136,10 +136,16 @@ export class HandlerRegistry {
       this.progressIntervalMs,
     );
     const handler = this.jobHandlers.get(channel);
+    let phase: string | null = null;
     const context: JobContext = {
       jobId,
       signal: controller.signal,
-      progress: (p) => progress.push(p.message ? { ...p, message: redactSecrets(p.message) } : p),
+      progress: (p) => {
+        // Throttled, but the last state of a phase is never coalesced away by the next phase's first.
+        if (phase !== null && p.phase !== phase) progress.flush();
+        phase = p.phase;
+        progress.push(p.message ? { ...p, message: redactSecrets(p.message) } : p);
+      },
       log: (line) => this.emit(senderId, 'job:log', { jobId, line: redactSecrets(line) }),
     };
     // Started on the next tick so the caller receives the job id before any event of the job.
