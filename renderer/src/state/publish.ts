@@ -46,6 +46,18 @@ export interface PublishState {
   prepared: { key: string; progress: JobProgress | null; done: boolean; error: AppErrorData | null } | null;
 }
 
+/** No publish under way and none finished: at start-up, before a new run and for a new workspace. */
+const NO_RUN = {
+  run: 'idle',
+  cancel: null,
+  progress: null,
+  files: [],
+  phases: [],
+  log: [],
+  runError: null,
+  result: null,
+} satisfies Partial<PublishState>;
+
 export const publishStore = createStore<PublishState>({
   account: null,
   accountBusy: null,
@@ -57,14 +69,7 @@ export const publishStore = createStore<PublishState>({
   plan: null,
   planning: false,
   planError: null,
-  run: 'idle',
-  cancel: null,
-  progress: null,
-  files: [],
-  phases: [],
-  log: [],
-  runError: null,
-  result: null,
+  ...NO_RUN,
   prepared: null,
 });
 
@@ -246,16 +251,7 @@ export async function startPublish(): Promise<void> {
       })),
     (line) => publishStore.set((s) => ({ log: [...s.log, line].slice(-200) })),
   );
-  publishStore.set({
-    run: 'running',
-    cancel: () => job.cancel(),
-    progress: null,
-    files: [],
-    phases: [],
-    log: [],
-    runError: null,
-    result: null,
-  });
+  publishStore.set({ ...NO_RUN, run: 'running', cancel: () => job.cancel() });
   const result = await job.done;
   if (result.ok) {
     publishStore.set({ run: 'done', cancel: null, result: result.value });
@@ -311,15 +307,9 @@ onWorkspaceOpened((scan) => {
   publishStore.set((s) => {
     const name = s.name || suggestedName(scan.root);
     return {
+      ...NO_RUN,
       plan: null,
       planError: null,
-      run: 'idle',
-      progress: null,
-      files: [],
-      phases: [],
-      log: [],
-      runError: null,
-      result: null,
       name,
       repo: s.name.includes('/') ? s.name.trim() : joinRepo(s.namespace, name),
     };

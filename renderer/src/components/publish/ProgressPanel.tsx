@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import type { JobItemProgress, JobProgress } from '../../../../shared/types';
 import { formatBytes, formatDuration, formatRate } from '../../../../shared/units';
 import { cancelPublish, publishStore } from '../../state/publish';
+import { ProgressTrack } from '../ProgressBar';
 
 const PHASES: { id: string; label: string }[] = [
   { id: 'token', label: 'Token' },
@@ -25,20 +26,6 @@ const STATE_LABELS: Record<JobItemProgress['state'], string> = {
 const VIRTUAL_FROM = 40;
 const ROW_HEIGHT = 44;
 
-function Bar({ fraction, label }: { fraction: number | null; label: string }) {
-  return (
-    <div
-      className="progress__track"
-      role="progressbar"
-      aria-label={label}
-      aria-valuemin={0}
-      aria-valuemax={100}
-      aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
-    >
-      <div className="progress__fill" style={{ width: fraction === null ? '30%' : `${Math.min(1, fraction) * 100}%` }} />
-    </div>
-  );
-}
 
 function FileRow({ item }: { item: JobItemProgress }) {
   const fraction = item.total > 0 ? item.done / item.total : item.state === 'done' || item.state === 'skipped' ? 1 : 0;
@@ -50,7 +37,7 @@ function FileRow({ item }: { item: JobItemProgress }) {
           {formatBytes(item.done)} / {formatBytes(item.total)} · {STATE_LABELS[item.state]}
         </span>
       </div>
-      <Bar fraction={fraction} label={item.label} />
+      <ProgressTrack fraction={fraction} label={item.label} />
     </div>
   );
 }
@@ -159,7 +146,7 @@ export function ProgressPanel() {
               {overallText(progress)}
             </span>
           </div>
-          <Bar fraction={fraction} label="Overall" />
+          <ProgressTrack fraction={fraction} label="Overall" />
         </div>
       )}
       {retries.length > 0 && (
