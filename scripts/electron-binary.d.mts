@@ -1,2 +1,3 @@
 export function electronBinary(): string | null;
+export function downloadElectron(): boolean;
 export const MISSING_ELECTRON: string;

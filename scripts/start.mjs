@@ -1,8 +1,12 @@
-// `npm start`: build, then launch the app with the Electron binary.
+// `npm start`: build, then launch the app with the Electron binary (downloaded on first start).
 import { spawn } from 'node:child_process';
-import { electronBinary, MISSING_ELECTRON } from './electron-binary.mjs';
+import { downloadElectron, electronBinary, MISSING_ELECTRON } from './electron-binary.mjs';
 
-const binary = electronBinary();
+let binary = electronBinary();
+if (!binary) {
+  console.log('Downloading Electron (first start)…');
+  binary = downloadElectron() ? electronBinary() : null;
+}
 if (!binary) {
   console.error(MISSING_ELECTRON);
   process.exit(1);
