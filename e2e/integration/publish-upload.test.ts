@@ -11,7 +11,7 @@ import type { AccountInfo } from '../../shared/publish';
 import type { CheckpointInfo, FileRole, JobProgress } from '../../shared/types';
 import { Hasher } from '../../electron/services/hash';
 import { planPublish, type LocalPlan } from '../../electron/services/publish/plan';
-import { parseRepoName } from '../../electron/services/publish/repo-name';
+import { parseRepoName } from '../../shared/repo-name';
 import { publish, type PublishInput } from '../../electron/services/publish/upload';
 import { describeAccount } from '../../electron/services/token';
 import { verifyPublish } from '../../electron/services/verify';

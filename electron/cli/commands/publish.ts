@@ -8,7 +8,7 @@ import { AppError } from '../../../shared/result';
 import { defaultDataDir } from '../../services/app-data';
 import { resolveHubEndpoint } from '../../services/endpoint';
 import { publishWorkspace } from '../../services/publish/workspace';
-import { checkRepoNameSyntax } from '../../services/publish/repo-name';
+import { checkRepoNameSyntax } from '../../../shared/repo-name';
 import {
   createKeychain,
   describeAccount,

@@ -14,7 +14,7 @@ import type { CheckpointInfo, JobProgress } from '../../../shared/types';
 import { evaluateWorkspace } from '../../services/evaluate';
 import { Hasher } from '../../services/hash';
 import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
-import { parseRepoName } from '../../services/publish/repo-name';
+import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from '../../services/publish/upload';
 import { referencedPaths } from '../../services/scan/readme';
 import { verifyPublish } from '../../services/verify';

@@ -36,7 +36,7 @@ export {
   type PlanInput,
   type RemoteEntry,
 } from './plan';
-export { checkRepoNameSyntax, parseRepoName, type RepoName } from './repo-name';
+export { checkRepoNameSyntax, parseRepoName, type RepoName } from '../../../shared/repo-name';
 export { listRemote, modelUrl, publish, type PublishInput, type PublishResult } from './upload';
 export { createHubFetch, FileSliceBlob, DEFAULT_RETRY, type RetryPolicy } from './transport';
 export {

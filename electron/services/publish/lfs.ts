@@ -10,7 +10,7 @@
  * client. If anything here fails, the held batch is released and the client uploads as it normally would.
  */
 import { HubApiError } from '@huggingface/hub';
-import type { RepoName } from './repo-name';
+import type { RepoName } from '../../../shared/repo-name';
 import { FileSliceBlob } from './transport';
 
 export interface LfsObject {

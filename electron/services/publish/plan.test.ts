@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, FileRole } from '../../../shared/types';
 import { Hasher } from '../hash';
 import { applyRemote, commitTitle, filesToHash, groupCommits, planPublish, type RemoteEntry } from './plan';
-import { checkRepoNameSyntax, parseRepoName } from './repo-name';
+import { checkRepoNameSyntax, parseRepoName } from '../../../shared/repo-name';
 
 const TOKEN = 'hf_' + 'UserTokenForThePlanTestsXXXXXXXXXX';
 

@@ -12,7 +12,7 @@ import { AppError, isAbortError } from '../../../shared/result';
 import type { JobItemProgress, JobProgress } from '../../../shared/types';
 import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
 import { applyRemote, sameContent, type CommitLimits, type LocalPlan, type RemoteEntry } from './plan';
-import { parseRepoName, type RepoName } from './repo-name';
+import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { uploadLfsObjects, type LfsObject } from './lfs';
 import { createHubFetch, FileSliceBlob, type RetryPolicy } from './transport';
 

@@ -31,7 +31,7 @@ import {
 } from '../token';
 import { verifyPublish } from '../verify';
 import { applyRemote, filesToHash, planPublish, type CommitLimits } from './plan';
-import { parseRepoName } from './repo-name';
+import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from './upload';
 import type { RetryPolicy } from './transport';
 

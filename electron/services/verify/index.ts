@@ -14,7 +14,7 @@ import type {
 } from '../../../shared/publish';
 import { AppError } from '../../../shared/result';
 import { listRemote, modelUrl } from '../publish/upload';
-import type { RepoName } from '../publish/repo-name';
+import type { RepoName } from '../../../shared/repo-name';
 import { hubErrorToAppError } from '../token';
 
 export interface VerifyInput {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
 import type { PlannedFile, PublishPlan } from '../../../shared/publish';
-import { parseRepoName } from '../publish/repo-name';
+import { parseRepoName } from '../../../shared/repo-name';
 import { assertVerified, verifyPublish } from './index';
 
 const TOKEN = 'hf_' + 'DaveWriteTokenForTheVerifyTestsDDDD';

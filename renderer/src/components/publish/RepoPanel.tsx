@@ -1,4 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
+import { checkRepoNameSyntax } from '../../../../shared/repo-name';
 import type { AppErrorData } from '../../../../shared/result';
 import { api } from '../../api';
 import { namespaces, publishStore, refreshAccount, setNamespace, setPrivate, setRepoName } from '../../state/publish';
@@ -15,7 +16,13 @@ export function RepoPanel() {
   const planError = publishStore.use((s) => s.planError);
   const running = publishStore.use((s) => s.run === 'running');
   const owners = namespaces(status);
-  const nameError = planError && NAME_ERRORS.has(planError.code) ? planError : null;
+  // The Hub's naming rules are checked on every keystroke; who may write where, by the plan.
+  const syntaxProblem = repo ? checkRepoNameSyntax(repo) : null;
+  const nameError: AppErrorData | null = syntaxProblem
+    ? { code: 'REPO_NAME_INVALID', message: syntaxProblem }
+    : planError && NAME_ERRORS.has(planError.code)
+      ? planError
+      : null;
   const ownerId = useId();
   const nameId = useId();
   const hintId = useId();

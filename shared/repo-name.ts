@@ -3,7 +3,7 @@
  * `huggingface_hub.validate_repo_id` applies): letters, digits, `-`, `_`, `.`; at most 96 characters;
  * starting and ending with a letter or digit; no `--` or `..`; not ending in `.git`.
  */
-import { AppError } from '../../../shared/result';
+import { AppError } from './result';
 
 export interface RepoName {
   namespace: string;
