@@ -72,13 +72,6 @@ export class HandlerRegistry {
     return this;
   }
 
-  /** Channels declared in the contract that have no handler yet (a start-up check). */
-  missingHandlers(): Channel[] {
-    return [
-      ...(Object.keys(requests) as RequestChannel[]).filter((c) => !this.requestHandlers.has(c)),
-      ...(Object.keys(jobs) as JobChannel[]).filter((c) => !this.jobHandlers.has(c)),
-    ];
-  }
 
   /** Answers one call from a sender. Never throws. */
   async dispatch(sender: Sender, channel: string, rawArgs: unknown): Promise<Result<unknown>> {

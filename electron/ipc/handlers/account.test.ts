@@ -8,13 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStatus } from '../../../shared/ipc/contract';
 import type { Result } from '../../../shared/result';
-import { keychainUnavailable, type Keychain } from '../../services/token';
+import type { Keychain } from '../../services/token';
 import { ScanCache } from '../../services/scan/cache';
 import { SettingsStore } from '../../services/settings';
 import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
 import { HandlerRegistry } from '../registry';
 import { accountSession, registerAccountHandlers } from './account';
 import type { HandlerContext } from './index';
+import { memoryKeychain, unavailableKeychain } from '../../services/token/test-keychains';
 
 const WRITE = 'hf_' + 'AliceWriteTokenForHandlerTestsAAAAA';
 const READ = 'hf_' + 'AliceReadTokenForHandlerTestsAAAAAA';
@@ -40,29 +41,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function memoryKeychain(): Keychain & { value: string | null } {
-  const k = {
-    value: null as string | null,
-    async save(t: string) {
-      k.value = t;
-    },
-    async load() {
-      return k.value;
-    },
-    async forget() {
-      const had = k.value !== null;
-      k.value = null;
-      return had;
-    },
-  };
-  return k;
-}
 
-const noKeychain: Keychain = {
-  save: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-  load: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-  forget: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-};
 
 let n = 0;
 async function setup(keychain: Keychain) {
@@ -145,7 +124,7 @@ describe('account handlers', () => {
   });
 
   it('without a keychain service, says so plainly and keeps the token for this session only', async () => {
-    const { call } = await setup(noKeychain);
+    const { call } = await setup(unavailableKeychain);
     const before = value(await call('account:status', {}));
     expect(before.keychainAvailable).toBe(false);
     const status = value(await call('account:setToken', { token: WRITE, remember: true }));

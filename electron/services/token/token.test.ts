@@ -10,39 +10,16 @@ import {
   describeAccount,
   forgetToken,
   huggingFaceTokenPath,
-  keychainUnavailable,
   requireWriteAccess,
   resolveToken,
   saveToken,
   SessionTokenStore,
-  type Keychain,
 } from './index';
+import { memoryKeychain, unavailableKeychain } from './test-keychains';
 
 const T = (c: string) => 'hf_' + c.repeat(34);
 
-function memoryKeychain(initial: string | null = null): Keychain & { value: string | null } {
-  const k = {
-    value: initial,
-    async save(t: string) {
-      k.value = t;
-    },
-    async load() {
-      return k.value;
-    },
-    async forget() {
-      const had = k.value !== null;
-      k.value = null;
-      return had;
-    },
-  };
-  return k;
-}
 
-const unavailable: Keychain = {
-  save: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-  load: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-  forget: () => Promise.reject(keychainUnavailable('org.freedesktop.DBus.Error.ServiceUnknown')),
-};
 
 describe('resolveToken', () => {
   let dir: string;
@@ -90,16 +67,16 @@ describe('resolveToken', () => {
     expect(huggingFaceTokenPath({ XDG_CACHE_HOME: '/x' })).toBe(path.join('/x', 'huggingface', 'token'));
   });
 
-  it('falls through an unavailable keychain with a note, and uses the session token first', async () => {
+  it('falls through an unavailableKeychain keychain with a note, and uses the session token first', async () => {
     const r = await resolveToken({
-      keychain: unavailable,
+      keychain: unavailableKeychain,
       env: { HF_TOKEN: T('e'), HF_HOME: path.join(dir, 'none') },
     });
     expect(r.source).toBe('env');
     expect(r.notes.join(' ')).toMatch(/keychain/i);
     const session = new SessionTokenStore();
     session.set(T('s'));
-    expect(await resolveToken({ keychain: unavailable, session, env: {} })).toMatchObject({
+    expect(await resolveToken({ keychain: unavailableKeychain, session, env: {} })).toMatchObject({
       source: 'session',
       token: T('s'),
     });
@@ -125,11 +102,11 @@ describe('resolveToken', () => {
 describe('saving and forgetting', () => {
   it('keeps the token for this session when there is no keychain, and forgets it', async () => {
     const session = new SessionTokenStore();
-    const saved = await saveToken(T('a'), { keychain: unavailable, session });
+    const saved = await saveToken(T('a'), { keychain: unavailableKeychain, session });
     expect(saved.storedIn).toBe('session');
     expect(saved.message).toMatch(/session only/);
     expect(session.get()).toBe(T('a'));
-    expect(await forgetToken({ keychain: unavailable, session })).toBe(true);
+    expect(await forgetToken({ keychain: unavailableKeychain, session })).toBe(true);
     expect(session.get()).toBeNull();
   });
 
@@ -221,7 +198,7 @@ describe('the real OS keychain (keytar)', () => {
   it('round-trips a token and removes it on forget', async (ctx) => {
     if (reason) {
       if (REQUIRE)
-        throw new Error(`HUB_PUBLISHER_REQUIRE_KEYCHAIN=1 but the keychain is unavailable: ${reason}`);
+        throw new Error(`HUB_PUBLISHER_REQUIRE_KEYCHAIN=1 but the keychain is unavailableKeychain: ${reason}`);
       console.warn(`[skip] keychain round-trip: no Secret Service reachable (${reason})`);
       ctx.skip();
     }
