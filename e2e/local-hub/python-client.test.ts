@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,17 +7,29 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub } from './index';
 import type { LocalHub } from './index';
+import { probePythonClient } from '../python/client';
 
-const python = process.env.PYTHON ?? 'python3';
-const probe = spawnSync(python, ['-c', 'import huggingface_hub; print(huggingface_hub.__version__)'], { encoding: 'utf8' });
-const pythonClientVersion = probe.status === 0 ? probe.stdout.trim() : undefined;
-const skipReason =
-  pythonClientVersion === undefined
-    ? `Python client test skipped: \`${python} -c "import huggingface_hub"\` failed (${
-        probe.error?.message ?? probe.stderr.trim().split('\n').at(-1) ?? `exit ${probe.status}`
-      }). Install huggingface_hub to run it.`
-    : undefined;
-if (skipReason) console.log(skipReason);
+const { client, skipReason } = probePythonClient();
+
+/** Runs a child process to its end without blocking this process's event loop. */
+async function run(file: string, args: string[], options: { env: NodeJS.ProcessEnv; timeout: number }) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(file, args, {
+      ...options,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string; message: string };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr || e.message,
+    };
+  }
+}
+const python = client?.python ?? 'python3';
 
 // Runs the Python client's usual publish flow; HF_HUB_DISABLE_XET=1 keeps LFS uploads on the classic protocol.
 const script = String.raw`
@@ -53,37 +66,44 @@ describe('Python huggingface_hub client', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it.skipIf(skipReason !== undefined)('creates a repo (exist_ok), uploads a folder and downloads it byte-identical', async () => {
-    const folder = join(workDir, 'upload');
-    await mkdir(folder, { recursive: true });
-    const contents: Record<string, Buffer> = {
-      'README.md': Buffer.from('---\nlicense: mit\n---\n# From Python\n'),
-      'config.json': Buffer.from('{"layers": 2}'),
-      'weights.bin': randomBytes(9 * 1024 * 1024 + 17),
-    };
-    for (const [name, content] of Object.entries(contents)) await writeFile(join(folder, name), content);
-    const result = spawnSync(python, ['-c', script, 'alice/from-python', folder], {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        HF_ENDPOINT: hub.url,
-        HF_TOKEN: 'hf_alice_python',
-        HF_HUB_DISABLE_XET: '1',
-        HF_HOME: join(workDir, 'hf-home'),
-        HF_HUB_DISABLE_TELEMETRY: '1',
-        HF_HUB_OFFLINE: '0',
-      },
-      timeout: 120_000,
-    });
-    expect(result.status, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { urls: string[]; files: string[]; downloads: Record<string, string> };
-    expect(output.urls).toEqual([`${hub.url}/alice/from-python`, `${hub.url}/alice/from-python`]);
-    expect(output.files).toEqual(['.gitattributes', 'README.md', 'config.json', 'weights.bin']);
-    for (const [name, content] of Object.entries(contents)) {
-      expect((await readFile(output.downloads[name]!)).equals(content), name).toBe(true);
-    }
-    const kinds = hub.requestLog.map((entry) => entry.kind);
-    expect(kinds).toContain('validate-yaml');
-    expect(kinds).toContain('lfs-part');
-  });
+  it.skipIf(skipReason !== undefined)(
+    'creates a repo (exist_ok), uploads a folder and downloads it byte-identical',
+    async () => {
+      const folder = join(workDir, 'upload');
+      await mkdir(folder, { recursive: true });
+      const contents: Record<string, Buffer> = {
+        'README.md': Buffer.from('---\nlicense: mit\n---\n# From Python\n'),
+        'config.json': Buffer.from('{"layers": 2}'),
+        'weights.bin': randomBytes(9 * 1024 * 1024 + 17),
+      };
+      for (const [name, content] of Object.entries(contents)) await writeFile(join(folder, name), content);
+      // Asynchronous: the local Hub answers from this same process, so a synchronous spawn would deadlock.
+      const result = await run(python, ['-c', script, 'alice/from-python', folder], {
+        env: {
+          ...process.env,
+          HF_ENDPOINT: hub.url,
+          HF_TOKEN: 'hf_alice_python',
+          HF_HUB_DISABLE_XET: '1',
+          HF_HOME: join(workDir, 'hf-home'),
+          HF_HUB_DISABLE_TELEMETRY: '1',
+          HF_HUB_OFFLINE: '0',
+        },
+        timeout: 120_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const output = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+        urls: string[];
+        files: string[];
+        downloads: Record<string, string>;
+      };
+      expect(output.urls).toEqual([`${hub.url}/alice/from-python`, `${hub.url}/alice/from-python`]);
+      expect(output.files).toEqual(['.gitattributes', 'README.md', 'config.json', 'weights.bin']);
+      for (const [name, content] of Object.entries(contents)) {
+        expect((await readFile(output.downloads[name]!)).equals(content), name).toBe(true);
+      }
+      const kinds = hub.requestLog.map((entry) => entry.kind);
+      expect(kinds).toContain('validate-yaml');
+      expect(kinds).toContain('lfs-part');
+    },
+  );
 });
