@@ -1,0 +1,255 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HubApiError, createRepo, downloadFile, pathsInfo, uploadFiles } from '@huggingface/hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalHub } from './index';
+import type { LocalHub } from './index';
+
+const alice = { name: 'alice', token: 'hf_alice_xet_js', role: 'write' as const };
+const bob = { name: 'bob', token: 'hf_bob_xet_js', role: 'write' as const };
+const reader = { name: 'carol', token: 'hf_carol_xet_read', role: 'read' as const };
+
+let workDir: string;
+let hub: LocalHub;
+let lfsOnly: LocalHub;
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const blob = (bytes: Buffer) => new Blob([new Uint8Array(bytes)]);
+const kinds = (from: LocalHub, start = 0) => from.requestLog.slice(start).map((e) => `${e.method} ${e.kind}`);
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'local-hub-xet-'));
+  hub = await startLocalHub({ dataDir: join(workDir, 'xet'), users: [alice, bob, reader] });
+  lfsOnly = await startLocalHub({ dataDir: join(workDir, 'lfs-only'), users: [alice], xet: false });
+});
+
+afterAll(async () => {
+  await hub?.close();
+  await lfsOnly?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+async function download(from: LocalHub, repo: string, path: string): Promise<Buffer> {
+  const file = await downloadFile({ repo, path, accessToken: alice.token, hubUrl: from.url });
+  expect(file, path).not.toBeNull();
+  return Buffer.from(await file!.arrayBuffer());
+}
+
+describe('@huggingface/hub with its defaults (useXet) against the local Hub', () => {
+  it('stores files as Xet (pathsInfo shows xetHash) and reads them back byte for byte through the CAS', async () => {
+    const repo = 'alice/xet-js';
+    await createRepo({ repo, accessToken: alice.token, hubUrl: hub.url });
+    // Compressible and random content, so both LZ4 kinds and raw chunks occur; 3 MiB spans several chunks.
+    const weights = Buffer.concat([
+      randomBytes(2 * 1024 * 1024),
+      Buffer.alloc(1024 * 1024, 7),
+      randomBytes(1001),
+    ]);
+    const logStart = hub.requestLog.length;
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [
+        { path: 'model.safetensors', content: blob(weights) },
+        { path: 'config.json', content: blob(Buffer.from('{"a":1}')) },
+      ],
+    });
+    const sent = kinds(hub, logStart);
+    expect(sent).toContain('POST lfs-batch');
+    expect(sent).toContain('POST xet-xorb');
+    expect(sent).toContain('POST xet-shard');
+    expect(sent.filter((k) => /lfs-(put|part|complete)/.test(k))).toEqual([]);
+
+    const [info] = await pathsInfo({
+      repo,
+      paths: ['model.safetensors'],
+      accessToken: alice.token,
+      hubUrl: hub.url,
+    });
+    expect(info?.xetHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(info?.lfs?.oid).toBe(sha256(weights));
+
+    const readStart = hub.requestLog.length;
+    expect((await download(hub, repo, 'model.safetensors')).equals(weights)).toBe(true);
+    expect(kinds(hub, readStart)).toContain('GET xet-reconstruction');
+    expect(kinds(hub, readStart)).toContain('GET xet-data');
+
+    // A client that does not offer Xet still reads the same file as plain bytes (the Hub keeps an LFS object).
+    const plain = await fetch(`${hub.url}/${repo}/resolve/main/model.safetensors`, {
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
+    expect(plain.headers.get('X-Xet-Hash')).toBe(info?.xetHash);
+    expect(Buffer.from(await plain.arrayBuffer()).equals(weights)).toBe(true);
+  });
+
+  it('re-uploading identical content sends no xorb again', async () => {
+    const repo = 'alice/xet-again';
+    await createRepo({ repo, accessToken: alice.token, hubUrl: hub.url });
+    const content = randomBytes(1024 * 1024 + 5);
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'a.bin', content: blob(content) }],
+    });
+    const start = hub.requestLog.length;
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'b.bin', content: blob(content) }],
+    });
+    expect(kinds(hub, start).filter((k) => k.startsWith('POST xet-'))).toEqual([]);
+    expect((await download(hub, repo, 'b.bin')).equals(content)).toBe(true);
+  });
+
+  it('with useXet: false the same hub takes classic LFS, and Xet clients read that file as plain bytes', async () => {
+    const repo = 'alice/lfs-on-xet-hub';
+    await createRepo({ repo, accessToken: alice.token, hubUrl: hub.url });
+    const content = randomBytes(2 * 1024 * 1024 + 3);
+    const start = hub.requestLog.length;
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      useXet: false,
+      files: [{ path: 'w.bin', content: blob(content) }],
+    });
+    expect(kinds(hub, start)).toContain('PUT lfs-put');
+    expect(kinds(hub, start).filter((k) => k.includes('xet-'))).toEqual([]);
+    const [info] = await pathsInfo({ repo, paths: ['w.bin'], accessToken: alice.token, hubUrl: hub.url });
+    expect(info?.xetHash).toBeUndefined();
+    expect((await download(hub, repo, 'w.bin')).equals(content)).toBe(true);
+  });
+
+  it('a hub with xet: false is an LFS-only mirror: basic transfer, no token endpoint, no CAS', async () => {
+    const repo = 'alice/mirror';
+    await createRepo({ repo, accessToken: alice.token, hubUrl: lfsOnly.url });
+    const content = randomBytes(1024 * 1024);
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: lfsOnly.url,
+      files: [{ path: 'w.bin', content: blob(content) }],
+    });
+    expect(kinds(lfsOnly)).toContain('PUT lfs-put');
+    expect(kinds(lfsOnly).filter((k) => k.includes('xet-'))).toEqual([]);
+    expect((await download(lfsOnly, repo, 'w.bin')).equals(content)).toBe(true);
+    const token = await fetch(`${lfsOnly.url}/api/models/${repo}/xet-write-token/main`, {
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
+    expect(token.status).toBe(404);
+    expect((await fetch(`${lfsOnly.url}/xet-cas/v1/shards`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('Xet tokens and roles', () => {
+  const token = (user: { token: string } | undefined, repo: string, kind: 'read' | 'write', query = '') =>
+    fetch(`${hub.url}/api/models/${repo}/xet-${kind}-token/main${query}`, {
+      headers: user ? { Authorization: `Bearer ${user.token}` } : {},
+    });
+
+  it('issues write tokens only to those who may write, read tokens to those who may read', async () => {
+    await createRepo({ repo: 'alice/roles', accessToken: alice.token, hubUrl: hub.url });
+    const granted = await token(alice, 'alice/roles', 'write');
+    expect(granted.status).toBe(200);
+    const body = (await granted.json()) as { accessToken: string; exp: number; casUrl: string };
+    expect(body.casUrl).toBe(`${hub.url}/xet-cas`);
+    expect(body.exp).toBeGreaterThan(Date.now() / 1000);
+    expect(granted.headers.get('X-Xet-Access-Token')).toBe(body.accessToken);
+    expect(granted.headers.get('X-Xet-Cas-Url')).toBe(body.casUrl);
+    expect(granted.headers.get('X-Xet-Token-Expiration')).toBe(String(body.exp));
+    expect((await token(reader, 'alice/roles', 'write')).status).toBe(403);
+    expect((await token(bob, 'alice/roles', 'write')).status).toBe(403);
+    expect((await token(undefined, 'alice/roles', 'write')).status).toBe(401);
+    expect((await token(reader, 'alice/roles', 'read')).status).toBe(200);
+    expect((await token(alice, 'alice/missing', 'write')).status).toBe(404);
+    expect(
+      (
+        await fetch(`${hub.url}/api/models/alice/roles/xet-write-token/nope`, {
+          headers: { Authorization: `Bearer ${alice.token}` },
+        })
+      ).status,
+    ).toBe(404);
+    // huggingface_hub asks for `/None` when it will open a PR and cannot know the ref yet.
+    expect(
+      (
+        await fetch(`${hub.url}/api/models/alice/roles/xet-write-token/None?create_pr=1`, {
+          headers: { Authorization: `Bearer ${alice.token}` },
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('answers 401 for a missing, forged or expired CAS token and 403 for a read token on uploads', async () => {
+    const cas = `${hub.url}/xet-cas`;
+    const xorb = `${cas}/v1/xorbs/default/${'0'.repeat(64)}`;
+    expect((await fetch(xorb, { method: 'POST', body: 'x' })).status).toBe(401);
+    expect(
+      (await fetch(xorb, { method: 'POST', body: 'x', headers: { Authorization: 'Bearer xet_forged.abc' } }))
+        .status,
+    ).toBe(401);
+    // The Hub token is not a CAS token.
+    expect(
+      (await fetch(xorb, { method: 'POST', body: 'x', headers: { Authorization: `Bearer ${alice.token}` } }))
+        .status,
+    ).toBe(401);
+    const read = (await (await token(reader, 'alice/roles', 'read')).json()) as { accessToken: string };
+    const readOnly = await fetch(xorb, {
+      method: 'POST',
+      body: 'x',
+      headers: { Authorization: `Bearer ${read.accessToken}` },
+    });
+    expect(readOnly.status).toBe(403);
+    expect(
+      (
+        await fetch(`${cas}/v1/shards`, {
+          method: 'POST',
+          body: 'x',
+          headers: { Authorization: `Bearer ${read.accessToken}` },
+        })
+      ).status,
+    ).toBe(403);
+
+    const shortLived = await startLocalHub({
+      dataDir: join(workDir, 'short'),
+      users: [alice],
+      xetTokenLifetimeSeconds: 1,
+    });
+    try {
+      await createRepo({ repo: 'alice/short', accessToken: alice.token, hubUrl: shortLived.url });
+      const issued = (await (
+        await fetch(`${shortLived.url}/api/models/alice/short/xet-read-token/main`, {
+          headers: { Authorization: `Bearer ${alice.token}` },
+        })
+      ).json()) as { accessToken: string };
+      const probe = () =>
+        fetch(`${shortLived.url}/xet-cas/v1/xorbs/default/${'1'.repeat(64)}`, {
+          method: 'HEAD',
+          headers: { Authorization: `Bearer ${issued.accessToken}` },
+        });
+      expect((await probe()).status).toBe(404);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect((await probe()).status).toBe(401);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('a read-only Hub token gets no Xet batch answer: it is refused before any byte is sent, as for LFS', async () => {
+    const error = await uploadFiles({
+      repo: 'alice/roles',
+      accessToken: reader.token,
+      hubUrl: hub.url,
+      files: [{ path: 'x.bin', content: blob(randomBytes(1000)) }],
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HubApiError);
+    expect((error as HubApiError).statusCode).toBe(403);
+  });
+});
