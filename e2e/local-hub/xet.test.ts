@@ -253,3 +253,99 @@ describe('Xet tokens and roles', () => {
     expect((error as HubApiError).statusCode).toBe(403);
   });
 });
+
+describe('CAS reads and global dedup, as the clients use them', () => {
+  const storedXorbs = () =>
+    hub.requestLog.filter((e) => e.method === 'POST' && e.kind === 'xet-xorb' && e.status === 200).length;
+
+  it('global dedup lets a new file reuse the chunks another repo already stored', async () => {
+    const shared = randomBytes(3 * 1024 * 1024);
+    await createRepo({ repo: 'alice/dedup-a', accessToken: alice.token, hubUrl: hub.url });
+    await uploadFiles({
+      repo: 'alice/dedup-a',
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'a.bin', content: blob(shared) }],
+    });
+    await createRepo({ repo: 'alice/dedup-b', accessToken: alice.token, hubUrl: hub.url });
+    const grown = Buffer.concat([shared, randomBytes(256 * 1024)]);
+    const start = hub.requestLog.length;
+    const xorbSizes: number[] = [];
+    await uploadFiles({
+      repo: 'alice/dedup-b',
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'b.bin', content: blob(grown) }],
+      fetch: async (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (url.includes('/v1/xorbs/') && init?.body instanceof Uint8Array)
+          xorbSizes.push(init.body.byteLength);
+        return fetch(input, init);
+      },
+    });
+    expect(hub.requestLog.slice(start).some((e) => e.kind === 'xet-dedup' && e.status === 200)).toBe(true);
+    // Only the new tail (and the chunk where it joins) travels: far less than the 3 MiB already stored.
+    expect(xorbSizes.reduce((a, b) => a + b, 0)).toBeLessThan(1024 * 1024);
+    expect((await download(hub, 'alice/dedup-b', 'b.bin')).equals(grown)).toBe(true);
+    expect(storedXorbs()).toBeGreaterThan(0);
+  });
+
+  it('answers ranges (v2 with Range), v1 reconstructions, HEAD /v1/files and 416 past the end', async () => {
+    const repo = 'alice/ranges';
+    await createRepo({ repo, accessToken: alice.token, hubUrl: hub.url });
+    const content = Buffer.concat([randomBytes(1024 * 1024), Buffer.alloc(512 * 1024, 1), randomBytes(777)]);
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'r.bin', content: blob(content) }],
+    });
+    const file = await downloadFile({ repo, path: 'r.bin', accessToken: alice.token, hubUrl: hub.url });
+    // XetBlob.slice asks /v2/reconstructions with a Range and trims with offset_into_first_range.
+    for (const [from, to] of [
+      [0, 1],
+      [70_000, 200_000],
+      [1024 * 1024 - 10, 1024 * 1024 + 300_000],
+      [content.length - 500, content.length],
+    ] as const) {
+      expect(
+        Buffer.from(await file!.slice(from, to).arrayBuffer()).equals(content.subarray(from, to)),
+        `${from}-${to}`,
+      ).toBe(true);
+    }
+    const [info] = await pathsInfo({ repo, paths: ['r.bin'], accessToken: alice.token, hubUrl: hub.url });
+    const read = (await (
+      await fetch(`${hub.url}/api/models/${repo}/xet-read-token/main`, {
+        headers: { Authorization: `Bearer ${alice.token}` },
+      })
+    ).json()) as { accessToken: string; casUrl: string };
+    const auth = { Authorization: `Bearer ${read.accessToken}` };
+    const head = await fetch(`${read.casUrl}/v1/files/${info!.xetHash}`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('Content-Length')).toBe(String(content.length));
+    expect(
+      (await fetch(`${read.casUrl}/v1/files/${'2'.repeat(64)}`, { method: 'HEAD', headers: auth })).status,
+    ).toBe(404);
+    const v1 = (await (
+      await fetch(`${read.casUrl}/v1/reconstructions/${info!.xetHash}`, { headers: auth })
+    ).json()) as {
+      terms: { hash: string; unpacked_length: number }[];
+      fetch_info: Record<string, { url: string; url_range: { start: number; end: number } }[]>;
+    };
+    expect(v1.terms.reduce((sum, t) => sum + t.unpacked_length, 0)).toBe(content.length);
+    const [fetchInfo] = Object.values(v1.fetch_info)[0]!;
+    const bytes = await fetch(fetchInfo!.url, {
+      headers: { Range: `bytes=${fetchInfo!.url_range.start}-${fetchInfo!.url_range.end}` },
+    });
+    expect(bytes.status).toBe(206);
+    // A range the URL was not signed for is refused, as the Hub's CDN refuses it.
+    const outside = await fetch(fetchInfo!.url, {
+      headers: { Range: `bytes=${fetchInfo!.url_range.end + 1}-${fetchInfo!.url_range.end + 2}` },
+    });
+    expect(outside.status).toBe(403);
+    const past = await fetch(`${read.casUrl}/v2/reconstructions/${info!.xetHash}`, {
+      headers: { ...auth, Range: `bytes=${content.length}-` },
+    });
+    expect(past.status).toBe(416);
+  });
+});

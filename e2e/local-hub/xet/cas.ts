@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -560,7 +560,7 @@ export class XetCas {
     const xorbHash = this.store.xorbHolding(hash);
     const xorb = xorbHash ? await this.xorbForDedup(xorbHash) : undefined;
     if (!xorb) throw new HubError(404, `Chunk ${hash} is not known to global deduplication`);
-    const shard = writeDedupShard([xorb], Math.floor(Date.now() / 1000) + 7 * 24 * 3600);
+    const shard = writeDedupShard([xorb], Math.floor(Date.now() / 1000) + 7 * 24 * 3600, randomBytes(32));
     writeHead(ctx, 200, { 'Content-Type': 'application/octet-stream', 'Content-Length': shard.length });
     ctx.res.end(shard);
   }

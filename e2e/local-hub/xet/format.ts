@@ -1,5 +1,12 @@
 import { Hasher } from '@huggingface/blake3-jit';
-import { fileHash, hashToHex, hexToBytes, verificationHash, xorbHash } from '@huggingface/xetchunk-wasm';
+import {
+  fileHash,
+  hashToHex,
+  hexToBytes,
+  hmac,
+  verificationHash,
+  xorbHash,
+} from '@huggingface/xetchunk-wasm';
 import { decompress as lz4Decompress } from 'lz4js';
 
 /**
@@ -44,6 +51,11 @@ export function xorbHashOf(chunks: ChunkRef[]): string {
 
 export function fileHashOf(chunks: ChunkRef[]): string {
   return hashToHex(fileHash(chunks.map((c) => ({ hash: hexToBytes(c.hash), length: c.length }))));
+}
+
+/** A chunk hash as a global dedup shard gives it: keyed with the shard's `chunk_hash_hmac_key` (shard.md). */
+export function keyedChunkHashOf(hash: string, key: Uint8Array): string {
+  return hashToHex(hmac(hexToBytes(hash), key));
 }
 
 export function verificationHashOf(chunkHashes: string[]): string {

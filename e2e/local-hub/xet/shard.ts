@@ -1,4 +1,4 @@
-import { XetFormatError, hashBytesToHex, hexToHashBytes } from './format';
+import { XetFormatError, hashBytesToHex, hexToHashBytes, keyedChunkHashOf } from './format';
 
 /** The MDB shard format of hub-docs `docs/xet/shard.md`: header, file info section, CAS info section, optional footer. */
 
@@ -116,7 +116,9 @@ export function parseShard(data: Buffer): ParsedShard {
     }
     xorbs.push(xorb);
   }
-  if (at !== end) throw new XetFormatError(`${end - at} unexpected bytes after the CAS info section`);
+  // With a footer, xet-core's lookup tables may sit between the CAS info section and the footer.
+  if (footerSize === 0 && at !== end)
+    throw new XetFormatError(`${end - at} unexpected bytes after the CAS info section`);
   return { files, xorbs, hadFooter: footerSize !== 0 };
 }
 
@@ -128,9 +130,13 @@ function bookend(): Buffer {
 
 /**
  * A shard answering a global dedup query (shard.md, "Global Deduplication"): no files, the CAS info of the
- * xorbs that hold the chunk, and a footer whose HMAC key is zero, which means the chunk hashes are given as is.
+ * xorbs that hold the chunk, their chunk hashes keyed with `hmacKey` as the Hub sends them (clients match
+ * HMAC(their chunk hash, key); `@huggingface/hub` does so even for a zero key), and a footer. The footer's
+ * reserved bytes are, in xet-core's `MDBShardFileFooter`, the offsets and sizes of lookup tables: the JS client
+ * reads the CAS info section up to `file_lookup_offset`, the Rust client finds chunks through the chunk lookup,
+ * so both tables are written (entries keyed by the first 8 bytes of a hash, little-endian, sorted).
  */
-export function writeDedupShard(xorbs: ShardXorb[], expiresAt: number): Buffer {
+export function writeDedupShard(xorbs: ShardXorb[], expiresAt: number, hmacKey: Uint8Array): Buffer {
   const parts: Buffer[] = [];
   const header = Buffer.alloc(headerBytes);
   headerTag.copy(header, 0);
@@ -138,6 +144,9 @@ export function writeDedupShard(xorbs: ShardXorb[], expiresAt: number): Buffer {
   header.writeBigUInt64LE(BigInt(footerBytes), 40);
   parts.push(header, bookend());
   const casInfoOffset = headerBytes + entryBytes;
+  const xorbLookup: [bigint, number][] = [];
+  const chunkLookup: [bigint, number, number][] = [];
+  let entryIndex = 0;
   for (const xorb of xorbs) {
     const casHeader = Buffer.alloc(entryBytes);
     Buffer.from(hexToHashBytes(xorb.hash)).copy(casHeader, 0);
@@ -145,23 +154,56 @@ export function writeDedupShard(xorbs: ShardXorb[], expiresAt: number): Buffer {
     casHeader.writeUInt32LE(xorb.rawBytes, 40);
     casHeader.writeUInt32LE(xorb.bytesOnDisk, 44);
     parts.push(casHeader);
-    for (const chunk of xorb.chunks) {
+    xorbLookup.push([casHeader.readBigUInt64LE(0), entryIndex]);
+    for (const [index, chunk] of xorb.chunks.entries()) {
       const entry = Buffer.alloc(entryBytes);
-      Buffer.from(hexToHashBytes(chunk.hash)).copy(entry, 0);
+      Buffer.from(hexToHashBytes(keyedChunkHashOf(chunk.hash, hmacKey))).copy(entry, 0);
       entry.writeUInt32LE(chunk.byteStart, 32);
       entry.writeUInt32LE(chunk.length, 36);
       parts.push(entry);
+      chunkLookup.push([entry.readBigUInt64LE(0), entryIndex, index]);
     }
+    entryIndex += 1 + xorb.chunks.length;
   }
   parts.push(bookend());
-  const footerOffset = parts.reduce((sum, part) => sum + part.length, 0);
+  const lookupOffset = parts.reduce((sum, part) => sum + part.length, 0);
+  const byKey = (a: [bigint, ...number[]], b: [bigint, ...number[]]) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+  const xorbTable = Buffer.alloc(12 * xorbLookup.length);
+  xorbLookup.sort(byKey).forEach(([key, at], i) => {
+    xorbTable.writeBigUInt64LE(key, i * 12);
+    xorbTable.writeUInt32LE(at, i * 12 + 8);
+  });
+  const chunkTable = Buffer.alloc(16 * chunkLookup.length);
+  chunkLookup.sort(byKey).forEach(([key, at, index], i) => {
+    chunkTable.writeBigUInt64LE(key, i * 16);
+    chunkTable.writeUInt32LE(at, i * 16 + 8);
+    chunkTable.writeUInt32LE(index, i * 16 + 12);
+  });
+  parts.push(xorbTable, chunkTable);
+  const footerOffset = lookupOffset + xorbTable.length + chunkTable.length;
   const footer = Buffer.alloc(footerBytes);
-  footer.writeBigUInt64LE(1n, 0);
-  footer.writeBigUInt64LE(BigInt(headerBytes), 8);
-  footer.writeBigUInt64LE(BigInt(casInfoOffset), 16);
-  footer.writeBigUInt64LE(BigInt(Math.floor(Date.now() / 1000)), 104);
-  footer.writeBigUInt64LE(BigInt(expiresAt), 112);
-  footer.writeBigUInt64LE(BigInt(footerOffset), 192);
+  const u64 = (at: number, value: number | bigint) => footer.writeBigUInt64LE(BigInt(value), at);
+  u64(0, 1);
+  u64(8, headerBytes); // file_info_offset
+  u64(16, casInfoOffset); // xorb_info_offset
+  u64(24, lookupOffset); // file_lookup_offset (no files)
+  u64(32, 0);
+  u64(40, lookupOffset); // xorb_lookup_offset
+  u64(48, xorbLookup.length);
+  u64(56, lookupOffset + xorbTable.length); // chunk_lookup_offset
+  u64(64, chunkLookup.length);
+  Buffer.from(hmacKey).copy(footer, 72);
+  u64(104, Math.floor(Date.now() / 1000));
+  u64(112, expiresAt);
+  const stored = xorbs.reduce((sum, x) => sum + x.rawBytes, 0);
+  u64(
+    168,
+    xorbs.reduce((sum, x) => sum + x.bytesOnDisk, 0),
+  ); // stored_bytes_on_disk
+  u64(176, stored); // materialized_bytes
+  u64(184, stored); // stored_bytes
+  u64(192, footerOffset);
   parts.push(footer);
   return Buffer.concat(parts);
 }
