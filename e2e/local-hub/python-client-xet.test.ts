@@ -166,4 +166,33 @@ describe('Python huggingface_hub client with hf_xet (its default)', () => {
     },
     240_000,
   );
+
+  it.skipIf(xetSkipReason !== undefined)(
+    'the fault plan reaches CAS requests: hf_xet retries a 503 on a xorb and a reset shard upload, and the file still lands intact',
+    async () => {
+      const content = randomBytes(2 * 1024 * 1024 + 9);
+      const path = join(workDir, 'faulty.bin');
+      await writeFile(path, content);
+      hub.setFaults({
+        rules: [
+          { fault: 'status', status: 503, kinds: ['xet-xorb'], count: 1 },
+          { fault: 'reset', afterBytes: 0, kinds: ['xet-shard'], count: 1 },
+        ],
+      });
+      const logStart = hub.requestLog.length;
+      try {
+        const result = await run(['-c', updateScript, 'alice/xet-python', path], env);
+        expect(result.code, result.stderr).toBe(0);
+        const { download } = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { download: string };
+        expect((await readFile(download)).equals(content)).toBe(true);
+      } finally {
+        hub.setFaults(undefined);
+      }
+      const log = hub.requestLog.slice(logStart);
+      expect(log.filter((e) => e.kind === 'xet-xorb' && e.status === 503)).toHaveLength(1);
+      expect(log.filter((e) => e.kind === 'xet-shard' && e.status === 0)).toHaveLength(1);
+      expect(log.some((e) => e.kind === 'xet-shard' && e.status === 200)).toBe(true);
+    },
+    240_000,
+  );
 });

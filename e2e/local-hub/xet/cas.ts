@@ -263,15 +263,7 @@ export class XetCas {
     if (version === 'v1' && resource === 'files' && third && segments.length === 3 && method === 'HEAD') {
       return route('xet-file', (ctx) => this.handleFileHead(ctx, third));
     }
-    if (
-      version === 'v2' &&
-      resource === 'file-chunk-hashes' &&
-      third &&
-      segments.length === 3 &&
-      method === 'GET'
-    ) {
-      return route('xet-reconstruction', (ctx) => this.handleFileChunkHashes(ctx, third));
-    }
+    // `/v2/file-chunk-hashes` (range edits) is not served: @huggingface/hub then re-chunks the whole file (api.md §9).
     return undefined;
   }
 
@@ -783,50 +775,5 @@ export class XetCas {
       createReadStream(this.store.xorbPath(xorb), { start, end, highWaterMark: 1024 * 1024 }),
       ctx.res,
     );
-  }
-
-  /**
-   * `GET /v2/file-chunk-hashes/{file}` (api.md §9), simplified: the dirty ranges widened to whole chunks and the
-   * chunk hashes of the gaps as JSON lists, without the opaque merkle subtrees the Hub sends.
-   */
-  private async handleFileChunkHashes(ctx: RequestContext, fileHash: string): Promise<void> {
-    this.authorize(ctx, 'read');
-    const record = await this.fileOrThrow(fileHash);
-    const header = ctx.req.headers['x-range-dirty'];
-    const dirty = typeof header === 'string' && header.startsWith('bytes=') ? header.slice(6).split(',') : [];
-    const ranges = dirty
-      .map((part) => /^\s*(\d+)-(\d+)\s*$/.exec(part))
-      .filter((m): m is RegExpExecArray => m !== null);
-    if (ranges.length === 0)
-      throw new HubError(400, 'X-Range-Dirty must list at least one bytes=START-END range');
-    const chunks: { hash: string; length: number; from: number }[] = [];
-    let position = 0;
-    for (const term of record.terms) {
-      const index = (await this.store.xorbIndex(term.xorb))!;
-      for (const chunk of index.chunks.slice(term.chunkStart, term.chunkEnd)) {
-        chunks.push({ hash: chunk.hash, length: chunk.length, from: position });
-        position += chunk.length;
-      }
-    }
-    const windows = ranges
-      .map((m) => [Number(m[1]), Math.min(Number(m[2]), record.size - 1)] as const)
-      .filter(([a, b]) => a <= b)
-      .map(([a, b]) => {
-        const first = chunks.find((c) => c.from + c.length > a);
-        const last = [...chunks].reverse().find((c) => c.from <= b);
-        return {
-          dirtyByteRange: [first?.from ?? 0, last ? last.from + last.length : record.size] as [
-            number,
-            number,
-          ],
-        };
-      });
-    if (windows.length === 0) throw new HubError(400, 'No X-Range-Dirty range lies inside the file');
-    sendJson(ctx, 200, {
-      totalChunks: chunks.length,
-      fileSize: record.size,
-      windows,
-      chunkHashes: chunks.map((c) => c.hash),
-    });
   }
 }
