@@ -57,7 +57,11 @@ from huggingface_hub import HfApi, hf_hub_download
 endpoint, token, repo_id, path = os.environ["HF_ENDPOINT"], os.environ["HF_TOKEN"], *sys.argv[1:3]
 api = HfApi(endpoint=endpoint, token=token)
 api.upload_file(repo_id=repo_id, path_or_fileobj=path, path_in_repo="weights.bin", commit_message="Change a few bytes")
-print(json.dumps({"download": hf_hub_download(repo_id, "weights.bin", endpoint=endpoint, token=token, force_download=True)}))
+download = hf_hub_download(repo_id, "weights.bin", endpoint=endpoint, token=token, force_download=True)
+# A pull request: the client asks for a write token for revision "None", as it cannot know refs/pr/N yet.
+pr = api.upload_file(repo_id=repo_id, path_or_fileobj=os.urandom(300_000), path_in_repo="adapter.bin", create_pr=True)
+pr_download = hf_hub_download(repo_id, "adapter.bin", revision=f"refs/pr/{pr.pr_num}", endpoint=endpoint, token=token)
+print(json.dumps({"download": download, "prUrl": pr.pr_url, "prDownload": pr_download}))
 `;
 
 async function storedXorbBytes(dataDir: string): Promise<number> {
@@ -157,11 +161,19 @@ describe('Python huggingface_hub client with hf_xet (its default)', () => {
       const logStart = hub.requestLog.length;
       const second = await run(['-c', updateScript, 'alice/xet-python', changedPath], env);
       expect(second.code, second.stderr).toBe(0);
-      const { download } = JSON.parse(second.stdout.trim().split('\n').at(-1)!) as { download: string };
+      const { download, prUrl, prDownload } = JSON.parse(second.stdout.trim().split('\n').at(-1)!) as {
+        download: string;
+        prUrl: string;
+        prDownload: string;
+      };
       expect((await readFile(download)).equals(changed)).toBe(true);
+      expect(prUrl).toBe(`${hub.url}/alice/xet-python/discussions/1`);
+      expect((await readFile(prDownload)).length).toBe(300_000);
+      expect(hub.requestLog.slice(logStart).some((e) => e.kind === 'xet-token' && e.path.endsWith('/xet-write-token/None') && e.status === 200)).toBe(true);
       const sentAgain = (await storedXorbBytes(join(workDir, 'data'))) - before;
-      expect(sentAgain).toBeGreaterThan(0);
-      expect(sentAgain).toBeLessThan(changed.length * 0.1);
+      // The run also sent the 300,000 random (incompressible) bytes of the PR's adapter.bin.
+      expect(sentAgain).toBeGreaterThan(300_000);
+      expect(sentAgain - 300_000).toBeLessThan(changed.length * 0.05);
       expect(hub.requestLog.slice(logStart).map((e) => e.kind)).toContain('commit');
     },
     240_000,

@@ -110,6 +110,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     treePageSize: options.treePageSize,
     multipartThreshold: options.multipartThreshold,
     multipartChunkSize: options.multipartChunkSize,
+    xetTokenLifetimeSeconds: options.xetTokenLifetimeSeconds,
   })) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
