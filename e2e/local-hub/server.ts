@@ -601,6 +601,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         ...(pullRequestNumber !== undefined && { pullRequestUrl: `${url}/discussions/${pullRequestNumber}` }),
       });
     });
+    // Xet hook: content that came through classic LFS gets its Xet form afterwards, as on the Hub.
+    for (const operation of operations) if (operation.op === 'lfs') xet?.migrateLater(operation.sha256);
   }
 
   async function handleCommits(ctx: RequestContext, address: RepoAddress, revision: string): Promise<void> {
@@ -985,6 +987,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         server.closeAllConnections();
       });
       await lfs.discardAll();
+      await xet?.close();
     },
   };
 }

@@ -106,10 +106,10 @@ describe('@huggingface/hub with its defaults (useXet) against the local Hub', ()
     expect((await download(hub, repo, 'b.bin')).equals(content)).toBe(true);
   });
 
-  it('with useXet: false the same hub takes classic LFS, and Xet clients read that file as plain bytes', async () => {
+  it('with useXet: false the same hub takes classic LFS; the Hub then gives the file its Xet form, which later Xet uploads dedup against', async () => {
     const repo = 'alice/lfs-on-xet-hub';
     await createRepo({ repo, accessToken: alice.token, hubUrl: hub.url });
-    const content = randomBytes(2 * 1024 * 1024 + 3);
+    const content = randomBytes(3 * 1024 * 1024 + 3);
     const start = hub.requestLog.length;
     await uploadFiles({
       repo,
@@ -120,9 +120,50 @@ describe('@huggingface/hub with its defaults (useXet) against the local Hub', ()
     });
     expect(kinds(hub, start)).toContain('PUT lfs-put');
     expect(kinds(hub, start).filter((k) => k.includes('xet-'))).toEqual([]);
-    const [info] = await pathsInfo({ repo, paths: ['w.bin'], accessToken: alice.token, hubUrl: hub.url });
-    expect(info?.xetHash).toBeUndefined();
+    // Plain bytes right away, whether or not the migration has finished.
+    const plain = await fetch(`${hub.url}/${repo}/resolve/main/w.bin`, {
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
+    expect(Buffer.from(await plain.arrayBuffer()).equals(content)).toBe(true);
+
+    let xetHash: string | undefined;
+    for (let attempt = 0; attempt < 200 && !xetHash; attempt++) {
+      xetHash = (
+        await pathsInfo({
+          repo,
+          paths: ['w.bin'],
+          accessToken: alice.token,
+          hubUrl: hub.url,
+        })
+      )[0]?.xetHash;
+      if (!xetHash) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(xetHash, 'the LFS file got no Xet hash within 20 s').toMatch(/^[0-9a-f]{64}$/);
+    const readStart = hub.requestLog.length;
     expect((await download(hub, repo, 'w.bin')).equals(content)).toBe(true);
+    expect(kinds(hub, readStart)).toContain('GET xet-data');
+
+    // A Xet upload of a version changed in the middle finds the unchanged chunks through global dedup.
+    const changed = Buffer.from(content);
+    randomBytes(1000).copy(changed, 1024 * 1024);
+    const xorbBytes: number[] = [];
+    await uploadFiles({
+      repo,
+      accessToken: alice.token,
+      hubUrl: hub.url,
+      files: [{ path: 'w.bin', content: blob(changed) }],
+      fetch: async (input, init) => {
+        if (
+          String(input instanceof Request ? input.url : input).includes('/v1/xorbs/') &&
+          init?.body instanceof Uint8Array
+        ) {
+          xorbBytes.push(init.body.byteLength);
+        }
+        return fetch(input, init);
+      },
+    });
+    expect(xorbBytes.reduce((a, b) => a + b, 0)).toBeLessThan(changed.length / 2);
+    expect((await download(hub, repo, 'w.bin')).equals(changed)).toBe(true);
   });
 
   it('a hub with xet: false is an LFS-only mirror: basic transfer, no token endpoint, no CAS', async () => {

@@ -22,6 +22,7 @@ import { parseShard, writeDedupShard } from './shard';
 import type { ParsedShard, ShardXorb } from './shard';
 import { XetTokens } from './tokens';
 import type { XetGrant, XetScope } from './tokens';
+import { migrateLfsObject } from './migrate';
 import { XetStore } from './xet-store';
 import type { FileRecord, FileTerm } from './xet-store';
 
@@ -78,6 +79,9 @@ function parseSingleRange(
 
 export class XetCas {
   private readonly tokens: XetTokens;
+  /** LFS objects waiting for their Xet form, one at a time; `close()` waits for them. */
+  private migrations: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
 
   private constructor(
     private readonly hub: HubStore,
@@ -98,6 +102,29 @@ export class XetCas {
 
   casUrl(ctx: RequestContext): string {
     return `${ctx.base}/${casPathPrefix}`;
+  }
+
+  /**
+   * After a commit references an LFS object the CAS does not hold (it came through classic LFS), its Xet form is
+   * built in the background, as the Hub migrates such files: until then Xet clients read it as plain bytes, after
+   * that through the CAS, and Xet uploads of a changed version dedup against it.
+   */
+  migrateLater(sha256: string): void {
+    if (this.store.xetHashOf(sha256) || this.queued.has(sha256)) return;
+    this.queued.add(sha256);
+    this.migrations = this.migrations
+      .then(() => migrateLfsObject(this.hub, this.store, sha256))
+      .catch((error: unknown) => {
+        // A failed migration leaves the file LFS-only, which every client still reads.
+        this.migrationErrors.push(`${sha256}: ${error instanceof Error ? error.message : String(error)}`);
+      })
+      .finally(() => this.queued.delete(sha256));
+  }
+
+  readonly migrationErrors: string[] = [];
+
+  async close(): Promise<void> {
+    await this.migrations;
   }
 
   /** The Xet file hash of an LFS object whose content the CAS holds (tree and paths-info `xetHash`). */
