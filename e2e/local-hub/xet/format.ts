@@ -120,8 +120,11 @@ export function decodeChunk(scheme: number, compressed: Uint8Array, uncompressed
  * never sits in memory whole. Stops at the footer, which is not chunk data.
  */
 export class ChunkStreamParser {
-  private pending: Buffer = Buffer.alloc(0);
-  /** Offset in the xorb of `pending[0]`. */
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Bytes needed before parsing can go on: a header, or the rest of the chunk it announced. */
+  private needed = chunkHeaderBytes;
+  /** Offset in the xorb of the first pending byte. */
   private position: number;
   private footerReached = false;
 
@@ -138,19 +141,26 @@ export class ChunkStreamParser {
 
   push(data: Buffer): void {
     if (this.footerReached) return;
-    this.pending = this.pending.length === 0 ? data : Buffer.concat([this.pending, data]);
+    this.parts.push(data);
+    this.partsBytes += data.length;
+    // Join the pieces only once a whole chunk is there, so each byte is copied about once.
+    if (this.partsBytes < this.needed) return;
+    const pending = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsBytes);
     let at = 0;
-    while (this.pending.length - at >= chunkHeaderBytes) {
-      if (this.pending.subarray(at, at + xorbFooterIdent.length).equals(xorbFooterIdent)) {
+    this.needed = chunkHeaderBytes;
+    while (pending.length - at >= chunkHeaderBytes) {
+      if (pending.subarray(at, at + xorbFooterIdent.length).equals(xorbFooterIdent)) {
         this.footerReached = true;
-        this.pending = Buffer.alloc(0);
+        this.parts = [];
+        this.partsBytes = 0;
         return;
       }
-      const header = this.pending.subarray(at, at + chunkHeaderBytes);
-      if (header[0] !== 0)
+      const header = pending.subarray(at, at + chunkHeaderBytes);
+      if (header[0] !== 0) {
         throw new XetFormatError(
           `Unsupported chunk header version ${header[0]} at byte ${this.position + at}`,
         );
+      }
       const compressedLength = header.readUIntLE(1, 3);
       const scheme = header[4]!;
       const uncompressedLength = header.readUIntLE(5, 3);
@@ -160,19 +170,24 @@ export class ChunkStreamParser {
         );
       }
       const end = at + chunkHeaderBytes + compressedLength;
-      if (this.pending.length < end) break;
-      const raw = decodeChunk(scheme, this.pending.subarray(at + chunkHeaderBytes, end), uncompressedLength);
+      if (pending.length < end) {
+        this.needed = end - at;
+        break;
+      }
+      const raw = decodeChunk(scheme, pending.subarray(at + chunkHeaderBytes, end), uncompressedLength);
       this.onChunk({ start: this.position + at, end: this.position + end, raw });
       at = end;
     }
     this.position += at;
-    this.pending = this.pending.subarray(at);
+    const rest = pending.subarray(at);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.partsBytes = rest.length;
   }
 
   /** Throws when the bytes ended inside a chunk. */
   finish(): void {
-    if (!this.footerReached && this.pending.length > 0) {
-      throw new XetFormatError(`The xorb ends inside a chunk (${this.pending.length} bytes left over)`);
+    if (!this.footerReached && this.partsBytes > 0) {
+      throw new XetFormatError(`The xorb ends inside a chunk (${this.partsBytes} bytes left over)`);
     }
   }
 }
