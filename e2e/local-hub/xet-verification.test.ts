@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hasher } from '@huggingface/blake3-jit';
 import { fileHash, hashToHex, hexToBytes, verificationHash, xorbHash } from '@huggingface/xetchunk-wasm';
-import { compress } from 'lz4js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub } from './index';
 import type { LocalHub } from './index';
@@ -15,6 +15,8 @@ import type { LocalHub } from './index';
  */
 
 const alice = { name: 'alice', token: 'hf_alice_verify', role: 'write' as const };
+/** lz4js (untyped): LZ4 frames, the chunk compression xet-core and the JS client use. */
+const { compress } = createRequire(import.meta.url)('lz4js') as { compress(src: Uint8Array): Uint8Array };
 const dataKey = new Uint8Array([
   102, 151, 245, 119, 91, 149, 80, 222, 49, 53, 203, 172, 165, 151, 24, 28, 157, 228, 33, 16, 155, 235, 43,
   88, 180, 208, 176, 75, 147, 173, 242, 41,

@@ -7,7 +7,12 @@ import {
   verificationHash,
   xorbHash,
 } from '@huggingface/xetchunk-wasm';
-import { decompress as lz4Decompress } from 'lz4js';
+import { createRequire } from 'node:module';
+
+/** lz4js 0.2.0 ships no types: LZ4 frame decoding, as `@huggingface/hub` uses it for xorb chunks. */
+const { decompress: lz4Decompress } = createRequire(import.meta.url)('lz4js') as {
+  decompress(src: Uint8Array, maxSize?: number): Uint8Array;
+};
 
 /**
  * Xorb chunk layout and the Xet hashes, per hub-docs `docs/xet/xorb.md` and `hashing.md`. The merkle, file and
