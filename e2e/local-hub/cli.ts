@@ -23,6 +23,8 @@ const usage = `Usage: npm run local-hub -- --data-dir DIR --user NAME:TOKEN:ROLE
   --tree-page-size N       entries per tree page (default 1000)
   --multipart-threshold B  LFS objects from this size go multipart (default 20000000)
   --multipart-chunk-size B part size (default 16777216)
+  --no-xet                 an LFS-only mirror: no Xet token endpoints, no CAS, LFS batch always basic
+  --xet-token-lifetime S   lifetime of the CAS tokens it issues, in seconds (default 3600)
 `;
 
 function fail(message: string): never {
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
         'tree-page-size': { type: 'string' },
         'multipart-threshold': { type: 'string' },
         'multipart-chunk-size': { type: 'string' },
+        'no-xet': { type: 'boolean' },
+        'xet-token-lifetime': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -96,6 +100,8 @@ async function main(): Promise<void> {
     treePageSize: integer(values['tree-page-size'], '--tree-page-size'),
     multipartThreshold: integer(values['multipart-threshold'], '--multipart-threshold'),
     multipartChunkSize: integer(values['multipart-chunk-size'], '--multipart-chunk-size'),
+    xet: !values['no-xet'],
+    xetTokenLifetimeSeconds: integer(values['xet-token-lifetime'], '--xet-token-lifetime'),
   });
   process.stdout.write(`Local Hub listening on ${hub.url}\n`);
   const stop = () => {

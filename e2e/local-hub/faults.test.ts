@@ -47,6 +47,8 @@ beforeAll(async () => {
     seed: 7,
     multipartThreshold: 5_000_000,
     multipartChunkSize: chunkSize,
+    // These faults target the classic LFS transfer (parts, PUTs); with Xet on, the client would take the CAS instead.
+    xet: false,
   });
   largeContent = randomBytes(3 * chunkSize + 1000);
   largeFile = join(workDir, 'weights.bin');

@@ -94,7 +94,8 @@ function validatePlan(plan: FaultPlan | undefined): void {
 
 const requestKinds: readonly RequestKind[] = [
   'whoami', 'create-repo', 'delete-repo', 'repo-info', 'preupload', 'lfs-batch', 'lfs-put', 'lfs-part', 'lfs-complete',
-  'commit', 'commits', 'tree', 'paths-info', 'resolve', 'raw', 'branch', 'validate-yaml', 'preflight', 'other',
+  'commit', 'commits', 'tree', 'paths-info', 'resolve', 'raw', 'branch', 'validate-yaml', 'preflight',
+  'xet-token', 'xet-xorb', 'xet-shard', 'xet-dedup', 'xet-reconstruction', 'xet-file', 'xet-data', 'other',
 ];
 
 /**

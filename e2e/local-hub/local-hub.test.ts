@@ -79,6 +79,8 @@ beforeAll(async () => {
     orgs: [{ name: 'acme', members: ['alice', 'carol'] }],
     treePageSize: 7,
     multipartChunkSize: 8 * 1024 * 1024,
+    // This file checks the classic LFS protocol (basic and multipart uploads); xet.test.ts covers the Xet side.
+    xet: false,
   };
   hub = await startLocalHub(options);
   bigFile = join(workDir, 'model.safetensors');

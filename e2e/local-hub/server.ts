@@ -31,6 +31,7 @@ import { HubStore, isValidName } from './store';
 import type { CommitRecord, FileEntry, RepoRecord, RepoType } from './store';
 import type { FaultPlan, LocalHub, LocalHubOptions, LocalHubUser, RequestKind, RequestLogEntry } from './types';
 import { validateReadmeMetadata } from './validate-yaml';
+import { XetCas, casPathPrefix } from './xet/cas';
 
 const regularFileLimit = 10 * 1024 * 1024;
 const tooLargeRegularFileMessage =
@@ -38,6 +39,7 @@ const tooLargeRegularFileMessage =
 const invalidCredentialsMessage = 'Invalid credentials in Authorization header';
 const repoTypes: Record<string, RepoType> = { models: 'model', datasets: 'dataset', spaces: 'space' };
 const fixedTokenCreatedAt = '2024-01-01T00:00:00.000Z';
+const xetExposedHeaders = 'X-Xet-Hash, X-Xet-Refresh-Route, X-Xet-Cas-Url, X-Xet-Access-Token, X-Xet-Token-Expiration, X-Xet-Session-Id';
 
 interface Route {
   kind: RequestKind;
@@ -108,6 +110,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     treePageSize: options.treePageSize,
     multipartThreshold: options.multipartThreshold,
     multipartChunkSize: options.multipartChunkSize,
+    xetTokenLifetimeSeconds: options.xetTokenLifetimeSeconds,
   })) {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
@@ -116,6 +119,19 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   const treePageSize = options.treePageSize ?? 1000;
   const lfs = new LfsTransfers(store, options.multipartThreshold ?? 20_000_000, options.multipartChunkSize ?? 16 * 1024 * 1024);
   const faults = new FaultInjector(options.faults, options.seed ?? 1);
+  // Xet hooks (xet/cas.ts): absent when the hub runs as an LFS-only mirror.
+  const xet =
+    options.xet === false
+      ? undefined
+      : await XetCas.open(
+          store,
+          {
+            readable: (ctx, address) => readableRepo(ctx, address),
+            writable: (ctx, address) => writableRepo(ctx, address),
+            resolveRevision: async (ctx, address, revision) => (await resolveOrThrow(await readableRepo(ctx, address), revision)).commitId,
+          },
+          { tokenLifetimeSeconds: options.xetTokenLifetimeSeconds },
+        );
   const usersByToken = new Map<string, LocalHubUser>();
   for (const user of options.users) {
     if (!user.token.startsWith('hf_')) throw new Error(`Token of user "${user.name}" must start with "hf_" (the JS client refuses others)`);
@@ -193,6 +209,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       size: file.size,
       path,
       ...(file.lfs && { lfs: { oid: file.lfs.sha256, size: file.lfs.size, pointerSize: file.lfs.pointerSize } }),
+      ...(file.lfs && xet?.xetHashOf(file.lfs.sha256) && { xetHash: xet.xetHashOf(file.lfs.sha256) }),
     };
   }
 
@@ -445,6 +462,13 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     if (body.operation !== 'upload') throw new HubError(400, `Only the "upload" operation is supported, got "${String(body.operation)}"`);
     const objects = Array.isArray(body.objects) ? (body.objects as LfsObjectRequest[]) : undefined;
     if (!objects) throw new HubError(400, 'Body must list "objects"');
+    const transfers = Array.isArray(body.transfers) ? body.transfers : [];
+    if (xet && transfers.includes('xet')) {
+      const ref = (body.ref as { name?: unknown } | undefined)?.name;
+      return sendJson(ctx, 200, await xet.batchAnswer(ctx, address, typeof ref === 'string' ? ref : undefined, objects), {
+        'Content-Type': 'application/vnd.git-lfs+json',
+      });
+    }
     const described = await lfs.describeObjects(ctx.base, objects);
     sendJson(ctx, 200, { transfer: 'basic', objects: described, hash_algo: 'sha256' }, { 'Content-Type': 'application/vnd.git-lfs+json' });
   }
@@ -577,6 +601,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         ...(pullRequestNumber !== undefined && { pullRequestUrl: `${url}/discussions/${pullRequestNumber}` }),
       });
     });
+    // Xet hook: content that came through classic LFS gets its Xet form afterwards, as on the Hub.
+    for (const operation of operations) if (operation.op === 'lfs') xet?.migrateLater(operation.sha256);
   }
 
   async function handleCommits(ctx: RequestContext, address: RepoAddress, revision: string): Promise<void> {
@@ -730,6 +756,11 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     if (entry.lfs && mode === 'resolve') {
       headers['X-Linked-ETag'] = `"${entry.lfs.sha256}"`;
       headers['X-Linked-Size'] = entry.lfs.size;
+      const xetHeaders = xet?.fileHeaders(ctx, address, commit.id, entry.lfs.sha256);
+      if (xetHeaders) {
+        Object.assign(headers, xetHeaders);
+        if (xet!.wantsFileInfo(ctx)) return xet!.sendFileInfo(ctx, headers, { size: entry.lfs.size, sha256: entry.lfs.sha256, xetHash: xetHeaders['X-Xet-Hash']! });
+      }
     }
     const rangeHeader = ctx.req.headers.range;
     const range = rangeHeader ? parseRange(rangeHeader, size) : undefined;
@@ -775,6 +806,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       if (second === 'complete' && third && method === 'POST') return { kind: 'lfs-complete', signedUrl: true, handle: (ctx) => lfs.complete(ctx, third) };
       return undefined;
     }
+    if (first === casPathPrefix) return xet?.route(method, raw.slice(1));
     if (first === 'api') {
       if (second === 'whoami-v2' && raw.length === 2 && method === 'GET') return { kind: 'whoami', handle: handleWhoami };
       if (second === 'repos' && third === 'create' && method === 'POST') return { kind: 'create-repo', handle: handleCreateRepo };
@@ -804,6 +836,11 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
           return method === 'GET' ? { kind: 'tree', handle: (ctx) => handleTree(ctx, address, revision, path) } : undefined;
         case 'paths-info':
           return method === 'POST' ? { kind: 'paths-info', handle: (ctx) => handlePathsInfo(ctx, address, revision) } : undefined;
+        case 'xet-read-token':
+        case 'xet-write-token':
+          return xet && method === 'GET'
+            ? { kind: 'xet-token', handle: (ctx) => xet.handleToken(ctx, address, revision, action === 'xet-write-token' ? 'write' : 'read') }
+            : undefined;
         case 'branch': {
           const branch = raw.slice(5).map(decodeSegment).join('/');
           return method === 'POST' || method === 'DELETE' ? { kind: 'branch', handle: (ctx) => handleBranch(ctx, address, branch) } : undefined;
@@ -835,7 +872,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   function applyCors(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', exposedHeaders);
+    res.setHeader('Access-Control-Expose-Headers', xet ? `${exposedHeaders}, ${xetExposedHeaders}` : exposedHeaders);
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, DELETE, OPTIONS');
       res.setHeader(
@@ -950,6 +987,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         server.closeAllConnections();
       });
       await lfs.discardAll();
+      await xet?.close();
     },
   };
 }

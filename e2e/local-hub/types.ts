@@ -31,6 +31,20 @@ export type RequestKind =
   | 'branch'
   | 'validate-yaml'
   | 'preflight'
+  /** `GET …/xet-read-token/REV` and `…/xet-write-token/REV`. */
+  | 'xet-token'
+  /** CAS: xorb upload and existence check. */
+  | 'xet-xorb'
+  /** CAS: `/v1/shards` and `/v2/shards`. */
+  | 'xet-shard'
+  /** CAS: the global dedup query `/v1/chunks/…`. */
+  | 'xet-dedup'
+  /** CAS: reconstructions (v1, v2, batch) and `/v2/file-chunk-hashes`. */
+  | 'xet-reconstruction'
+  /** CAS: `HEAD /v1/files/…`. */
+  | 'xet-file'
+  /** The signed xorb byte ranges that reconstructions point to. */
+  | 'xet-data'
   | 'other';
 
 /** Which requests a fault rule applies to. Every field narrows the selection; counting is per rule. */
@@ -76,6 +90,13 @@ export interface LocalHubOptions {
   multipartThreshold?: number;
   /** Part size of multipart uploads. Default 16 MiB. */
   multipartChunkSize?: number;
+  /**
+   * Offer Xet, as the Hub does (default true): xet-read/write-token, a CAS under `/xet-cas/`, `transfer: "xet"` in
+   * the LFS batch when the client offers it, `X-Xet-Hash` on resolve. `false`: a mirror that speaks only LFS.
+   */
+  xet?: boolean;
+  /** Lifetime of the CAS tokens the server issues, in seconds. Default 3600. */
+  xetTokenLifetimeSeconds?: number;
 }
 
 export interface RequestLogEntry {

@@ -1,0 +1,198 @@
+import { Hasher } from '@huggingface/blake3-jit';
+import {
+  fileHash,
+  hashToHex,
+  hexToBytes,
+  hmac,
+  verificationHash,
+  xorbHash,
+} from '@huggingface/xetchunk-wasm';
+import { createRequire } from 'node:module';
+
+/** lz4js 0.2.0 ships no types: LZ4 frame decoding, as `@huggingface/hub` uses it for xorb chunks. */
+const { decompress: lz4Decompress } = createRequire(import.meta.url)('lz4js') as {
+  decompress(src: Uint8Array, maxSize?: number): Uint8Array;
+};
+
+/**
+ * Xorb chunk layout and the Xet hashes, per hub-docs `docs/xet/xorb.md` and `hashing.md`. The merkle, file and
+ * verification hashes come from `@huggingface/xetchunk-wasm`, the code `@huggingface/hub` itself uploads with,
+ * so the server checks exactly what the clients compute.
+ */
+
+export const chunkHeaderBytes = 8;
+/** xorb.md: "there is a limit of 64MiB on the total size of the Xorb as serialized". */
+export const maxXorbBytes = 64 * 1024 * 1024;
+/** Chunks are at most 128 KiB uncompressed (chunking.md), so the 3-byte sizes always fit. */
+export const maxChunkBytes = 128 * 1024;
+/** A serialized xorb may end with a footer (the Rust client writes one); its first bytes are this ident. */
+const xorbFooterIdent = Buffer.from('XETBLOB', 'latin1');
+
+/** hashing.md, DATA_KEY: the key of every chunk hash. */
+const dataKey = new Uint8Array([
+  102, 151, 245, 119, 91, 149, 80, 222, 49, 53, 203, 172, 165, 151, 24, 28, 157, 228, 33, 16, 155, 235, 43,
+  88, 180, 208, 176, 75, 147, 173, 242, 41,
+]);
+const chunkHasher = Hasher.newKeyed(dataKey);
+
+export const hexHashPattern = /^[0-9a-f]{64}$/;
+
+/** Hash strings reverse each 8-byte group (api.md, "Converting Hashes to Strings"); these two undo each other. */
+export const hashBytesToHex = (bytes: Uint8Array): string => hashToHex(bytes);
+export const hexToHashBytes = (hex: string): Uint8Array => hexToBytes(hex);
+
+export function chunkHash(data: Uint8Array): string {
+  return hashToHex(chunkHasher.reset().update(data).finalize(32));
+}
+
+export interface ChunkRef {
+  hash: string;
+  length: number;
+}
+
+export function xorbHashOf(chunks: ChunkRef[]): string {
+  return hashToHex(xorbHash(chunks.map((c) => ({ hash: hexToBytes(c.hash), length: c.length }))));
+}
+
+export function fileHashOf(chunks: ChunkRef[]): string {
+  return hashToHex(fileHash(chunks.map((c) => ({ hash: hexToBytes(c.hash), length: c.length }))));
+}
+
+/** A chunk hash as a global dedup shard gives it: keyed with the shard's `chunk_hash_hmac_key` (shard.md). */
+export function keyedChunkHashOf(hash: string, key: Uint8Array): string {
+  return hashToHex(hmac(hexToBytes(hash), key));
+}
+
+export function verificationHashOf(chunkHashes: string[]): string {
+  return hashToHex(verificationHash(chunkHashes.map((h) => hexToBytes(h))));
+}
+
+export class XetFormatError extends Error {}
+
+/** Undoes byte grouping (xorb.md, "Byte Grouping LZ4 Compression"): group i holds bytes i, i+4, i+8… */
+function regroupBytes(grouped: Uint8Array): Uint8Array {
+  const n = grouped.length;
+  const out = new Uint8Array(n);
+  const base = Math.floor(n / 4);
+  const extra = n % 4;
+  let groupStart = 0;
+  for (let group = 0; group < 4; group++) {
+    const size = base + (group < extra ? 1 : 0);
+    for (let k = 0; k < size; k++) out[k * 4 + group] = grouped[groupStart + k]!;
+    groupStart += size;
+  }
+  return out;
+}
+
+/** One chunk as stored: its header offset and exclusive end in the serialized xorb, its hash and raw length. */
+export interface StoredChunk {
+  hash: string;
+  length: number;
+  start: number;
+  end: number;
+}
+
+export function decodeChunk(scheme: number, compressed: Uint8Array, uncompressedLength: number): Uint8Array {
+  let raw: Uint8Array;
+  switch (scheme) {
+    case 0:
+      raw = compressed;
+      break;
+    case 1:
+    case 2: {
+      try {
+        // Chunks are LZ4 frames (xet-core's compression_scheme.rs uses lz4_flex::frame).
+        raw = lz4Decompress(compressed, uncompressedLength);
+      } catch (error) {
+        throw new XetFormatError(`A chunk does not decompress as LZ4: ${(error as Error).message}`);
+      }
+      if (scheme === 2) raw = regroupBytes(raw);
+      break;
+    }
+    default:
+      throw new XetFormatError(`Unknown chunk compression scheme ${scheme}`);
+  }
+  if (raw.length !== uncompressedLength) {
+    throw new XetFormatError(
+      `A chunk decompresses to ${raw.length} bytes, its header says ${uncompressedLength}`,
+    );
+  }
+  return raw;
+}
+
+/**
+ * Reads chunks from a serialized xorb as its bytes arrive, keeping at most one chunk pending, so a 64 MiB xorb
+ * never sits in memory whole. Stops at the footer, which is not chunk data.
+ */
+export class ChunkStreamParser {
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
+  /** Bytes needed before parsing can go on: a header, or the rest of the chunk it announced. */
+  private needed = chunkHeaderBytes;
+  /** Offset in the xorb of the first pending byte. */
+  private position: number;
+  private footerReached = false;
+
+  constructor(
+    startOffset: number,
+    private readonly onChunk: (chunk: { start: number; end: number; raw: Uint8Array }) => void,
+  ) {
+    this.position = startOffset;
+  }
+
+  get sawFooter(): boolean {
+    return this.footerReached;
+  }
+
+  push(data: Buffer): void {
+    if (this.footerReached) return;
+    this.parts.push(data);
+    this.partsBytes += data.length;
+    // Join the pieces only once a whole chunk is there, so each byte is copied about once.
+    if (this.partsBytes < this.needed) return;
+    const pending = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsBytes);
+    let at = 0;
+    this.needed = chunkHeaderBytes;
+    while (pending.length - at >= chunkHeaderBytes) {
+      if (pending.subarray(at, at + xorbFooterIdent.length).equals(xorbFooterIdent)) {
+        this.footerReached = true;
+        this.parts = [];
+        this.partsBytes = 0;
+        return;
+      }
+      const header = pending.subarray(at, at + chunkHeaderBytes);
+      if (header[0] !== 0) {
+        throw new XetFormatError(
+          `Unsupported chunk header version ${header[0]} at byte ${this.position + at}`,
+        );
+      }
+      const compressedLength = header.readUIntLE(1, 3);
+      const scheme = header[4]!;
+      const uncompressedLength = header.readUIntLE(5, 3);
+      if (uncompressedLength === 0 || uncompressedLength > maxChunkBytes) {
+        throw new XetFormatError(
+          `Chunk at byte ${this.position + at} claims ${uncompressedLength} bytes (1 to ${maxChunkBytes} allowed)`,
+        );
+      }
+      const end = at + chunkHeaderBytes + compressedLength;
+      if (pending.length < end) {
+        this.needed = end - at;
+        break;
+      }
+      const raw = decodeChunk(scheme, pending.subarray(at + chunkHeaderBytes, end), uncompressedLength);
+      this.onChunk({ start: this.position + at, end: this.position + end, raw });
+      at = end;
+    }
+    this.position += at;
+    const rest = pending.subarray(at);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.partsBytes = rest.length;
+  }
+
+  /** Throws when the bytes ended inside a chunk. */
+  finish(): void {
+    if (!this.footerReached && this.partsBytes > 0) {
+      throw new XetFormatError(`The xorb ends inside a chunk (${this.partsBytes} bytes left over)`);
+    }
+  }
+}
