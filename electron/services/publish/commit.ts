@@ -22,6 +22,8 @@ import type { FileSource } from './plan';
 const PREUPLOAD_BATCH = 256;
 /** Bytes of each file the Hub looks at to decide LFS (a NUL byte in them means binary). */
 const SAMPLE_BYTES = 512;
+/** Small files read at once: thousands of them are mostly waiting on open/read/close round trips. */
+const READ_CONCURRENCY = 16;
 
 export interface CommitFile {
   planned: PlannedFile;
@@ -82,21 +84,45 @@ async function regularContent(file: CommitFile): Promise<Buffer> {
   return bytes;
 }
 
-/** Asks the Hub which files go through LFS. */
-async function preupload(args: CommitArgs): Promise<Set<string>> {
+/** Runs `task` over `items`, at most `limit` at once, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await task(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Asks the Hub which files go through LFS. Files the plan expects to be regular are read whole (and
+ * checked) here, once: their sample comes from those bytes, and the commit carries them.
+ */
+async function preupload(args: CommitArgs, contents: Map<string, Buffer>): Promise<Set<string>> {
   const lfs = new Set<string>();
   const url = `${args.endpoint}/api/models/${args.repo.id}/preupload/main`;
   for (let i = 0; i < args.files.length; i += PREUPLOAD_BATCH) {
     const batch = args.files.slice(i, i + PREUPLOAD_BATCH);
-    const entries = await Promise.all(
-      batch.map(async ({ planned, source }) => {
-        const sample =
+    const entries = await mapLimit(batch, READ_CONCURRENCY, async (file) => {
+      const { planned, source } = file;
+      let sample: Buffer;
+      if (!planned.lfs) {
+        const bytes = await regularContent(file);
+        contents.set(planned.path, bytes);
+        sample = bytes.subarray(0, SAMPLE_BYTES);
+      } else {
+        sample =
           source.kind === 'memory'
             ? Buffer.from(source.bytes.subarray(0, SAMPLE_BYTES))
             : await readRange(source.absPath, Math.min(SAMPLE_BYTES, planned.bytes));
-        return { path: planned.path, size: planned.bytes, sample: sample.toString('base64') };
-      }),
-    );
+      }
+      return { path: planned.path, size: planned.bytes, sample: sample.toString('base64') };
+    });
     const res = await args.fetch(url, {
       method: 'POST',
       headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json' },
@@ -114,7 +140,9 @@ async function preupload(args: CommitArgs): Promise<Set<string>> {
 export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url: string }> {
   const { signal } = args;
   args.onPhase?.('uploading');
-  const lfsPaths = args.files.length > 0 ? await preupload(args) : new Set<string>();
+  // Regular content of this commit, read once; bounded by the plan's regular-bytes budget per commit.
+  const contents = new Map<string, Buffer>();
+  const lfsPaths = args.files.length > 0 ? await preupload(args, contents) : new Set<string>();
 
   const objects: LfsObject[] = [];
   for (const { planned, source } of args.files) {
@@ -149,6 +177,11 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   const header: Record<string, string> = { summary: args.title, description: args.description };
   if (args.parent) header.parentCommit = args.parent;
   const lines = [JSON.stringify({ key: 'header', value: header })];
+  // The Hub may keep as regular a file the plan expected in LFS: read those now.
+  const unread = args.files.filter((f) => !lfsPaths.has(f.planned.path) && !contents.has(f.planned.path));
+  await mapLimit(unread, READ_CONCURRENCY, async (f) =>
+    contents.set(f.planned.path, await regularContent(f)),
+  );
   for (const file of args.files) {
     const { planned } = file;
     if (lfsPaths.has(planned.path)) {
@@ -159,7 +192,7 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
         }),
       );
     } else {
-      const content = (await regularContent(file)).toString('base64');
+      const content = contents.get(planned.path)!.toString('base64');
       lines.push(JSON.stringify({ key: 'file', value: { path: planned.path, content, encoding: 'base64' } }));
     }
   }
