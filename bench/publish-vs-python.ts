@@ -106,8 +106,9 @@ async function cliPublish(hubUrl: string, root: string, dataDir: string): Promis
   const res = await fetch(`${hubUrl}/api/models/bench/cli/commits/main`, {
     headers: { Authorization: `Bearer ${TOKEN}` },
   });
-  // Less the repo's initial commit.
-  return { ...r, extra: { commits: ((await res.json()) as unknown[]).length - 1 } };
+  // The listing is paged: the total is in X-Total-Count. Less the repo's initial commit.
+  const total = Number(res.headers.get('X-Total-Count') ?? ((await res.json()) as unknown[]).length);
+  return { ...r, extra: { commits: total - 1 } };
 }
 
 /** Runs `work` against a fresh Hub that is stopped (and its data removed) afterwards. */
