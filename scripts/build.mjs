@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { build as viteBuild } from 'vite';
+import { buildCli } from './build-cli.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = ['electron', ...Object.keys(pkg.dependencies ?? {})];
@@ -33,5 +34,6 @@ await Promise.all([
     sourcemap: true,
     logLevel: 'warning',
   }),
+  buildCli(),
 ]);
 console.log('Built dist/renderer and dist-electron.');

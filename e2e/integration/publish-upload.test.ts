@@ -4,7 +4,7 @@
  * and resume, tokens and namespaces.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountInfo } from '../../shared/publish';
@@ -218,13 +218,13 @@ describe('publishing to the local Hub', () => {
     expect((await download('alice/first-model', 'README.md')).toString()).toBe(fx.readme);
     // The weights went through LFS, in parts.
     expect(first.report.files.filter((f) => f.path.endsWith('.safetensors')).every((f) => f.lfs)).toBe(true);
-    // Each part went up exactly once: our upload ahead of the client, and the client found nothing left.
+    // Each part went up exactly once, after one LFS batch: the digests come from the plan, nothing is hashed twice.
     const big = first.report.files.filter((f) => f.lfs && f.bytes >= 8 * MiB);
     const expectedParts = big.reduce((n, f) => n + Math.ceil(f.bytes / (8 * MiB)), 0);
     expect(big.length).toBe(2);
     expect(since(mark).filter((r) => r.kind === 'lfs-part' && r.status === 200)).toHaveLength(expectedParts);
     expect(since(mark).filter((r) => r.kind === 'lfs-complete' && r.status === 200)).toHaveLength(2);
-    expect(since(mark).filter((r) => r.kind === 'lfs-batch')).toHaveLength(2);
+    expect(since(mark).filter((r) => r.kind === 'lfs-batch')).toHaveLength(1);
     // Byte-level progress reached the total, with per-file items.
     const last = progress.filter((p) => p.phase === 'upload' || p.phase === 'commit').at(-1)!;
     expect(last.done).toBe(last.total);
@@ -289,6 +289,26 @@ describe('publishing to the local Hub', () => {
         sha256(await readFile(path.join(fx.ckpt.path, f.path))),
       );
     }
+  });
+
+  it("many small files go in a few commits that grow as the Hub client's do (250, then 400…), all byte for byte", async () => {
+    const fx = await workspace(9 * MiB);
+    const dir = path.join(fx.ckpt.path, 'samples');
+    await mkdir(dir);
+    for (let i = 0; i < 700; i++) await writeFile(path.join(dir, `${i}.json`), `{"sample": ${i}}\n`);
+    const ckpt = await checkpointInfo(fx.ckpt.path, 'checkpoint-100');
+    const local = await makePlan({ ...fx, ckpt }, hasher);
+    // Before: 100 files per commit, so 8 commits here.
+    expect(local.plan.commits.map((c) => c.length)).toEqual([250, 400, local.plan.files.length - 650]);
+    const mark = hub.requestLog.length;
+    const result = await run(local, 'many-files-model');
+    expect(result.report.verified).toBe(true);
+    expect(result.outcome.commits.map((c) => c.files)).toEqual(local.plan.commits);
+    expect(since(mark).filter((r) => r.kind === 'commit' && r.status === 200)).toHaveLength(3);
+    expect((await download('alice/many-files-model', 'samples/699.json')).toString()).toBe(
+      '{"sample": 699}\n',
+    );
+    expect(await commitCount('alice/many-files-model')).toBe(1 + 3);
   });
 
   it('cancel leaves no commit; resuming re-sends no large object the Hub already has', async () => {

@@ -3,13 +3,11 @@
  * `commands/` and registers itself on the program.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
+// Compiled into the built CLI, which does not live next to the sources (dist-electron/cli/).
+import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands';
 
 export function appVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
   return pkg.version;
 }
 

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { formatScore } from '../../../shared/format';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
-import { evaluateWorkspace, setManualScore } from '../../services/evaluate';
 import { abortOnInterrupt, colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
+
+// Loaded when the command runs: start-up (`--help`) must not pay for the evaluation services and their schemas.
+const evaluation = () => import('../../services/evaluate');
 
 interface EvaluateCliOptions {
   json?: boolean;
@@ -77,6 +79,7 @@ export function registerEvaluate(program: Command): void {
       (v: string, prev: ManualEntry[] = []) => [...prev, parseManualEntry(v, false)],
     )
     .action(async (folder: string, opts: EvaluateCliOptions) => {
+      const { evaluateWorkspace, setManualScore } = await evaluation();
       const root = path.resolve(folder);
       const dataDir = defaultDataDir();
       for (const e of [...(opts.setScore ?? []), ...(opts.clearScore ?? [])]) {

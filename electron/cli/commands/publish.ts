@@ -7,15 +7,12 @@ import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { defaultDataDir } from '../../services/app-data';
 import { resolveHubEndpoint } from '../../services/endpoint';
-import { publishWorkspace } from '../../services/publish/workspace';
+import type { PublishWorkspaceResult } from '../../services/publish/workspace';
 import { checkRepoNameSyntax } from '../../../shared/repo-name';
-import {
-  createKeychain,
-  describeAccount,
-  forgetToken,
-  resolveToken,
-  SessionTokenStore,
-} from '../../services/token';
+// The services load when a command runs, not at start-up: `--help` must not pay for the Hub client,
+// YAML, Markdown and schema libraries (most of the CLI's start-up time).
+const publishing = () => import('../../services/publish/workspace');
+const tokens = () => import('../../services/token');
 import { TOKEN_SOURCE_LABELS } from '../../../shared/publish';
 import {
   abortOnInterrupt,
@@ -107,6 +104,7 @@ export function registerPublish(program: Command): void {
     .option('--no-benchmarks', 'do not run benchmarks; use remembered and imported scores only')
     .option('--no-keychain', 'do not read the token from the system keychain')
     .action(async (folder: string, opts: PublishCliOptions) => {
+      const { publishWorkspace } = await publishing();
       const syntax = checkRepoNameSyntax(opts.repo);
       if (syntax) throw new AppError('REPO_NAME_INVALID', syntax);
       const interactive = isInteractive(process.stderr) && !opts.json;
@@ -127,7 +125,7 @@ export function registerPublish(program: Command): void {
         process.stderr.write(`${redactSecrets(line)}\n`);
       };
 
-      let result: Awaited<ReturnType<typeof publishWorkspace>>;
+      let result: PublishWorkspaceResult;
       try {
         const common = {
           root: path.resolve(folder),
@@ -197,6 +195,7 @@ export function registerPublish(program: Command): void {
     .option('--token-file <file>', 'read the token from this file')
     .option('--json', 'print JSON')
     .action(async (opts: { endpoint?: string; tokenFile?: string; json?: boolean }) => {
+      const { describeAccount, resolveToken } = await tokens();
       const resolved = await resolveToken({ tokenFile: opts.tokenFile, workspaceRoot: process.cwd() });
       const account = await describeAccount(resolved.token, resolveHubEndpoint(opts.endpoint), {
         source: resolved.source,
@@ -219,6 +218,7 @@ export function registerPublish(program: Command): void {
     .option('--endpoint <url>', 'the Hub endpoint')
     .option('--token-file <file>', 'read the token from this file instead of stdin')
     .action(async (opts: { endpoint?: string; tokenFile?: string }) => {
+      const { createKeychain, describeAccount, resolveToken } = await tokens();
       let value: string;
       if (opts.tokenFile) {
         value = (await resolveToken({ tokenFile: opts.tokenFile, keychain: null })).token;
@@ -240,6 +240,7 @@ export function registerPublish(program: Command): void {
     .command('forget')
     .description('Remove the saved token from the system keychain.')
     .action(async () => {
+      const { forgetToken, SessionTokenStore } = await tokens();
       const removed = await forgetToken({ session: new SessionTokenStore() });
       process.stdout.write(
         removed ? 'The token was removed from the keychain.\n' : 'No token was saved in the keychain.\n',

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { formatBytes } from '../../../shared/units';
 import type { ScanResult } from '../../../shared/types';
-import { scanWorkspace } from '../../services/scan';
 import { colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
+
+// Loaded when the command runs: start-up (`--help`) must not pay for the scanner and its schemas.
+const scanning = () => import('../../services/scan');
 
 export function registerScan(program: Command): void {
   program
@@ -14,6 +16,7 @@ export function registerScan(program: Command): void {
     .argument('<folder>', 'the workspace folder')
     .option('--json', 'print the scan as JSON on stdout')
     .action(async (folder: string, opts: { json?: boolean }) => {
+      const { scanWorkspace } = await scanning();
       const bar = createProgressBar({ label: 'scanning' });
       let result: ScanResult;
       try {

@@ -69,9 +69,17 @@ interface Job {
 
 interface PooledWorker {
   worker: Worker;
-  busy: Job | null;
+  /** Jobs this worker runs now, by id. */
+  busy: Map<number, Job>;
   retired: boolean;
 }
+
+/**
+ * Files one worker hashes at once. Its reads are asynchronous, so for small files (thousands of configs,
+ * samples) several in flight keep it hashing instead of waiting on each open/read/close round trip; large
+ * files just take turns on the same core.
+ */
+const JOBS_PER_WORKER = 8;
 
 const CACHE_FILE = 'hash-cache.json';
 const CACHE_VERSION = 1;
@@ -285,11 +293,11 @@ export class Hasher {
       this.#idleTimer = null;
     }
     while (this.#queue.length > 0) {
-      let slot = this.#pool.find((w) => !w.busy);
+      let slot = this.#pool.find((w) => w.busy.size < JOBS_PER_WORKER);
       if (!slot && this.#pool.length < this.#poolSize) slot = this.#spawn();
       if (!slot) return;
       const job = this.#queue.shift()!;
-      slot.busy = job;
+      slot.busy.set(job.id, job);
       job.worker = slot;
       job.started = true;
       slot.worker.ref();
@@ -301,15 +309,15 @@ export class Hasher {
         progressEvery: 16 * 1024 * 1024,
       });
     }
-    if (this.#pool.length > 0 && this.#pool.every((w) => !w.busy)) {
+    if (this.#pool.length > 0 && this.#pool.every((w) => w.busy.size === 0)) {
       // Idle workers hold an isolate each: let them go soon, so the upload that follows has the memory.
       this.#idleTimer = setTimeout(() => {
         this.#idleTimer = null;
-        for (const w of this.#pool.filter((p) => !p.busy)) {
+        for (const w of this.#pool.filter((p) => p.busy.size === 0)) {
           w.retired = true;
           void w.worker.terminate();
         }
-        this.#pool = this.#pool.filter((p) => p.busy);
+        this.#pool = this.#pool.filter((p) => p.busy.size > 0);
       }, 1000);
       this.#idleTimer.unref();
     }
@@ -317,7 +325,7 @@ export class Hasher {
 
   #spawn(): PooledWorker {
     const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
-    const pooled: PooledWorker = { worker, busy: null, retired: false };
+    const pooled: PooledWorker = { worker, busy: new Map(), retired: false };
     // Idle workers must not keep the CLI alive.
     worker.unref();
     worker.on('message', (msg: WorkerMessage) => this.#onMessage(pooled, msg));
@@ -332,9 +340,9 @@ export class Hasher {
 
   #onWorkerExit(pooled: PooledWorker, err: Error): void {
     this.#pool = this.#pool.filter((w) => w !== pooled);
-    const job = pooled.busy;
-    pooled.busy = null;
-    if (job) {
+    const jobs = [...pooled.busy.values()];
+    pooled.busy.clear();
+    for (const job of jobs) {
       this.#jobs.delete(job.path);
       job.reject(err);
     }
@@ -342,14 +350,14 @@ export class Hasher {
   }
 
   #onMessage(pooled: PooledWorker, msg: WorkerMessage): void {
-    const job = pooled.busy;
-    if (!job || job.id !== msg.id) return;
+    const job = pooled.busy.get(msg.id);
+    if (!job) return;
     if (msg.type === 'progress') {
       for (const l of job.listeners) l(msg.done, msg.total);
       return;
     }
-    pooled.busy = null;
-    pooled.worker.unref();
+    pooled.busy.delete(msg.id);
+    if (pooled.busy.size === 0) pooled.worker.unref();
     job.worker = null;
     if (this.#jobs.get(job.path) === job) this.#jobs.delete(job.path);
     if (msg.type === 'done') {

@@ -1,13 +1,7 @@
 /**
- * Sends large objects whose SHA-256 we already know, while the Hub client is still hashing.
- *
- * `@huggingface/hub`'s commit hashes every LFS file again before it asks the Hub which objects it needs
- * (there is no way to hand it a known digest), and only then uploads. With the digests ready (hash
- * ahead), we ask the LFS batch endpoint ourselves as soon as the client's preupload has said which files
- * are LFS, and upload with the same protocol the client uses (basic PUT, or HF multipart parts + completion).
- * The client's own batch request is held until these uploads finish, so the Hub answers it without
- * upload actions and the client goes straight to the commit. The commit itself always goes through the
- * client. If anything here fails, the held batch is released and the client uploads as it normally would.
+ * Sends large objects whose SHA-256 we already know (from the plan), with the protocol the Hub clients
+ * use: the LFS batch, then a basic PUT or HF multipart parts + completion. Objects the Hub already holds
+ * (no `actions`) are not sent again, which is what makes a resumed publish send only what is missing.
  */
 import { HubApiError } from '@huggingface/hub';
 import type { RepoName } from '../../../shared/repo-name';
@@ -17,7 +11,9 @@ export interface LfsObject {
   path: string;
   oid: string;
   size: number;
-  absPath: string;
+  /** Where the bytes are: a file on disk, or (for content kept in memory) a Blob. */
+  absPath?: string;
+  content?: Blob;
 }
 
 interface BatchObject {
@@ -29,7 +25,7 @@ interface BatchObject {
 
 const BATCH_SIZE = 100;
 
-async function apiError(res: Response, what: string): Promise<HubApiError> {
+export async function apiError(res: Response, what: string): Promise<HubApiError> {
   let message = `${what}: HTTP ${res.status}`;
   try {
     const text = await res.text();
@@ -121,7 +117,7 @@ export async function uploadLfsObjects(args: {
         alreadyThere.add(o.oid);
         continue;
       }
-      const blob = new FileSliceBlob(o.absPath, 0, o.size);
+      const blob = o.content ?? new FileSliceBlob(o.absPath!, 0, o.size);
       const chunkSize = upload.header?.chunk_size ? Number.parseInt(upload.header.chunk_size, 10) : 0;
       if (!chunkSize) {
         tasks.push(async () => {

@@ -5,7 +5,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, FileRole } from '../../../shared/types';
 import { Hasher } from '../hash';
-import { applyRemote, commitTitle, filesToHash, groupCommits, planPublish, type RemoteEntry } from './plan';
+import {
+  applyRemote,
+  CommitPacer,
+  commitTitle,
+  DEFAULT_COMMIT_LIMITS,
+  filesToHash,
+  groupCommits,
+  planPublish,
+  type RemoteEntry,
+} from './plan';
 import { checkRepoNameSyntax, parseRepoName } from '../../../shared/repo-name';
 
 const TOKEN = 'hf_' + 'UserTokenForThePlanTestsXXXXXXXXXX';
@@ -259,6 +268,50 @@ describe('groupCommits', () => {
       ['c', 'd', 'e'],
       ['README.md'],
     ]);
+  });
+  it('makes ten thousand small files a handful of commits that grow like huggingface_hub does (250, 400, 600, 1000…)', () => {
+    const small = Array.from({ length: 10_000 }, (_, i) => ({ ...f(`data/${i}.json`, 1000), lfs: false }));
+    const commits = groupCommits(
+      [f('model.safetensors', 1 << 30), ...small, f('README.md', 10)],
+      DEFAULT_COMMIT_LIMITS,
+    );
+    expect(commits.map((c) => c.length)).toEqual([
+      250, 400, 600, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 752,
+    ]);
+    expect(commits.flat()).toHaveLength(10_002);
+    expect(new Set(commits.flat()).size).toBe(10_002);
+    expect(commits[0]![0]).toBe('model.safetensors');
+    expect(commits.at(-1)!.at(-1)).toBe('README.md');
+    expect(Math.max(...commits.map((c) => c.length))).toBeLessThanOrEqual(1000);
+  });
+  it('keeps the regular files inlined in one commit within the byte budget', () => {
+    const regular = Array.from({ length: 30 }, (_, i) => ({ ...f(`r${i}`, 9 * 1024 * 1024), lfs: false }));
+    const commits = groupCommits(regular, DEFAULT_COMMIT_LIMITS);
+    expect(commits.map((c) => c.length)).toEqual([11, 11, 8]);
+    // LFS bytes do not count: they are not in the commit body.
+    expect(
+      groupCommits(
+        regular.map((r) => ({ ...r, lfs: true })),
+        DEFAULT_COMMIT_LIMITS,
+      ),
+    ).toHaveLength(1);
+  });
+  it('paces commits: up after a fast full one, down after a slow one, within 20..1000 and maxFiles', () => {
+    const pacer = new CommitPacer(DEFAULT_COMMIT_LIMITS);
+    expect(pacer.target).toBe(250);
+    pacer.record(3, 250);
+    expect(pacer.target).toBe(400);
+    pacer.record(3, 12); // fast but not full: no reason to grow
+    expect(pacer.target).toBe(400);
+    pacer.record(55, 400);
+    expect(pacer.target).toBe(250);
+    for (let i = 0; i < 20; i++) pacer.record(90, 10);
+    expect(pacer.target).toBe(20);
+    for (let i = 0; i < 20; i++) pacer.record(1, 1000);
+    expect(pacer.target).toBe(1000);
+    const capped = new CommitPacer({ maxFiles: 3, startFiles: 250 });
+    capped.record(1, 3);
+    expect(capped.target).toBe(3);
   });
   it('names the checkpoint and its accuracy', () => {
     expect(commitTitle('checkpoint-500', 0.0625)).toBe(

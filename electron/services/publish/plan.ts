@@ -93,13 +93,56 @@ const isTrainingState = picomatch(TRAINING_STATE_PATTERNS, { dot: true });
 const isNeverUpload = picomatch(NEVER_UPLOAD_PATTERNS, { dot: true });
 
 export interface CommitLimits {
-  /** Files per commit (the Hub handles a few hundred well; huggingface_hub uses similar batches). */
+  /**
+   * Most files per commit. Commit sizes adapt like huggingface_hub's upload pipeline: they start at
+   * `startFiles` and step along COMMIT_SIZE_SCALE (20…1000), up after a commit that was fast and full,
+   * down after one that took longer than TARGET_COMMIT_SECONDS.
+   */
   maxFiles: number;
+  /** Files in the first commit. */
+  startFiles: number;
   /** Bytes per commit, so a very large upload is made of commits that each stand on their own. */
   maxBytes: number;
+  /** Bytes of regular (non-LFS) files per commit: they travel inside the commit body, base64-encoded. */
+  maxRegularBytes: number;
 }
 
-export const DEFAULT_COMMIT_LIMITS: CommitLimits = { maxFiles: 100, maxBytes: 20 * 1024 ** 3 };
+/** huggingface_hub's `COMMIT_SIZE_SCALE` (`_upload_pipeline.py`): the file counts a commit steps through. */
+export const COMMIT_SIZE_SCALE = [20, 50, 75, 100, 125, 200, 250, 400, 600, 1000];
+/** A commit faster than this (and full) lets the next one grow; a slower one shrinks it (huggingface_hub's value). */
+export const TARGET_COMMIT_SECONDS = 40;
+
+export const DEFAULT_COMMIT_LIMITS: CommitLimits = {
+  maxFiles: 1000,
+  startFiles: 250,
+  maxBytes: 20 * 1024 ** 3,
+  // huggingface_hub's REGULAR_CONTENT_BYTES_BUDGET.
+  maxRegularBytes: 100 * 1024 ** 2,
+};
+
+/** How many files the next commit takes, from how long the last ones took. */
+export class CommitPacer {
+  private index: number;
+
+  constructor(
+    private readonly limits: Pick<CommitLimits, 'maxFiles' | 'startFiles'>,
+    startFiles = limits.startFiles,
+  ) {
+    const i = COMMIT_SIZE_SCALE.findIndex((n) => n >= startFiles);
+    this.index = i === -1 ? COMMIT_SIZE_SCALE.length - 1 : i;
+  }
+
+  get target(): number {
+    return Math.max(1, Math.min(this.limits.maxFiles, COMMIT_SIZE_SCALE[this.index]!));
+  }
+
+  /** After a commit that landed: grow after a fast, full one; shrink after a slow one. */
+  record(seconds: number, files: number): void {
+    if (seconds < TARGET_COMMIT_SECONDS && files >= this.target)
+      this.index = Math.min(this.index + 1, COMMIT_SIZE_SCALE.length - 1);
+    else if (seconds > TARGET_COMMIT_SECONDS) this.index = Math.max(this.index - 1, 0);
+  }
+}
 
 export interface PlanInput {
   checkpoint: CheckpointInfo;
@@ -358,6 +401,7 @@ export function applyRemote(
 ): PublishPlan {
   const files = plan.files.map((f) => ({ ...f, unchanged: sameContent(f, remote.get(f.path)) }));
   const planned = new Set(files.map((f) => f.path));
+  const unchanged = new Set(files.filter((f) => f.unchanged).map((f) => f.path));
   const deletions = options.deleteRemote
     ? [...remote.keys()].filter((p) => !planned.has(p) && p !== '.gitattributes').sort()
     : [];
@@ -372,16 +416,23 @@ export function applyRemote(
           { ...DEFAULT_COMMIT_LIMITS, ...options.limits },
         )
       : plan.commits
-          .map((group) => group.filter((p) => !files.find((f) => f.path === p)?.unchanged))
+          .map((group) => group.filter((p) => !unchanged.has(p)))
           .filter((group) => group.length > 0),
   };
 }
 
 /**
  * Splits files into commits by count and size. Large files first, so the weights land before the card
- * that describes them; the README always rides in the last commit.
+ * that describes them; the README always rides in the last commit. Counts follow a CommitPacer from
+ * `startFiles`, predicting that every commit is fast (the upload regroups what is left when one is not).
  */
-export function groupCommits(files: PlannedFile[], limits: CommitLimits): string[][] {
+export function groupCommits(
+  files: PlannedFile[],
+  limits: Partial<CommitLimits> & Pick<CommitLimits, 'maxFiles' | 'maxBytes'>,
+  startFiles = limits.startFiles ?? limits.maxFiles,
+): string[][] {
+  const maxRegularBytes = limits.maxRegularBytes ?? Infinity;
+  const pacer = new CommitPacer({ maxFiles: limits.maxFiles, startFiles }, startFiles);
   const ordered = [...files].sort((a, b) => {
     if (a.path === 'README.md') return 1;
     if (b.path === 'README.md') return -1;
@@ -390,14 +441,24 @@ export function groupCommits(files: PlannedFile[], limits: CommitLimits): string
   const commits: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
+  let regularBytes = 0;
   for (const f of ordered) {
-    if (current.length > 0 && (current.length >= limits.maxFiles || bytes + f.bytes > limits.maxBytes)) {
+    const regular = f.lfs ? 0 : f.bytes;
+    if (
+      current.length > 0 &&
+      (current.length >= pacer.target ||
+        bytes + f.bytes > limits.maxBytes ||
+        regularBytes + regular > maxRegularBytes)
+    ) {
       commits.push(current);
+      pacer.record(0, current.length);
       current = [];
       bytes = 0;
+      regularBytes = 0;
     }
     current.push(f.path);
     bytes += f.bytes;
+    regularBytes += regular;
   }
   if (current.length > 0) commits.push(current);
   return commits;

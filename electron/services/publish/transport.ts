@@ -1,13 +1,13 @@
 /**
- * What sits between `@huggingface/hub` and the network.
+ * What sits between the uploads (ours in commit.ts/lfs.ts, and `@huggingface/hub`'s calls) and the network.
  *
- * - `FileSliceBlob`: a lazy Blob over a byte range of a file. The client slices it for multipart parts and
- *   reads it as a stream; nothing holds a whole file in memory. Reads are large (the client's own FileBlob
- *   reads 64 KiB at a time, which is what makes its hashing slow).
- * - `createHubFetch`: the `fetch` given to the client. The client counts upload bytes only through
- *   XMLHttpRequest and never retries, so this wrapper does both: it counts request-body bytes per file as
- *   they are pulled by the socket, and retries 5xx, 408 and network failures with backoff and 429s as long
- *   as `Retry-After`/`RateLimit` say. Bodies are replayable because the client hands over Blobs (file
+ * - `FileSliceBlob`: a lazy Blob over a byte range of a file. Multipart parts are slices of it, read as a
+ *   stream; nothing holds a whole file in memory. Reads are large (the client's own FileBlob reads 64 KiB
+ *   at a time).
+ * - `createHubFetch`: the `fetch` every Hub request goes through. `@huggingface/hub` never retries and
+ *   counts upload bytes only through XMLHttpRequest, so this wrapper does both: it counts request-body
+ *   bytes per file as they are pulled by the socket, and retries 5xx, 408 and network failures with backoff
+ *   and 429s as long as `Retry-After`/`RateLimit` say. Bodies are replayable because they are Blobs (file
  *   slices) or strings, so each attempt gets a fresh stream of the same bytes.
  */
 import { open } from 'node:fs/promises';

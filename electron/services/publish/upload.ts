@@ -1,20 +1,30 @@
 /**
  * The upload itself: repo create-or-reuse, a listing of what the repo holds, then one commit per planned
- * group through `@huggingface/hub`'s `commitIter`, with our fetch wrapper counting bytes and retrying.
+ * group (`commit.ts`), with our fetch wrapper counting bytes and retrying. Commit sizes adapt as they go
+ * (CommitPacer): a commit that took longer than TARGET_COMMIT_SECONDS makes the rest smaller.
  *
  * Commits carry `parentCommit`, so a commit retried after a lost answer cannot land twice: the Hub answers
  * 412, and we look at the repo to see whether our commit is the head.
  */
-import { commitIter, createRepo, listFiles, type CommitOperation } from '@huggingface/hub';
+import { createRepo, listFiles } from '@huggingface/hub';
 import type { AccountInfo, PublishOutcome, PublishPlan, PublishedFile } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError, isAbortError } from '../../../shared/result';
 import type { JobItemProgress, JobProgress } from '../../../shared/types';
 import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
-import { applyRemote, sameContent, type CommitLimits, type LocalPlan, type RemoteEntry } from './plan';
+import {
+  applyRemote,
+  CommitPacer,
+  DEFAULT_COMMIT_LIMITS,
+  groupCommits,
+  sameContent,
+  type CommitLimits,
+  type LocalPlan,
+  type RemoteEntry,
+} from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
-import { uploadLfsObjects, type LfsObject } from './lfs';
-import { createHubFetch, FileSliceBlob, type RetryPolicy } from './transport';
+import { commitFiles, type CommitFile } from './commit';
+import { createHubFetch, type RetryPolicy } from './transport';
 
 export interface PublishInput {
   local: LocalPlan;
@@ -211,12 +221,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   };
 
   let pendingCommitFiles: string[] = [];
-  const expectedSha = new Map(input.local.plan.files.map((f) => [f.path, f.sha256]));
   const reusedOids = new Set<string>();
-  const sentOids = new Set<string>();
-  /** Our own upload of the current commit's large objects, started once the client's preupload answers. */
-  let lfsAhead: Promise<unknown> | undefined;
-  const hubFetchOptions: Parameters<typeof createHubFetch>[0] = {
+  const hubFetch = createHubFetch({
     fetch: input.fetch,
     retry: input.retry,
     onBodyProgress: (p) => {
@@ -239,75 +245,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     },
     onRetry: (e) =>
       log(`Retrying ${e.kind} in ${(e.waitMs / 1000).toFixed(1)} s (attempt ${e.attempt}): ${e.reason}`),
-    onResponse: (kind, res) => {
-      if (kind !== 'lfs-batch' || !res.ok) return;
-      void res
-        .clone()
-        .json()
-        .then((json) => {
-          const objects = (json as { objects?: { oid: string; actions?: unknown }[] }).objects ?? [];
-          for (const o of objects) if (!o.actions && !sentOids.has(o.oid)) reusedOids.add(o.oid);
-        })
-        .catch(() => undefined);
-    },
-    inspectCommit: (ndjson) => {
-      // The client hashed the files again: if a file changed on disk since we hashed and scanned it, stop.
-      for (const line of ndjson.split('\n')) {
-        if (!line.includes('"lfsFile"')) continue;
-        const op = JSON.parse(line) as { value: { path: string; oid: string } };
-        const want = expectedSha.get(op.value.path);
-        if (want && want !== op.value.oid) {
-          throw new AppError(
-            'UNREADABLE',
-            `${op.value.path} changed on disk while publishing (its content is not what was checked). Nothing was committed; publish again.`,
-          );
-        }
-      }
-    },
-  };
-  const hubFetch = createHubFetch(hubFetchOptions);
-  // The client's fetch: same counting and retries, plus the hand-off to our own LFS upload.
-  const clientFetch = createHubFetch({
-    ...hubFetchOptions,
-    holdUntil: (kind) => (kind === 'lfs-batch' ? lfsAhead : undefined),
-    onResponse: (kind, res, init) => {
-      hubFetchOptions.onResponse?.(kind, res, init);
-      if (kind === 'preupload' && res.ok) {
-        lfsAhead = startLfsAhead(res.clone());
-        // Observed here; a failure that matters reaches the user through the client.
-        lfsAhead.catch(() => undefined);
-      }
-    },
   });
-
-  const startLfsAhead = async (preupload: Response): Promise<void> => {
-    const json = (await preupload.json()) as { files?: { path: string; uploadMode?: string }[] };
-    const objects: LfsObject[] = [];
-    for (const f of json.files ?? []) {
-      if (f.uploadMode !== 'lfs') continue;
-      const planned = input.local.plan.files.find((p) => p.path === f.path);
-      const source = input.local.sources.get(f.path);
-      if (!planned?.sha256 || source?.kind !== 'file') continue;
-      objects.push({ path: f.path, oid: planned.sha256, size: source.size, absPath: source.absPath });
-    }
-    if (objects.length === 0) return;
-    try {
-      const r = await uploadLfsObjects({ endpoint, repo, token, objects, fetch: hubFetch, signal });
-      for (const oid of r.uploaded) sentOids.add(oid);
-      for (const oid of r.alreadyThere) reusedOids.add(oid);
-      for (const o of objects) {
-        const f = files.get(o.path);
-        if (f && (r.uploaded.has(o.oid) || r.alreadyThere.has(o.oid))) f.state = 'done';
-      }
-      emit();
-    } catch (err) {
-      if (isAbortError(err) || signal?.aborted) throw err;
-      // The client uploads whatever is missing itself; its error, if any, is the one the user sees.
-      log(
-        `Uploading ahead of the client failed (${err instanceof Error ? err.message : String(err)}); the client will retry.`,
-      );
-    }
-  };
 
   signal?.throwIfAborted();
   phase = 'repo';
@@ -330,64 +268,52 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   if (skipped) log(`${skipped} file(s) already on the Hub with the same content: not sent again.`);
 
   const commits: PublishOutcome['commits'] = [];
-  const groups = plan.commits.length > 0 ? plan.commits : plan.deletions.length > 0 ? [[]] : [];
+  const limits = { ...DEFAULT_COMMIT_LIMITS, ...input.limits };
+  const planned = new Map(plan.files.map((f) => [f.path, f]));
+  // The planned groups hold as long as commits are fast (the plan predicts that); a slow one regroups the rest.
+  const queue = plan.commits.length > 0 ? [...plan.commits] : plan.deletions.length > 0 ? [[]] : [];
+  const pacer = new CommitPacer(limits);
   phase = 'upload';
   emit();
   try {
-    for (const [i, group] of groups.entries()) {
+    for (let i = 0; queue.length > 0; i++) {
       signal?.throwIfAborted();
-      const last = i === groups.length - 1;
-      const operations: CommitOperation[] = group.map((path) => {
+      const group = queue.shift()!;
+      const last = queue.length === 0;
+      const commitFilesOf: CommitFile[] = group.map((path) => {
         const source = input.local.sources.get(path);
-        if (!source) throw new AppError('INTERNAL', `No source for ${path}.`);
-        return {
-          operation: 'addOrUpdate' as const,
-          path,
-          content:
-            source.kind === 'file'
-              ? new FileSliceBlob(source.absPath, 0, source.size)
-              : new Blob([Buffer.from(source.bytes)]),
-        };
+        const file = planned.get(path);
+        if (!source || !file) throw new AppError('INTERNAL', `No source for ${path}.`);
+        return { planned: file, source };
       });
-      if (last) for (const path of plan.deletions) operations.push({ operation: 'delete', path });
-      const title =
-        groups.length > 1 ? `${plan.commitTitle} (part ${i + 1}/${groups.length})` : plan.commitTitle;
+      const total = i + 1 + queue.length;
+      const title = total > 1 ? `${plan.commitTitle} (part ${i + 1}/${total})` : plan.commitTitle;
       pendingCommitFiles = group;
-      lfsAhead = undefined;
+      const started = Date.now();
       const parent = await headCommit(repo, endpoint, token, hubFetch);
       const result = await runCommit({
         repo,
         input,
         title,
-        operations,
+        files: commitFilesOf,
+        deletions: last ? plan.deletions : [],
         parent,
-        hubFetch: clientFetch,
-        onEvent: (ev) => {
-          if (ev.event === 'phase') {
-            phase = ev.phase === 'committing' ? 'commit' : 'upload';
-            emit(ev.phase === 'committing' ? 'Committing' : 'Uploading', true);
-          } else if (ev.state === 'hashing') {
-            emit(`Preparing ${ev.path}`);
-          } else if (ev.state === 'uploading' && ev.progress < 1) {
-            // Transfers we do not see byte by byte (Xet) still report fractions.
-            const f = files.get(ev.path);
-            if (f && f.state !== 'done') f.sent = Math.max(f.sent, Math.floor(ev.progress * f.bytes));
-          } else if (ev.state === 'uploading' && ev.progress >= 1) {
-            const f = files.get(ev.path);
-            if (f && f.state !== 'done') {
-              f.state = 'done';
-              emit();
-            }
+        hubFetch,
+        onPhase: (p) => {
+          phase = p === 'committing' ? 'commit' : 'upload';
+          emit(p === 'committing' ? 'Committing' : 'Uploading', true);
+        },
+        onLfsDone: (paths, r) => {
+          for (const oid of r.alreadyThere) reusedOids.add(oid);
+          for (const path of paths) {
+            const f = files.get(path);
+            if (f) f.state = 'done';
           }
+          emit();
         },
         remoteCheck: async () => {
           const after = await listRemote(repo, endpoint, token, hubFetch);
-          return group.every((p) =>
-            sameContent(
-              plan.files.find((f) => f.path === p)!,
-              after.get(p),
-            ),
-          );
+          return group.every((p) => sameContent(planned.get(p)!, after.get(p)));
         },
       });
       for (const path of group) {
@@ -397,6 +323,14 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       commits.push({ oid: result.oid, url: result.url, title, files: group });
       log(`Committed ${group.length} file(s): ${result.oid.slice(0, 10)}`);
       emit();
+      const seconds = (Date.now() - started) / 1000;
+      const predicted = pacer.target;
+      pacer.record(seconds, group.length);
+      if (pacer.target < predicted && queue.length > 0) {
+        const rest = queue.flat().map((p) => planned.get(p)!);
+        queue.splice(0, queue.length, ...groupCommits(rest, limits, pacer.target));
+        log(`That commit took ${Math.round(seconds)} s: the next ones carry at most ${pacer.target} files.`);
+      }
     }
   } catch (err) {
     for (const f of files.values()) if (f.state === 'running') f.state = 'failed';
@@ -438,41 +372,34 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   };
 }
 
-type CommitEvent =
-  | { event: 'phase'; phase: 'preuploading' | 'uploadingLargeFiles' | 'committing' }
-  | { event: 'fileProgress'; path: string; progress: number; state: 'hashing' | 'uploading' | 'error' };
-
 async function runCommit(args: {
   repo: RepoName;
   input: PublishInput;
   title: string;
-  operations: CommitOperation[];
+  files: CommitFile[];
+  deletions: string[];
   parent: string | null;
   hubFetch: typeof fetch;
-  onEvent: (e: CommitEvent) => void;
+  onPhase: (phase: 'uploading' | 'committing') => void;
+  onLfsDone: (paths: string[], result: { uploaded: Set<string>; alreadyThere: Set<string> }) => void;
   remoteCheck: () => Promise<boolean>;
 }): Promise<{ oid: string; url: string }> {
   const { input } = args;
-  const iter = commitIter({
-    repo: { type: 'model', name: args.repo.id },
-    accessToken: input.token,
-    hubUrl: input.endpoint,
-    title: args.title,
-    description: 'Published with Hub Publisher.',
-    operations: args.operations,
-    ...(args.parent ? { parentCommit: args.parent } : {}),
-    fetch: args.hubFetch,
-    abortSignal: input.signal,
-  });
   try {
-    let step = await iter.next();
-    while (!step.done) {
-      args.onEvent(step.value as CommitEvent);
-      step = await iter.next();
-    }
-    const out = step.value;
-    if (!out) throw new AppError('INTERNAL', 'The Hub client returned no commit.');
-    return { oid: out.commit.oid, url: out.commit.url };
+    return await commitFiles({
+      endpoint: input.endpoint,
+      repo: args.repo,
+      token: input.token,
+      title: args.title,
+      description: 'Published with Hub Publisher.',
+      parent: args.parent,
+      files: args.files,
+      deletions: args.deletions,
+      fetch: args.hubFetch,
+      signal: input.signal,
+      onPhase: args.onPhase,
+      onLfsDone: args.onLfsDone,
+    });
   } catch (err) {
     // 412 after a retried commit: the first attempt may have landed. If the repo now has exactly our
     // files, it did, and committing again would make a second commit.

@@ -1,0 +1,171 @@
+/**
+ * What the publish benchmarks share: a scratch folder, generated checkpoints of random bytes, a local Hub
+ * in its own process, and child processes whose peak RSS (VmHWM) is measured on their own.
+ */
+import { spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const TOKEN = 'hf_' + 'BenchWriteTokenForPublishBenchmarkXX';
+export const MiB = 1024 * 1024;
+
+export interface ChildResult {
+  /** The measured work: the child's own timer, or the whole process when it has none (the CLI). */
+  ms: number;
+  /** The child process from spawn to exit: startup and imports included. */
+  wallMs: number;
+  hwmKb: number;
+  extra?: Record<string, unknown>;
+}
+
+export type Measured = ChildResult & { samples: number[] };
+
+/** This run's scratch folder (fixtures, Hub data, peak-RSS files); removed by the caller. */
+export let work = '';
+let hwmPreload = '';
+
+export async function setup(prefix = 'bench-publish-'): Promise<void> {
+  work = await mkdtemp(path.join(os.tmpdir(), prefix));
+  hwmPreload = path.join(work, 'hwm.mjs');
+  // Peak RSS of the whole process (worker threads included), written where the parent can read it.
+  await writeFile(
+    hwmPreload,
+    `import { readFileSync, writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1]);
+});
+`,
+  );
+}
+
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`Bad size "${s}": use e.g. 512M or 2G.`);
+  const mult = { '': 1, K: 1024, M: MiB, G: 1024 * MiB }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * mult);
+}
+
+export async function fillRandom(file: string): Promise<void> {
+  // Keep the safetensors header; replace the (sparse) tensor data with random bytes.
+  const fh = await open(file, 'r+');
+  try {
+    const head = Buffer.alloc(8);
+    await fh.read(head, 0, 8, 0);
+    const start = 8 + Number(head.readBigUInt64LE(0));
+    const size = (await fh.stat()).size;
+    const block = randomFillSync(Buffer.alloc(16 * MiB));
+    for (let pos = start, i = 0; pos < size; pos += block.length, i++) {
+      block.writeUInt32LE(i, 0);
+      const n = Math.min(block.length, size - pos);
+      await fh.write(block, 0, n, pos);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function makeWorkspace(
+  bytes: number,
+): Promise<{ root: string; ckpt: string; shards: string[]; readme: string }> {
+  const { buildWorkspace } = await import('../e2e/fixtures/workspace');
+  const root = path.join(work, `ws-${bytes}`);
+  const readme = '# Bench\n\n| Benchmark | Score |\n|---|---|\n| arc | - |\n| eval_accuracy | - |\n';
+  await buildWorkspace(root, {
+    layout: 'step',
+    steps: [1],
+    sharded: true,
+    defaults: { shards: 2 },
+    weightsBytes: bytes,
+    benchmarks: { arc: { kind: 'score', scores: { step_1: 0.5 } } },
+    readme,
+  });
+  const ckpt = path.join(root, 'step_1');
+  const shards = (await readdir(ckpt))
+    .filter((f) => f.endsWith('.safetensors'))
+    .map((f) => path.join(ckpt, f));
+  for (const s of shards) await fillRandom(s);
+  return { root, ckpt, shards, readme };
+}
+
+export async function startHub(): Promise<{ url: string; stop(): Promise<void>; dir: string }> {
+  const dir = await mkdtemp(path.join(work, 'hub-'));
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'e2e/local-hub/cli.ts',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--user',
+      `bench:${TOKEN}:write`,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`local Hub exited (${code}): ${buf}`)));
+  });
+  return {
+    url,
+    dir,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function runChild(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildResult & { stdout: string }> {
+  const hwmFile = path.join(work, `hwm-${Math.random().toString(36).slice(2)}`);
+  const t = performance.now();
+  const child = spawn(process.execPath, ['--import', pathToFileURL(hwmPreload).href, ...argv], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, BENCH_HWM_FILE: hwmFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const wall = performance.now() - t;
+  if (code !== 0) throw new Error(`child ${argv.join(' ')} failed (${code}):\n${stderr}\n${stdout}`);
+  const hwmKb = Number(await readFile(hwmFile, 'utf8'));
+  const m = /BENCH-RESULT (.*)/.exec(stdout);
+  const inner = m ? (JSON.parse(m[1]!) as { ms: number; extra?: Record<string, unknown> }) : null;
+  return { ms: inner?.ms ?? wall, wallMs: wall, hwmKb, extra: inner?.extra, stdout };
+}
+
+/** Arguments to run `script` as a measured child in `mode` (the script reads them back with `--child`). */
+export const childArgs = (script: string, mode: string, args: unknown) => [
+  '--import',
+  'tsx',
+  script,
+  '--child',
+  mode,
+  JSON.stringify(args),
+];
+/** The fastest of the samples: the run least disturbed by whatever else the machine was doing. */
+export function best(samples: ChildResult[]): ChildResult & { samples: number[] } {
+  const fastest = samples.reduce((a, b) => (b.ms < a.ms ? b : a));
+  // Wall times are compared between processes, so take the fastest of those too.
+  fastest.wallMs = Math.min(...samples.map((x) => x.wallMs));
+  return { ...fastest, hwmKb: Math.max(...samples.map((x) => x.hwmKb)), samples: samples.map((x) => x.ms) };
+}

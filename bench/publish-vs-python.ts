@@ -1,0 +1,244 @@
+/**
+ * `hub-publisher publish` against Python `huggingface_hub`'s `upload_folder`, measured in one run, each
+ * upload to a fresh local Hub (in its own process), both sides on the LFS path (`HF_HUB_DISABLE_XET=1`,
+ * the protocol the local Hub speaks), and both timed as whole processes from spawn to exit.
+ *
+ *   npx tsx bench/publish-vs-python.ts [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G]
+ *
+ *   - a checkpoint with `--size` of weights (two safetensors shards of random bytes), cold: the CLI has no
+ *     hash cache (a fresh data folder), like a first publish;
+ *   - the same with hashes ready (the cache of the cold run, as after hash-ahead in the app);
+ *   - the same checkpoint plus `--small` files of 1 KB (in folders of 1,000: the Hub wants < 10k entries
+ *     per folder), with the number of commits each side made;
+ *   - `--help`: median of 21 starts, next to `hf --help` and a bare `node -e 0`;
+ *   - peak RSS (VmHWM) of cold CLI publishes of each `--rss` size, which should stay flat.
+ *
+ * Evaluation is left out on both sides (`--no-benchmarks`): this is about hashing and uploading. Rounds
+ * are interleaved so a burst of load elsewhere hits both sides alike; the best round counts. Fixtures are
+ * generated in a scratch folder and deleted at the end.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { probePythonClient } from '../e2e/python/client';
+import { buildCli } from '../scripts/build-cli.mjs';
+import {
+  best,
+  makeWorkspace,
+  MiB,
+  parseSize,
+  repoRoot,
+  runChild,
+  setup,
+  startHub,
+  TOKEN,
+  work,
+  type ChildResult,
+  type Measured,
+} from './harness';
+
+const PY_UPLOAD = `
+import json, os, resource, sys, time
+from huggingface_hub import HfApi
+folder, repo = sys.argv[1], sys.argv[2]
+api = HfApi(endpoint=os.environ["HF_ENDPOINT"], token=os.environ["HF_TOKEN"])
+api.create_repo(repo, exist_ok=True)
+info = api.upload_folder(folder_path=folder, repo_id=repo, commit_message="bench")
+commits = len(api.list_repo_commits(repo)) - 1
+print("BENCH-PY " + json.dumps({"hwmKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "commits": commits}))
+`;
+
+async function pythonUpload(python: string, hubUrl: string, folder: string): Promise<ChildResult> {
+  const home = path.join(work, `hf-home-${Math.random().toString(36).slice(2)}`);
+  await mkdir(home, { recursive: true });
+  const t = performance.now();
+  const child = spawn(python, ['-c', PY_UPLOAD, folder, 'bench/py'], {
+    env: {
+      ...process.env,
+      HF_ENDPOINT: hubUrl,
+      HF_TOKEN: TOKEN,
+      HF_HOME: home,
+      HF_HUB_DISABLE_XET: '1',
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+      HF_HUB_DISABLE_TELEMETRY: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const wallMs = performance.now() - t;
+  if (code !== 0) throw new Error(`Python upload_folder failed (${code}):\n${stderr}`);
+  const m = /BENCH-PY (.*)/.exec(stdout);
+  const out = JSON.parse(m![1]!) as { hwmKb: number; commits: number };
+  await rm(home, { recursive: true, force: true });
+  return { ms: wallMs, wallMs, hwmKb: out.hwmKb, extra: { commits: out.commits } };
+}
+
+async function cliPublish(hubUrl: string, root: string, dataDir: string): Promise<ChildResult> {
+  await mkdir(dataDir, { recursive: true });
+  const r = await runChild(
+    [
+      'bin/hub-publisher.js',
+      'publish',
+      root,
+      '--repo',
+      'bench/cli',
+      '--endpoint',
+      hubUrl,
+      '--token-file',
+      path.join(work, 'token'),
+      '--no-keychain',
+      '--no-benchmarks',
+      '--checkpoint',
+      'step_1',
+      '--yes',
+      '--json',
+    ],
+    { HUB_PUBLISHER_DATA_DIR: dataDir },
+  );
+  const summary = JSON.parse(r.stdout) as { verified: boolean };
+  if (!summary.verified) throw new Error('The CLI publish did not verify.');
+  const res = await fetch(`${hubUrl}/api/models/bench/cli/commits/main`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  // The listing is paged: the total is in X-Total-Count. Less the repo's initial commit.
+  const total = Number(res.headers.get('X-Total-Count') ?? ((await res.json()) as unknown[]).length);
+  return { ...r, extra: { commits: total - 1 } };
+}
+
+/** Runs `work` against a fresh Hub that is stopped (and its data removed) afterwards. */
+async function onFreshHub<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const hub = await startHub();
+  try {
+    return await work(hub.url);
+  } finally {
+    await hub.stop();
+  }
+}
+
+function medianStartMs(cmd: string, args: string[], runs = 21): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function sha256Yardstick(): number {
+  const buf = Buffer.alloc(256 * MiB, 7);
+  const t = performance.now();
+  createHash('sha256').update(buf).digest();
+  return 256 / ((performance.now() - t) / 1000);
+}
+
+async function addSmallFiles(ckpt: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const dir = path.join(ckpt, 'samples', String(Math.floor(i / 1000)).padStart(2, '0'));
+    if (i % 1000 === 0) await mkdir(dir, { recursive: true });
+    const body = `{"id": ${i}, "text": "${'x'.repeat(1000)}"}`.slice(0, 1000);
+    await writeFile(path.join(dir, `${String(i).padStart(5, '0')}.json`), body);
+  }
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+async function main(): Promise<void> {
+  const size = parseSize(arg('--size', '1G'));
+  const small = Number(arg('--small', '10000'));
+  const rounds = Math.max(1, Number(arg('--rounds', '2')));
+  const rssSizes = arg('--rss', '256M,4G').split(',').filter(Boolean).map(parseSize);
+  const probe = probePythonClient();
+  if (!probe.client) throw new Error(probe.skipReason);
+  const python = probe.client.python;
+
+  await buildCli();
+  await setup('bench-vs-python-');
+  const load: string[] = [`load ${os.loadavg()[0]!.toFixed(1)}`];
+  const yardstick = sha256Yardstick();
+  try {
+    await writeFile(path.join(work, 'token'), TOKEN);
+    const ws = await makeWorkspace(size);
+    const samples: Record<'py' | 'cold' | 'warm' | 'pySmall' | 'cliSmall', ChildResult[]> = {
+      py: [],
+      cold: [],
+      warm: [],
+      pySmall: [],
+      cliSmall: [],
+    };
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`round ${round + 1}: ${size / MiB} MiB checkpoint…\n`);
+      samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      const dataDir = path.join(work, `data-${round}`);
+      samples.cold.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
+      samples.warm.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
+    }
+    await addSmallFiles(ws.ckpt, small);
+    for (let round = 0; round < rounds; round++) {
+      process.stderr.write(`round ${round + 1}: ${small} small files plus the checkpoint…\n`);
+      samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      // Hashes of the weights ready, the small files new: what Python pays too (it hashes everything).
+      const dataDir = path.join(work, `data-small-${round}`);
+      samples.cliSmall.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
+    }
+    await rm(ws.root, { recursive: true, force: true });
+
+    process.stderr.write('--help…\n');
+    const help = medianStartMs(process.execPath, ['bin/hub-publisher.js', '--help']);
+    const node = medianStartMs(process.execPath, ['-e', '0']);
+    const hf = path.join(path.dirname(python), 'hf');
+    const hfHelp =
+      spawnSync(hf, ['--help'], { stdio: 'ignore' }).status === 0 ? medianStartMs(hf, ['--help'], 7) : NaN;
+
+    const rss: { size: number; hwmKb: number; ms: number }[] = [];
+    for (const s of rssSizes) {
+      process.stderr.write(`peak RSS at ${s / MiB} MiB…\n`);
+      const w = await makeWorkspace(s);
+      const r = await onFreshHub((url) => cliPublish(url, w.root, path.join(work, `data-rss-${s}`)));
+      rss.push({ size: s, hwmKb: r.hwmKb, ms: r.wallMs });
+      await rm(w.root, { recursive: true, force: true });
+    }
+    load.push(`load ${os.loadavg()[0]!.toFixed(1)}`);
+
+    const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)])) as Record<
+      keyof typeof samples,
+      Measured
+    >;
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const all = (m: Measured) => `[${m.samples.map((x) => (x / 1000).toFixed(1)).join(', ')}]`;
+    const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+    const ratio = (ours: Measured, theirs: Measured, target: number) => {
+      const r = ours.ms / theirs.ms;
+      return `${r.toFixed(2)}x Python (target <= ${target}x${r <= target ? ', met' : ', NOT met'})`;
+    };
+    const lines = [
+      `\npublish vs Python upload_folder (${os.cpus().length} cores, node ${process.version}, huggingface_hub ${probe.client.version}, ` +
+        `HF_HUB_DISABLE_XET=1; ${load.join(' -> ')}; SHA-256 yardstick ${yardstick.toFixed(0)} MB/s; best of ${rounds})`,
+      `| work | Python upload_folder | hub-publisher publish | ratio |`,
+      `|---|---|---|---|`,
+      `| ${size / MiB} MiB checkpoint, cold | ${s(b.py.ms)} ${all(b.py)}, ${mb(b.py.hwmKb)} | ${s(b.cold.ms)} ${all(b.cold)}, ${mb(b.cold.hwmKb)} | ${ratio(b.cold, b.py, 0.8)} |`,
+      `| ${size / MiB} MiB checkpoint, hashes ready | (no cache) ${s(b.py.ms)} | ${s(b.warm.ms)} ${all(b.warm)}, ${mb(b.warm.hwmKb)} | ${ratio(b.warm, b.py, 0.5)} |`,
+      `| ${small} files of 1 KB + the checkpoint | ${s(b.pySmall.ms)} ${all(b.pySmall)}, ${String(b.pySmall.extra?.commits)} commit(s) | ` +
+        `${s(b.cliSmall.ms)} ${all(b.cliSmall)}, ${String(b.cliSmall.extra?.commits)} commit(s), ${mb(b.cliSmall.hwmKb)} | ${ratio(b.cliSmall, b.pySmall, 1.0)} |`,
+      `| --help (median of 21) | hf --help ${Number.isNaN(hfHelp) ? 'n/a' : s(hfHelp)} | ${s(help)} (node -e 0: ${s(node)}) | ` +
+        `${help <= 300 ? 'met' : 'NOT met'} (target <= 0.30 s) |`,
+      `peak RSS of cold CLI publishes (target <= 300 MB, flat): ${rss.map((r) => `${r.size / MiB} MiB: ${mb(r.hwmKb)} in ${s(r.ms)}`).join(', ')}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

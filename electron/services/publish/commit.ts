@@ -1,0 +1,218 @@
+/**
+ * One commit of planned files, spoken directly in the Hub's protocol (`hub-protocol.md` §4): preupload
+ * (which files go through LFS), the LFS objects the Hub does not have (`lfs.ts`), then the NDJSON commit.
+ *
+ * Why not `@huggingface/hub`'s `commitIter`: it hashes every LFS file again before it asks the Hub what
+ * to send (there is no way to hand it a known digest), which doubled the CPU per byte of a publish, and it
+ * holds each commit to 100-file preupload rounds. Every digest here comes from the plan (the Hasher), so
+ * the bytes are read once to be sent, and what is committed is exactly what was checked: the Hub verifies
+ * each LFS object's SHA-256 when it arrives, and regular files are checked against their planned digest as
+ * they are read into the commit.
+ */
+import { HubApiError } from '@huggingface/hub';
+import { open } from 'node:fs/promises';
+import type { PlannedFile } from '../../../shared/publish';
+import type { RepoName } from '../../../shared/repo-name';
+import { AppError } from '../../../shared/result';
+import { gitBlobOid, sha256Of } from '../hash';
+import { apiError, uploadLfsObjects, type LfsObject } from './lfs';
+import type { FileSource } from './plan';
+
+/** Files per preupload request: huggingface_hub's PREUPLOAD_BATCH_SIZE (a server-side limit). */
+const PREUPLOAD_BATCH = 256;
+/** Bytes of each file the Hub looks at to decide LFS (a NUL byte in them means binary). */
+const SAMPLE_BYTES = 512;
+/** Small files read at once: thousands of them are mostly waiting on open/read/close round trips. */
+const READ_CONCURRENCY = 16;
+
+export interface CommitFile {
+  planned: PlannedFile;
+  source: FileSource;
+}
+
+export interface CommitArgs {
+  endpoint: string;
+  repo: RepoName;
+  token: string;
+  title: string;
+  description: string;
+  /** The head the commit builds on; a commit landed meanwhile makes the Hub answer 412. */
+  parent: string | null;
+  files: CommitFile[];
+  deletions: string[];
+  /** The Hub fetch (retries, byte counting). */
+  fetch: typeof fetch;
+  signal?: AbortSignal;
+  onPhase?: (phase: 'uploading' | 'committing') => void;
+  /** LFS objects of this commit, once each is on the Hub (sent now or already there). */
+  onLfsDone?: (paths: string[], result: { uploaded: Set<string>; alreadyThere: Set<string> }) => void;
+}
+
+async function readRange(absPath: string, length: number): Promise<Buffer> {
+  const fh = await open(absPath, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let off = 0;
+    while (off < length) {
+      const { bytesRead } = await fh.read(buf, off, length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return off === length ? buf : buf.subarray(0, off);
+  } finally {
+    await fh.close();
+  }
+}
+
+function changedOnDisk(path: string): AppError {
+  return new AppError(
+    'UNREADABLE',
+    `${path} changed on disk while publishing (its content is not what was checked). Nothing was committed; publish again.`,
+  );
+}
+
+/** The whole content of a file the Hub keeps as a regular (git) file, checked against the plan. */
+async function regularContent(file: CommitFile): Promise<Buffer> {
+  const { planned, source } = file;
+  const bytes =
+    source.kind === 'memory' ? Buffer.from(source.bytes) : await readRange(source.absPath, planned.bytes + 1);
+  if (bytes.length !== planned.bytes) throw changedOnDisk(planned.path);
+  const same = planned.gitOid
+    ? (await gitBlobOid(bytes)) === planned.gitOid
+    : planned.sha256 !== null && (await sha256Of(bytes)) === planned.sha256;
+  if (!same) throw changedOnDisk(planned.path);
+  return bytes;
+}
+
+/** Runs `task` over `items`, at most `limit` at once, keeping order. */
+async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await task(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Asks the Hub which files go through LFS. Files the plan expects to be regular are read whole (and
+ * checked) here, once: their sample comes from those bytes, and the commit carries them.
+ */
+async function preupload(args: CommitArgs, contents: Map<string, Buffer>): Promise<Set<string>> {
+  const lfs = new Set<string>();
+  const url = `${args.endpoint}/api/models/${args.repo.id}/preupload/main`;
+  for (let i = 0; i < args.files.length; i += PREUPLOAD_BATCH) {
+    const batch = args.files.slice(i, i + PREUPLOAD_BATCH);
+    const entries = await mapLimit(batch, READ_CONCURRENCY, async (file) => {
+      const { planned, source } = file;
+      let sample: Buffer;
+      if (!planned.lfs) {
+        const bytes = await regularContent(file);
+        contents.set(planned.path, bytes);
+        sample = bytes.subarray(0, SAMPLE_BYTES);
+      } else {
+        sample =
+          source.kind === 'memory'
+            ? Buffer.from(source.bytes.subarray(0, SAMPLE_BYTES))
+            : await readRange(source.absPath, Math.min(SAMPLE_BYTES, planned.bytes));
+      }
+      return { path: planned.path, size: planned.bytes, sample: sample.toString('base64') };
+    });
+    const res = await args.fetch(url, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ files: entries }),
+      signal: args.signal,
+    });
+    if (!res.ok) throw await apiError(res, 'Preupload');
+    const json = (await res.json()) as { files?: { path: string; uploadMode?: string }[] };
+    for (const f of json.files ?? []) if (f.uploadMode === 'lfs') lfs.add(f.path);
+  }
+  return lfs;
+}
+
+/** Sends one commit and resolves to its id and URL. Errors carry the Hub's status (`statusCode`). */
+export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url: string }> {
+  const { signal } = args;
+  args.onPhase?.('uploading');
+  // Regular content of this commit, read once; bounded by the plan's regular-bytes budget per commit.
+  const contents = new Map<string, Buffer>();
+  const lfsPaths = args.files.length > 0 ? await preupload(args, contents) : new Set<string>();
+
+  const objects: LfsObject[] = [];
+  for (const { planned, source } of args.files) {
+    if (!lfsPaths.has(planned.path)) continue;
+    if (!planned.sha256) throw new AppError('INTERNAL', `${planned.path} was never hashed.`);
+    objects.push({
+      path: planned.path,
+      oid: planned.sha256,
+      size: planned.bytes,
+      ...(source.kind === 'file'
+        ? { absPath: source.absPath }
+        : { content: new Blob([Buffer.from(source.bytes)]) }),
+    });
+  }
+  if (objects.length > 0) {
+    const result = await uploadLfsObjects({
+      endpoint: args.endpoint,
+      repo: args.repo,
+      token: args.token,
+      objects,
+      fetch: args.fetch,
+      signal,
+    });
+    args.onLfsDone?.(
+      objects.map((o) => o.path),
+      result,
+    );
+  }
+
+  signal?.throwIfAborted();
+  args.onPhase?.('committing');
+  const header: Record<string, string> = { summary: args.title, description: args.description };
+  if (args.parent) header.parentCommit = args.parent;
+  const lines = [JSON.stringify({ key: 'header', value: header })];
+  // The Hub may keep as regular a file the plan expected in LFS: read those now.
+  const unread = args.files.filter((f) => !lfsPaths.has(f.planned.path) && !contents.has(f.planned.path));
+  await mapLimit(unread, READ_CONCURRENCY, async (f) =>
+    contents.set(f.planned.path, await regularContent(f)),
+  );
+  for (const file of args.files) {
+    const { planned } = file;
+    if (lfsPaths.has(planned.path)) {
+      lines.push(
+        JSON.stringify({
+          key: 'lfsFile',
+          value: { path: planned.path, algo: 'sha256', size: planned.bytes, oid: planned.sha256 },
+        }),
+      );
+    } else {
+      const content = contents.get(planned.path)!.toString('base64');
+      lines.push(JSON.stringify({ key: 'file', value: { path: planned.path, content, encoding: 'base64' } }));
+    }
+  }
+  for (const path of args.deletions) lines.push(JSON.stringify({ key: 'deletedFile', value: { path } }));
+
+  const res = await args.fetch(`${args.endpoint}/api/models/${args.repo.id}/commit/main`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/x-ndjson' },
+    body: lines.join('\n'),
+    signal,
+  });
+  if (!res.ok) throw await apiError(res, 'Commit');
+  const json = (await res.json()) as { commitOid?: string; commitUrl?: string };
+  if (!json.commitOid) {
+    throw new HubApiError(
+      res.url,
+      res.status,
+      res.headers.get('X-Request-Id') ?? undefined,
+      'The Hub answered a commit without its id.',
+    );
+  }
+  return { oid: json.commitOid, url: json.commitUrl ?? '' };
+}

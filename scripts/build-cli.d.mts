@@ -1,0 +1,2 @@
+export function buildCli(): Promise<void>;
+export const setup: typeof buildCli;
