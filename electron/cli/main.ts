@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { commands } from './commands';
+import { useProxyFromEnvironment } from './proxy';
 
 export function appVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  useProxyFromEnvironment();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
