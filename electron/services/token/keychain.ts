@@ -72,7 +72,15 @@ const UNAVAILABLE_HINT =
   'The token will be kept for this session only. To remember it, run a keyring service (GNOME Keyring or ' +
   'KWallet on Linux) and save it again, or set HF_TOKEN.';
 
-export function keychainUnavailable(detail: string): AppError {
+export function keychainUnavailable(detail: string, moduleMissing = false): AppError {
+  if (moduleMissing) {
+    // keytar is optional: installs without a prebuilt binary or a compiler simply do not have it.
+    return new AppError(
+      'KEYCHAIN_UNAVAILABLE',
+      'The keychain module (keytar, optional) is not installed on this machine. ' +
+        'A token is used for this run only; set HF_TOKEN, or run `npm start` once to fetch keytar.',
+    );
+  }
   const reason = /dbus|d-bus|secret|x11|\$DISPLAY|org\.freedesktop/i.test(detail)
     ? 'No keychain service is running (no Secret Service on the D-Bus session).'
     : `The system keychain cannot be used (${detail.split('\n')[0]}).`;
@@ -92,7 +100,10 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
       return await loadKeytar();
     } catch (err) {
       if (fallbackFactory) return (fallback ??= fallbackFactory());
-      throw keychainUnavailable(`keytar could not load: ${err instanceof Error ? err.message : String(err)}`);
+      throw keychainUnavailable(
+        `keytar could not load: ${err instanceof Error ? err.message : String(err)}`,
+        true,
+      );
     }
   }
 
