@@ -144,6 +144,29 @@ describe('the built main process and preload against an Electron stand-in (not E
     expect(stand.exitCodes).toEqual([]);
   });
 
+  it('exits 1 with a redacted message when start-up fails, instead of an unhandled rejection', async () => {
+    const failing = createElectronStandIn({ userData: path.join(tmp, 'failing') });
+    const app = failing.module.app as { getPath(name: string): string };
+    app.getPath = () => {
+      throw new Error('cannot create the folder for hf_abcdefghijklmnopqrstuvwxyz012345');
+    };
+    const errors: string[] = [];
+    const consoleError = vi.spyOn(console, 'error').mockImplementation((message: string) => {
+      errors.push(message);
+    });
+    try {
+      vi.resetModules();
+      vi.doMock('electron', () => failing.module);
+      await import(`${pathToFileURL(path.join(bundleRoot, 'dist-electron', 'main.js')).href}?failing-start`);
+      await vi.waitFor(() => expect(failing.exitCodes).toEqual([1]));
+      expect(errors.join('\n')).toContain('could not start');
+      expect(errors.join('\n')).not.toContain('hf_abcdefghijklmnopqrstuvwxyz012345');
+    } finally {
+      consoleError.mockRestore();
+      vi.doMock('electron', () => stand.module);
+    }
+  });
+
   it('the preload requires nothing but electron and exposes window.api with every domain of the contract', () => {
     const source = readFileSync(path.join(bundleRoot, 'dist-electron', 'preload.cjs'), 'utf8');
     const required: string[] = [];
