@@ -65,11 +65,16 @@ describe('usual interpreter locations', () => {
     await mkdir(path.join(home, 'miniconda3', 'envs', 'train'), { recursive: true });
     await mkdir(path.join(home, '.pyenv', 'versions', '3.11.9'), { recursive: true });
     await mkdir(path.join(home, '.pyenv', 'versions', '3.12.4'), { recursive: true });
+    await mkdir(path.join(home, '.pyenv', 'versions', '3.9.18'), { recursive: true });
     const mac = (await usualInterpreterLocations({}, { home, platform: 'darwin' })).map((l) => l.path);
     expect(mac).toContain(path.join(home, 'miniconda3', 'bin', 'python'));
     expect(mac).toContain(path.join(home, 'miniconda3', 'envs', 'train', 'bin', 'python'));
     expect(mac.indexOf(path.join(home, '.pyenv', 'versions', '3.12.4', 'bin', 'python3'))).toBeLessThan(
       mac.indexOf(path.join(home, '.pyenv', 'versions', '3.11.9', 'bin', 'python3')),
+    );
+    // Numeric, not string, order: 3.9 is older than 3.11.
+    expect(mac.indexOf(path.join(home, '.pyenv', 'versions', '3.11.9', 'bin', 'python3'))).toBeLessThan(
+      mac.indexOf(path.join(home, '.pyenv', 'versions', '3.9.18', 'bin', 'python3')),
     );
     expect(mac).toContain('/opt/homebrew/bin/python3');
     const linux = (await usualInterpreterLocations({}, { home, platform: 'linux' })).map((l) => l.path);

@@ -53,8 +53,10 @@ export async function usualInterpreterLocations(
   }
 
   const pyenvRoot = env.PYENV_ROOT || join(home, windows ? join('.pyenv', 'pyenv-win') : '.pyenv');
-  // Newest version first: names sort by version well enough for x.y.z.
-  const versions = (await childDirs(join(pyenvRoot, 'versions'))).reverse();
+  // Newest version first, comparing numerically (3.13 after 3.9).
+  const versions = (await childDirs(join(pyenvRoot, 'versions'))).sort((a, b) =>
+    path.basename(b).localeCompare(path.basename(a), 'en', { numeric: true }),
+  );
   for (const version of versions) {
     out.push({
       path: windows ? join(version, 'python.exe') : join(version, 'bin', 'python3'),
@@ -78,7 +80,10 @@ export async function usualInterpreterLocations(
     );
   } else if (windows) {
     const local = env.LOCALAPPDATA || join(home, 'AppData', 'Local');
-    for (const dir of (await childDirs(join(local, 'Programs', 'Python'))).reverse()) {
+    const installs = (await childDirs(join(local, 'Programs', 'Python'))).sort((a, b) =>
+      path.basename(b).localeCompare(path.basename(a), 'en', { numeric: true }),
+    );
+    for (const dir of installs) {
       out.push({ path: join(dir, 'python.exe'), kind: 'system' });
     }
   }
