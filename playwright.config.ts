@@ -9,6 +9,8 @@ import { defineConfig } from '@playwright/test';
  * Browsers are never downloaded: Chromium comes from the system (CHROMIUM_PATH or /usr/bin/chromium).
  */
 export default defineConfig({
+  // One build for every spec: the browser specs serve dist/renderer, the Electron specs launch dist-electron.
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'test-results',
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   timeout: 120_000,

@@ -1,21 +1,46 @@
 /**
- * The Electron main process: one window, locked down, serving the renderer from the `app://` scheme and
- * answering it only through the handler registry. Everything else lives in plain Node services.
+ * The Electron main process: wiring only. Every decision (who may call, what the protocol serves, window
+ * options and bounds, the data folder, start-up failure) is a plain function in ./shell, unit-tested with
+ * the values Electron gives; the services behind the handlers are plain Node too.
  */
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  net,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+} from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { JOB_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract';
 import { redactSecrets } from '../shared/redact';
 import { createRegistry } from './ipc/handlers/index';
-import type { HandlerRegistry } from './ipc/registry';
-import { CONTENT_SECURITY_POLICY } from './security';
-import { loadWindowState, saveWindowState } from './window/state';
+import { useSafeStorageWhereKeytarFails } from './services/token/safe-storage';
+import { appDataDir } from './shell/data-dir';
+import {
+  confirmDialogOptions,
+  confirmed,
+  folderDialogOptions,
+  interpreterDialogOptions,
+  pickedPath,
+} from './shell/dialogs';
+import { rendererProtocolHandler } from './shell/renderer-protocol';
+import { sendIfAlive } from './shell/send';
+import { APP_ORIGIN, isTrustedSender } from './shell/sender';
+import { startApp } from './shell/startup';
+import { mainWindowOptions } from './shell/window-options';
+import { boundsOnDisplays, loadWindowState, saveWindowState } from './shell/window-state';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.join(here, '..', 'dist', 'renderer');
-const APP_ORIGIN = 'app://renderer';
+const iconPath = path.join(here, '..', 'build', 'icon.png');
 
+// Before `ready`, as Electron requires: `standard` gives the page a real origin (app://renderer).
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
@@ -30,41 +55,70 @@ if (!app.requestSingleInstanceLock()) {
       window.focus();
     }
   });
-  app.whenReady().then(start, (err: unknown) => {
-    console.error(redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err)));
-    app.exit(1);
-  });
+  void startApp({ ready: app.whenReady(), start, exit: (code) => app.exit(code) });
 }
 
 function start(): void {
-  const dataDir = app.getPath('userData');
-  serveRenderer();
+  const dataDir = appDataDir(process.env, app.getPath('userData'));
+  useSafeStorageWhereKeytarFails(safeStorage, dataDir);
+  protocol.handle('app', rendererProtocolHandler(rendererDir));
+  // Deny every permission request (camera, notifications, ...): the app needs none.
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   const windows = new Map<number, BrowserWindow>();
+  const ourContents = new Set<number>();
+  const parentWindow = () => BrowserWindow.getFocusedWindow() ?? [...windows.values()][0];
   const registry = createRegistry(
-    (senderId, event, payload) => windows.get(Number(senderId))?.webContents.send(event, payload),
+    (senderId, event, payload) => sendIfAlive(windows.get(Number(senderId))?.webContents, event, payload),
     {
       dataDir,
+      // Chromium's network stack: the system proxy settings and certificate store apply to Hub requests.
+      fetch: net.fetch as unknown as typeof fetch,
       platform: {
         version: app.getVersion(),
         async chooseFolder() {
-          const focused = BrowserWindow.getFocusedWindow();
-          const options = { properties: ['openDirectory' as const], title: 'Choose a folder of training output' };
-          const picked = focused ? await dialog.showOpenDialog(focused, options) : await dialog.showOpenDialog(options);
-          return picked.canceled ? null : (picked.filePaths[0] ?? null);
+          const parent = parentWindow();
+          const options = folderDialogOptions();
+          return pickedPath(
+            parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options),
+          );
+        },
+        async chooseInterpreter() {
+          const parent = parentWindow();
+          const options = interpreterDialogOptions(process.platform);
+          return pickedPath(
+            parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options),
+          );
+        },
+        async confirm(request) {
+          const parent = parentWindow();
+          const options = confirmDialogOptions(request);
+          return confirmed(
+            parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options),
+          );
         },
         openExternal: (url) => shell.openExternal(url),
       },
     },
   );
-  registerIpc(registry, windows);
+  for (const channel of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
+    ipcMain.handle(channel, (event, args: unknown) =>
+      registry.dispatch(
+        { id: String(event.sender.id), trusted: isTrustedSender(event, ourContents) },
+        channel,
+        args,
+      ),
+    );
+  }
 
   const window = createWindow(dataDir);
-  windows.set(window.webContents.id, window);
-  const senderId = String(window.webContents.id);
+  const contentsId = window.webContents.id;
+  windows.set(contentsId, window);
+  ourContents.add(contentsId);
   window.on('closed', () => {
-    registry.cancelAllFrom(senderId);
-    windows.delete(Number(senderId));
+    registry.cancelAllFrom(String(contentsId));
+    windows.delete(contentsId);
+    ourContents.delete(contentsId);
   });
   app.on('window-all-closed', () => app.quit());
   // Hash workers stop and the hash cache is written before the process ends.
@@ -77,66 +131,31 @@ function start(): void {
   });
 }
 
-/** Serves the built renderer under app://renderer/ with the CSP as a real response header. */
-function serveRenderer(): void {
-  protocol.handle('app', async (request) => {
-    const { pathname } = new URL(request.url);
-    const file = path.normalize(path.join(rendererDir, decodeURIComponent(pathname)));
-    if (!file.startsWith(rendererDir)) return new Response('Not found', { status: 404 });
-    const response = await net.fetch(pathToFileURL(pathname === '/' ? path.join(rendererDir, 'index.html') : file).toString());
-    const headers = new Headers(response.headers);
-    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    headers.set('X-Content-Type-Options', 'nosniff');
-    return new Response(response.body, { status: response.status, headers });
-  });
-  // Deny every permission request (camera, notifications, ...): the app needs none.
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-}
-
-function registerIpc(registry: HandlerRegistry, windows: Map<number, BrowserWindow>): void {
-  const senderOf = (event: IpcMainInvokeEvent) => ({
-    id: String(event.sender.id),
-    // Only the app's own page in one of our windows' main frames may call.
-    trusted:
-      windows.has(event.sender.id) &&
-      event.senderFrame !== null &&
-      event.senderFrame === event.sender.mainFrame &&
-      new URL(event.senderFrame.url).origin === APP_ORIGIN,
-  });
-  for (const channel of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
-    ipcMain.handle(channel, (event, args: unknown) => registry.dispatch(senderOf(event), channel, args));
-  }
-}
-
 function createWindow(dataDir: string): BrowserWindow {
   const state = loadWindowState(dataDir);
-  const window = new BrowserWindow({
-    ...state.bounds,
-    minWidth: 900,
-    minHeight: 600,
-    title: 'Hub Publisher',
-    show: false,
-    backgroundColor: '#111827',
-    webPreferences: {
-      preload: path.join(here, 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
-  });
+  const bounds = boundsOnDisplays(state.bounds, screen.getAllDisplays());
+  const window = new BrowserWindow(
+    mainWindowOptions({ bounds, preload: path.join(here, 'preload.cjs'), icon: iconPath }),
+  );
   if (state.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
 
   // No navigation away from the app and no new windows; links go through app:openExternal.
   window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
   window.on('close', () => {
-    saveWindowState(dataDir, { bounds: window.getNormalBounds(), maximized: window.isMaximized() });
+    const failed = saveWindowState(dataDir, {
+      bounds: window.getNormalBounds(),
+      maximized: window.isMaximized(),
+    });
+    if (failed) console.error(`The window size could not be saved: ${redactSecrets(failed.message)}`);
   });
-  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  void window.loadURL(`${APP_ORIGIN}/index.html`).catch((err: unknown) => {
+    console.error(
+      `The app page did not load: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
+    );
+  });
   return window;
 }

@@ -7,7 +7,7 @@ import { build as viteBuild } from 'vite';
 import { buildCli } from './build-cli.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const external = ['electron', ...Object.keys(pkg.dependencies ?? {})];
+const external = ['electron', ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
 
 await viteBuild({ logLevel: 'warn' });
 await Promise.all([

@@ -69,6 +69,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       openExternal: async (url) => {
         openedExternally.push(url);
       },
+      // Native dialogs have no browser counterpart; the #11 test bridge answers them for specs.
+      confirm: async () => false,
+      chooseInterpreter: async () => null,
     },
   });
 

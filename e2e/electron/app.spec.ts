@@ -2,13 +2,12 @@
  * The real app through Playwright's `_electron`. These run wherever the Electron binary is installed (a
  * developer's machine, release CI); on machines without it they skip and say why.
  */
-import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import { expect, test, type ElectronApplication } from '@playwright/test';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { electronBinary, MISSING_ELECTRON } from '../../scripts/electron-binary.mjs';
+import { binary, launchApp, MISSING_ELECTRON } from './launch';
 
-const binary = electronBinary();
 if (!binary) console.log(`Electron specs skipped: ${MISSING_ELECTRON}`);
 test.skip(!binary, MISSING_ELECTRON);
 
@@ -17,12 +16,7 @@ let tmp: string;
 
 test.beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'hub-publisher-electron-'));
-  await import('../../scripts/build.mjs');
-  app = await electron.launch({
-    executablePath: binary!,
-    args: ['.', `--user-data-dir=${path.join(tmp, 'user-data')}`],
-    env: { ...process.env, HUB_PUBLISHER_DATA_DIR: path.join(tmp, 'app-data') },
-  });
+  app = await launchApp({ tmp, keychainService: 'Hub Publisher (electron app spec)' });
 });
 
 test.afterAll(async () => {
@@ -35,7 +29,14 @@ test('the window is locked down', async () => {
   // No Node in the page: context isolation and the sandbox hold.
   expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
   expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-  expect(await page.evaluate(() => Object.keys((window as unknown as { api: object }).api))).toContain('workspace');
+  expect(await page.evaluate(() => Object.keys((window as unknown as { api: object }).api))).toContain(
+    'workspace',
+  );
+  // The page is answered (its origin is app://renderer, so the main process trusts it).
+  const settings = await page.evaluate(() =>
+    (window as unknown as { api: { settings: { get(): Promise<{ ok: boolean }> } } }).api.settings.get(),
+  );
+  expect(settings.ok).toBe(true);
   // window.open is denied and navigation away is blocked.
   await page.evaluate(() => window.open('https://example.com'));
   expect(app.windows()).toHaveLength(1);
@@ -48,9 +49,15 @@ test('choosing a folder lists its checkpoints in numeric order', async () => {
     await writeFile(path.join(workspace, name, 'config.json'), '{}');
   }
   await app.evaluate(({ dialog }, folder) => {
-    dialog.showOpenDialog = (async () => ({ canceled: false, filePaths: [folder] })) as typeof dialog.showOpenDialog;
+    dialog.showOpenDialog = (async () => ({
+      canceled: false,
+      filePaths: [folder],
+    })) as typeof dialog.showOpenDialog;
   }, workspace);
   const page = await app.firstWindow();
   await page.getByRole('button', { name: 'Choose folder…' }).click();
-  await expect(page.getByTestId('checkpoint-row').locator('.ckpt-table__name')).toHaveText(['step_200', 'step_1000']);
+  await expect(page.getByTestId('checkpoint-row').locator('.ckpt-table__name')).toHaveText([
+    'step_200',
+    'step_1000',
+  ]);
 });

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 // Compiled into the built CLI, which does not live next to the sources (dist-electron/cli/).
 import pkg from '../../package.json' with { type: 'json' };
 import { commands } from './commands';
+import { useProxyFromEnvironment } from './proxy';
 
 export function appVersion(): string {
   return pkg.version;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  useProxyFromEnvironment();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -6,8 +6,14 @@
 import os from 'node:os';
 import path from 'node:path';
 
+/** `HUB_PUBLISHER_DATA_DIR` when set: the app (electron/shell/data-dir.ts) and the CLI both honour it. */
+export function dataDirOverride(env: NodeJS.ProcessEnv = process.env): string | null {
+  return env.HUB_PUBLISHER_DATA_DIR || null;
+}
+
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HUB_PUBLISHER_DATA_DIR) return env.HUB_PUBLISHER_DATA_DIR;
+  const override = dataDirOverride(env);
+  if (override) return override;
   const home = os.homedir();
   switch (process.platform) {
     case 'darwin':

@@ -126,7 +126,19 @@ export interface AccountStatus {
   error: { code: string; message: string } | null;
   /** Whether the OS keychain can store a token on this machine. */
   keychainAvailable: boolean;
+  /** What keeps a remembered token, and whether it is protected; null where unknown. */
+  keychain?: KeychainStorage | null;
   hubEndpoint: string;
+}
+
+export interface KeychainStorage {
+  /** `keychain`: the OS keychain through keytar; `safe-storage`: an encrypted file (Electron safeStorage). */
+  kind: 'keychain' | 'safe-storage';
+  /** For people: e.g. "GNOME Keyring / KWallet (Secret Service)", "basic_text (Electron safeStorage)". */
+  backend: string;
+  /** False when the key is a hard-coded one (Linux `basic_text`): the token is effectively plain text. */
+  protected: boolean;
+  note: string | null;
 }
 
 export interface PublishResult {

@@ -50,7 +50,7 @@ async function setup(keychain: Keychain) {
   // No HF_TOKEN and an empty HF_HOME: only the tokens a test puts somewhere are found.
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
   const context: HandlerContext = {
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined },
+    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined, confirm: async () => false, chooseInterpreter: async () => null },
     dataDir: path.join(dir, 'data'),
     settings: new SettingsStore(path.join(dir, 'data'), env),
     scans: new ScanCache(),

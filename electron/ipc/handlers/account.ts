@@ -52,7 +52,7 @@ export class AccountSession {
     // A separate service name keeps scripted runs (CI, the browser specs) away from the user's real entry.
     this.#keychain =
       options.keychain ?? createKeychain({ service: context.env.HUB_PUBLISHER_KEYCHAIN_SERVICE || undefined });
-    this.#fetch = options.fetch;
+    this.#fetch = options.fetch ?? context.fetch;
   }
 
   get fetch(): typeof fetch | undefined {
@@ -96,6 +96,7 @@ export class AccountSession {
   async status(root?: string | null, notice: AppError | null = null): Promise<AccountStatus> {
     const hubEndpoint = await this.context.settings.hubEndpoint();
     const keychainAvailable = await this.keychainAvailable();
+    const keychain = keychainAvailable ? ((await this.#keychain.storage?.()) ?? null) : null;
     try {
       const { account } = await this.signIn(root);
       let error = notice?.toData() ?? null;
@@ -106,9 +107,9 @@ export class AccountSession {
           error = toErrorData(err);
         }
       }
-      return { account, error, keychainAvailable, hubEndpoint };
+      return { account, error, keychainAvailable, keychain, hubEndpoint };
     } catch (err) {
-      return { account: null, error: toErrorData(err), keychainAvailable, hubEndpoint };
+      return { account: null, error: toErrorData(err), keychainAvailable, keychain, hubEndpoint };
     }
   }
 

@@ -21,7 +21,7 @@ function registry() {
   return createRegistry(() => {}, {
     dataDir: path.join(tmp, 'app-data'),
     env: {},
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
   });
 }
 const sender = { id: 'test', trusted: true };
@@ -133,7 +133,7 @@ describe('card:remote', () => {
     const result = await createRegistry(() => {}, {
       dataDir: path.join(tmp, 'app-data-remote'),
       env: { HF_ENDPOINT: hub.url },
-      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
     }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
     expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
   });

@@ -33,10 +33,10 @@ export const IMAGE_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export function registerCardHandlers(registry: HandlerRegistry, { settings, scans }: HandlerContext): void {
+export function registerCardHandlers(registry: HandlerRegistry, { settings, scans, fetch }: HandlerContext): void {
   registry.handle('card:context', ({ root, checkpoint }) => readCardContext(root, checkpoint, scans));
   registry.handle('workspace:image', ({ root, path: rel }) => readWorkspaceImage(root, rel));
-  registry.handle('card:remote', async ({ repo }) => fetchRemoteReadme(repo, await settings.hubEndpoint()));
+  registry.handle('card:remote', async ({ repo }) => fetchRemoteReadme(repo, await settings.hubEndpoint(), fetch));
 }
 
 function isInside(parent: string, child: string): boolean {

@@ -18,6 +18,13 @@ export interface Platform {
   chooseFolder(): Promise<string | null>;
   /** Opens a URL in the system browser (already checked against the allow-list). */
   openExternal(url: string): Promise<void>;
+  confirm(request: {
+    title: string;
+    message: string;
+    detail?: string;
+    confirmLabel: string;
+  }): Promise<boolean>;
+  chooseInterpreter(): Promise<string | null>;
 }
 
 /** What every domain's handlers may use. */
@@ -28,12 +35,15 @@ export interface HandlerContext {
   /** The last scan of each workspace, shared by every domain. */
   scans: ScanCache;
   env: NodeJS.ProcessEnv;
+  /** The fetch for Hub requests (Electron's `net.fetch`: system proxy and certificates); global fetch when unset. */
+  fetch?: typeof fetch;
 }
 
 export interface AppServicesOptions {
   platform: Platform;
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
 }
 
 const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] = [
@@ -53,6 +63,7 @@ export function createRegistry(emit: Emit, options: AppServicesOptions): Handler
     settings: new SettingsStore(options.dataDir, env),
     scans: new ScanCache(),
     env,
+    fetch: options.fetch,
   };
   const registry = new HandlerRegistry(emit);
   for (const register of domains) register(registry, context);

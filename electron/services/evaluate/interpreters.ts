@@ -9,6 +9,8 @@ import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/result';
 import type { PythonInterpreter } from '../../../shared/types';
+import { discoveryEnv, startedOutsideAShell } from './login-shell-env';
+import { usualInterpreterLocations } from './usual-interpreters';
 
 /** What the evaluator needs beyond what the UI shows. */
 export interface ResolvedInterpreter extends PythonInterpreter {
@@ -119,6 +121,9 @@ export async function detectResolved(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ResolvedInterpreter[]> {
+  // From a desktop launcher PATH is bare: add the login shell's (see login-shell-env.ts).
+  const fromLauncher = startedOutsideAShell(env);
+  env = await discoveryEnv(env);
   const candidates: { command: string; origin: PythonInterpreter['origin'] }[] = [];
   for (const venv of ['.venv', 'venv']) {
     candidates.push({ command: path.join(root, venv, binDir, exe('python')), origin: 'workspace-venv' });
@@ -134,6 +139,11 @@ export async function detectResolved(
   for (const name of ['python3', 'python']) {
     const file = await resolveCommand(name, env);
     if (file) candidates.push({ command: file, origin: 'path' });
+  }
+  // Last, from a launcher: conda, pyenv and Homebrew interpreters that are on no PATH at all.
+  const usualLocations = fromLauncher ? await usualInterpreterLocations(env) : [];
+  for (const usual of usualLocations) {
+    candidates.push({ command: usual.path, origin: usual.kind === 'conda' ? 'conda' : 'path' });
   }
   const probed = await Promise.all(candidates.map((c) => probeInterpreter(c.command, c.origin, root)));
   const seen = new Set<string>();

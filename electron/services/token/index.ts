@@ -102,7 +102,8 @@ export async function resolveToken(options: ResolveTokenOptions = {}): Promise<R
     }
   }
   const fromEnv = env.HF_TOKEN?.trim();
-  if (fromEnv) return { token: fromEnv, source: 'env', notes };
+  // With HF_TOKEN set the keychain is not needed: no note about it on every command.
+  if (fromEnv) return { token: fromEnv, source: 'env', notes: [] };
   const hfFile = await readTokenFile(huggingFaceTokenPath(env));
   if (hfFile) return { token: hfFile, source: 'hf-token-file', notes };
   if (options.workspaceRoot) {

@@ -4,6 +4,7 @@
  * can fall back to keeping the token for this session only. keytar fails fast without a Secret Service,
  * but a wedged D-Bus could still block: a deadline turns that into the same error instead of a hang.
  */
+import type { KeychainStorage } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
 
 export const KEYCHAIN_SERVICE = 'Hub Publisher';
@@ -20,6 +21,8 @@ export interface Keychain {
   load(): Promise<string | null>;
   /** Resolves true when a token was stored and is now removed. */
   forget(): Promise<boolean>;
+  /** What keeps the token (for the account status); absent for test keychains. */
+  storage?(): Promise<KeychainStorage>;
 }
 
 export interface KeychainOptions {
@@ -33,16 +36,51 @@ export interface KeychainOptions {
 
 let keytarModule: Promise<KeytarLike> | null = null;
 
+/**
+ * keytar is an optional dependency, loaded on first use: a machine without its binary (no prebuilt
+ * download, no compiler) still installs and runs. keytar 7.9 is an N-API (v3) addon, so the same binary
+ * loads in Node (the CLI) and in Electron without a rebuild.
+ */
 async function loadKeytar(): Promise<KeytarLike> {
   keytarModule ??= import('keytar').then((m) => (m.default ?? m) as KeytarLike);
   return keytarModule;
 }
 
+let fallbackFactory: (() => Keychain) | null = null;
+
+/**
+ * Where keytar cannot load, keychains made by `createKeychain` use the fallback instead (the app sets
+ * Electron's safeStorage; the CLI sets none, so its token lives for the run only).
+ */
+export function setKeychainFallback(factory: (() => Keychain) | null): void {
+  fallbackFactory = factory;
+}
+
+const KEYTAR_STORAGE: KeychainStorage = {
+  kind: 'keychain',
+  backend:
+    process.platform === 'darwin'
+      ? 'macOS Keychain'
+      : process.platform === 'win32'
+        ? 'Windows Credential Manager'
+        : 'Secret Service (GNOME Keyring or KWallet)',
+  protected: true,
+  note: null,
+};
+
 const UNAVAILABLE_HINT =
   'The token will be kept for this session only. To remember it, run a keyring service (GNOME Keyring or ' +
   'KWallet on Linux) and save it again, or set HF_TOKEN.';
 
-export function keychainUnavailable(detail: string): AppError {
+export function keychainUnavailable(detail: string, moduleMissing = false): AppError {
+  if (moduleMissing) {
+    // keytar is optional: installs without a prebuilt binary or a compiler simply do not have it.
+    return new AppError(
+      'KEYCHAIN_UNAVAILABLE',
+      'The keychain module (keytar, optional) is not installed on this machine. ' +
+        'A token is used for this run only; set HF_TOKEN, or run `npm start` once to fetch keytar.',
+    );
+  }
   const reason = /dbus|d-bus|secret|x11|\$DISPLAY|org\.freedesktop/i.test(detail)
     ? 'No keychain service is running (no Secret Service on the D-Bus session).'
     : `The system keychain cannot be used (${detail.split('\n')[0]}).`;
@@ -54,13 +92,28 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
   const account = options.account ?? KEYCHAIN_ACCOUNT;
   const timeoutMs = options.timeoutMs ?? 10_000;
 
-  async function run<T>(op: (k: KeytarLike) => Promise<T>): Promise<T> {
-    let keytar: KeytarLike;
+  let fallback: Keychain | null = null;
+
+  async function keytarOrFallback(): Promise<KeytarLike | Keychain> {
+    if (options.keytar) return options.keytar;
     try {
-      keytar = options.keytar ?? (await loadKeytar());
+      return await loadKeytar();
     } catch (err) {
-      throw keychainUnavailable(`keytar could not load: ${err instanceof Error ? err.message : String(err)}`);
+      if (fallbackFactory) return (fallback ??= fallbackFactory());
+      throw keychainUnavailable(
+        `keytar could not load: ${err instanceof Error ? err.message : String(err)}`,
+        true,
+      );
     }
+  }
+
+  async function run<T>(
+    op: (k: KeytarLike) => Promise<T>,
+    onFallback: (k: Keychain) => Promise<T>,
+  ): Promise<T> {
+    const loaded = await keytarOrFallback();
+    if (!('getPassword' in loaded)) return onFallback(loaded);
+    const keytar = loaded;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(keychainUnavailable('the keychain did not answer in time')), timeoutMs);
@@ -77,8 +130,25 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
   }
 
   return {
-    save: (token) => run((k) => k.setPassword(service, account, token)),
-    load: () => run((k) => k.getPassword(service, account)),
-    forget: () => run((k) => k.deletePassword(service, account)),
+    save: (token) =>
+      run(
+        (k) => k.setPassword(service, account, token),
+        (f) => f.save(token),
+      ),
+    load: () =>
+      run(
+        (k) => k.getPassword(service, account),
+        (f) => f.load(),
+      ),
+    forget: () =>
+      run(
+        (k) => k.deletePassword(service, account),
+        (f) => f.forget(),
+      ),
+    storage: async () => {
+      const loaded = await keytarOrFallback().catch(() => null);
+      if (loaded && !('getPassword' in loaded)) return (await loaded.storage?.()) ?? KEYTAR_STORAGE;
+      return KEYTAR_STORAGE;
+    },
   };
 }

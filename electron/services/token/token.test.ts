@@ -73,7 +73,14 @@ describe('resolveToken', () => {
       env: { HF_TOKEN: T('e'), HF_HOME: path.join(dir, 'none') },
     });
     expect(r.source).toBe('env');
-    expect(r.notes.join(' ')).toMatch(/keychain/i);
+    // HF_TOKEN makes the keychain unnecessary: no note about it on every command.
+    expect(r.notes).toEqual([]);
+    const tokenFileHome = path.join(dir, 'hf-home-note');
+    await mkdir(tokenFileHome, { recursive: true });
+    await writeFile(path.join(tokenFileHome, 'token'), T('f'));
+    const fromFile = await resolveToken({ keychain: unavailableKeychain, env: { HF_HOME: tokenFileHome } });
+    expect(fromFile.source).toBe('hf-token-file');
+    expect(fromFile.notes.join(' ')).toMatch(/keychain/i);
     const session = new SessionTokenStore();
     session.set(T('s'));
     expect(await resolveToken({ keychain: unavailableKeychain, session, env: {} })).toMatchObject({
