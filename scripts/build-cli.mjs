@@ -2,7 +2,7 @@
 // the project's own code and its pure-JavaScript dependencies compiled in, so the bin starts without a
 // TypeScript loader and without resolving hundreds of small module files (start-up is most of what
 // `--help` costs). keytar stays external: it is native and loaded only when the keychain is used.
-// Runs on its own as the `prepare` script (after `npm ci`, before `npm pack`/`publish`), as part of
+// Runs as the `prepare` script where install scripts run, on the bin's first run in a checkout, as part of
 // scripts/build.mjs, and before the unit tests (vitest's globalSetup).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
