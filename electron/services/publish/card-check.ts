@@ -14,6 +14,12 @@ import { AppError } from '../../../shared/result';
 const MAX_EVAL_RESULTS_BYTES = 1024 * 1024;
 const MAX_README_BYTES = 8 * 1024 * 1024;
 
+/** The YAML block of a README as written (empty when there is none). */
+export function frontMatterText(readme: string): string {
+  const range = modelcard.documentLayout(readme).frontMatter;
+  return range ? readme.slice(range.start, range.end) : '';
+}
+
 export interface CardCheckInput {
   readme: string;
   files: readonly { path: string; text: string }[];
@@ -23,6 +29,8 @@ export interface CardCheckInput {
   fetchImpl?: typeof fetch;
   signal?: AbortSignal;
   onLog?: (line: string) => void;
+  /** The endpoint already accepted this exact YAML block: ask only the local rules. */
+  endpointAccepted?: string | null;
 }
 
 /** What the endpoint says about the README's metadata: its error messages, or null when it could not say. */
@@ -69,6 +77,8 @@ export async function validateOnEndpoint(
 export async function assertCardPublishable(input: CardCheckInput): Promise<void> {
   const blockers = modelcard.publishBlockers(input.readme, input.files, input.conflicts ?? []);
   if (blockers.length > 0) throw new AppError('CARD_INVALID', modelcard.describeBlockers(blockers));
+  if (input.endpointAccepted !== undefined && input.endpointAccepted === frontMatterText(input.readme))
+    return;
   const remote = await validateOnEndpoint(input);
   if (remote === null) {
     input.onLog?.(`Model card: ${input.endpoint} did not answer validate-yaml; only the local checks ran.`);

@@ -37,7 +37,7 @@ import {
 } from '../token';
 import { verifyPublish } from '../verify';
 import { applyRemote, filesToHash, planPublish, type CommitLimits } from './plan';
-import { assertCardPublishable, fetchHubText, readWorkspaceEvalResults } from './card-check';
+import { assertCardPublishable, fetchHubText, frontMatterText, readWorkspaceEvalResults } from './card-check';
 import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from './upload';
 import type { RetryPolicy } from './transport';
@@ -270,6 +270,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
     await assertCardPublishable({ readme: existing, files: [], endpoint, token, signal, onLog: log });
   }
+  const acceptedFrontMatter = existing !== null ? frontMatterText(existing) : undefined;
 
   const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
   try {
@@ -359,6 +360,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       token,
       signal,
       onLog: log,
+      endpointAccepted: acceptedFrontMatter,
     });
 
     // Joins the running jobs when the checkpoint was named; otherwise starts now.
