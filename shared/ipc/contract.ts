@@ -47,6 +47,16 @@ const publishRequest = z.object({
   deleteRemote: z.boolean().optional(),
   /** The interpreter the evaluation used, so the commit title quotes the scores the user saw. */
   python: z.string().min(1).optional(),
+  /** `.eval_results/*.yaml` the Model card screen generated from the same scores, uploaded with the card. */
+  evalResults: z
+    .array(
+      z.object({
+        path: z.string().regex(/^\.eval_results\/[A-Za-z0-9._-]+\.ya?ml$/, 'Must be .eval_results/<name>.yaml.'),
+        text: z.string().max(1024 * 1024),
+      }),
+    )
+    .max(500)
+    .optional(),
 });
 
 export const requests = {

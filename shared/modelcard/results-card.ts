@@ -44,6 +44,8 @@ export interface CardResultsInput {
   sources: Record<string, ScoreSource>;
   evalAccuracy: number | null;
   table?: TableUpdateOptions;
+  /** False when the table is already filled (the editor's text, with the user's own edits to its cells). */
+  fillTable?: boolean;
 }
 
 export interface CardResults {
@@ -60,11 +62,14 @@ export interface CardResults {
 
 /** Fills the table, then adds the metadata outputs the user asked for. */
 export function prepareCardResults(input: CardResultsInput, options: EvalOutputOptions = {}): CardResults {
-  const table = updateBenchmarkTable(input.readme, input.scores, {
-    average: input.evalAccuracy,
-    modelName: input.repoId,
-    ...input.table,
-  });
+  const table =
+    input.fillTable === false
+      ? { text: input.readme, report: { warnings: [] as string[] } }
+      : updateBenchmarkTable(input.readme, input.scores, {
+          average: input.evalAccuracy,
+          modelName: input.repoId,
+          ...input.table,
+        });
   const results = Object.entries(input.scores)
     .filter(([benchmark]) => benchmark !== AVERAGE_KEY)
     .map(([benchmark, value]) => ({ benchmark, value, source: input.sources[benchmark] ?? 'manual' }));

@@ -14,6 +14,7 @@ import type { CheckpointInfo, JobProgress } from '../../../shared/types';
 import { evaluateWorkspace } from '../../services/evaluate';
 import { Hasher } from '../../services/hash';
 import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
+import { assertCardPublishable } from '../../services/publish/card-check';
 import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from '../../services/publish/upload';
 import { referencedPaths } from '../../services/scan/readme';
@@ -97,12 +98,21 @@ async function localPlan(
   token: string | null,
   options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
 ): Promise<LocalPlan> {
+  // The card is checked (locally and by the endpoint's validate-yaml) before any file is hashed.
+  await assertCardPublishable({
+    readme: args.readme,
+    files: args.evalResults ?? [],
+    endpoint: await context.settings.hubEndpoint(),
+    token,
+    signal: options.signal,
+  });
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
   const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, args.python, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
     readmeText: args.readme,
+    cardFiles: args.evalResults,
     // The card as edited decides which images travel with it, not the README on disk.
     readmeAssets: referencedPaths(args.readme),
     include: args.include,
