@@ -174,3 +174,31 @@ test('a card the Hub would refuse is stopped before any upload, naming the key',
       .filter((k) => ['create-repo', 'preupload', 'lfs-batch', 'commit'].includes(k)),
   ).toEqual([]);
 });
+
+test('an .eval_results file already in the workspace is merged, and a different value is refused until the user says so', async ({
+  page,
+  bridge,
+  tmp,
+}) => {
+  const { root } = await buildWorkspace(path.join(tmp, 'merge'), {
+    layout: 'step',
+    steps: [100, 200],
+    lmEval: { results: HARNESS },
+    readme: README,
+    files: {
+      '.eval_results/gsm8k.yaml': '- dataset:\n    id: openai/gsm8k\n    task_id: gsm8k\n  value: 0.25\n',
+    },
+  });
+  await openWorkspace(page, bridge.url, root);
+  await page.getByRole('button', { name: 'Model card' }).click();
+  const box = page.getByRole('complementary', { name: 'Evaluation results' });
+  await box.getByLabel('Write .eval_results files').check();
+  const refusal = box.getByRole('alert');
+  await expect(refusal).toContainText(
+    '.eval_results/gsm8k.yaml[0].value already says 0.25 for gsm8k; this checkpoint scored 0.4379',
+  );
+  await expect(refusal).toContainText('Replace existing values');
+  await box.getByLabel('Replace existing values').check();
+  await expect(refusal).toHaveCount(0);
+  await expect(box.getByTestId('eval-results-files')).toHaveText('Uploads .eval_results/gsm8k.yaml');
+});

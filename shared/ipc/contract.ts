@@ -128,6 +128,8 @@ export interface CardContext {
   config: Record<string, unknown> | null;
   /** trainer_state.json of the checkpoint or the run, parsed, when present. */
   trainerState: Record<string, unknown> | null;
+  /** `.eval_results/*.yaml` already in the workspace, by repo path: the card's results merge into them. */
+  evalResults?: Record<string, string>;
 }
 
 export interface AccountStatus {

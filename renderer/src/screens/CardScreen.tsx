@@ -113,9 +113,9 @@ const EMPTY_CARD = { text: '', cells: [] as FilledCell[] };
 
 /** The README as it would be uploaded: with model-index merged in when the card carries it. */
 function published(text: string): string {
-  const { evalOptions } = cardStore.get();
+  const { evalOptions, context } = cardStore.get();
   if (!evalOptions.modelIndex) return text;
-  return cardOutputs({ text, column: cardStore.get().column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: evalOptions }).readme;
+  return cardOutputs({ text, column: cardStore.get().column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: evalOptions, existingEvalResults: context?.evalResults }).readme;
 }
 
 function SidePanel({ tab }: { tab: CardTab }) {

@@ -482,5 +482,5 @@ export function cardRepoId(): string {
 export function currentCardOutputs(): CardOutputs | null {
   const state = cardStore.get();
   if (state.text === null) return null;
-  return cardOutputs({ text: state.text, column: state.column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: state.evalOptions });
+  return cardOutputs({ text: state.text, column: state.column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: state.evalOptions, existingEvalResults: state.context?.evalResults });
 }

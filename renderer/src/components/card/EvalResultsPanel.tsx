@@ -20,11 +20,12 @@ const SHOWS: Record<BenchmarkMapping['shows'], string> = {
 export function EvalResultsPanel({ text }: { text: string }) {
   const options = cardStore.use((s) => s.evalOptions);
   const column = cardStore.use((s) => s.column);
+  const existingEvalResults = cardStore.use((s) => s.context?.evalResults);
   const evaluation = evaluationStore.use((s) => s);
   const checkpoint = chosenCheckpoint(evaluation);
   const outputs = useMemo(
-    () => cardOutputs({ text, column, checkpoint, repoId: cardRepoId(), options }),
-    [text, column, checkpoint, options],
+    () => cardOutputs({ text, column, checkpoint, repoId: cardRepoId(), options, existingEvalResults }),
+    [text, column, checkpoint, options, existingEvalResults],
   );
   const id = useId();
   if (!checkpoint) return null;

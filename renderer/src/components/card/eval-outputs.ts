@@ -88,6 +88,8 @@ export function cardOutputs(input: {
   checkpoint: CheckpointEvaluation | null;
   repoId: string;
   options: EvalOptions;
+  /** `.eval_results` files already in the workspace, merged with (never overwritten unless asked). */
+  existingEvalResults?: Record<string, string>;
 }): CardOutputs {
   const { text, checkpoint, options } = input;
   const values = checkpoint ? resolveValues(text, checkpoint.scores, options.values, input.column) : {};
@@ -105,6 +107,7 @@ export function cardOutputs(input: {
       evalResults: options.evalResults,
       overwrite: options.overwrite,
       datasets: options.datasets,
+      ...(input.existingEvalResults ? { existingEvalResults: input.existingEvalResults } : {}),
       date: new Date().toISOString().slice(0, 10),
     },
   );
