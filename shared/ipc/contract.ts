@@ -57,6 +57,8 @@ const publishRequest = z.object({
     )
     .max(500)
     .optional(),
+  /** Let those files replace values the Hub's copies hold (otherwise a different value is refused). */
+  overwriteResults: z.boolean().optional(),
 });
 
 export const requests = {

@@ -196,7 +196,16 @@ function publishRequest() {
   if (!root || !checkpoint || readme === null || !repo) return null;
   const python = evaluationStore.get().python ?? undefined;
   const evalResults = currentCardOutputs()?.files.map((f) => ({ path: f.path, text: f.text })) ?? [];
-  return { root, checkpoint: checkpoint.name, readme, repo, private: publishStore.get().private, python, ...(evalResults.length ? { evalResults } : {}) };
+  const overwriteResults = cardStore.get().evalOptions.overwrite;
+  return {
+    root,
+    checkpoint: checkpoint.name,
+    readme,
+    repo,
+    private: publishStore.get().private,
+    python,
+    ...(evalResults.length ? { evalResults, overwriteResults } : {}),
+  };
 }
 
 let planTimer: ReturnType<typeof setTimeout> | null = null;
