@@ -35,7 +35,8 @@ export interface PlannedFile {
   /** Path in the repo, `/` separated. */
   path: string;
   /** Where the bytes come from: a file on disk, or the prepared text (README) kept in memory. */
-  origin: 'checkpoint' | 'readme' | 'asset';
+  /** `card-metadata`: generated with the card (`.eval_results/*.yaml`). */
+  origin: 'checkpoint' | 'readme' | 'asset' | 'card-metadata';
   bytes: number;
   /** Goes through large-file storage (LFS). */
   lfs: boolean;

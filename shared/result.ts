@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'HUB_REJECTED',
   'SECRET_IN_UPLOAD',
+  'CARD_INVALID',
   'VERIFICATION_FAILED',
   'INTERNAL',
 ] as const;

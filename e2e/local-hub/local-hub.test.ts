@@ -502,6 +502,43 @@ describe('what the client cannot send (hand-made requests)', () => {
     expect(unclosed.status).toBe(400);
   });
 
+  it('validate-yaml names the key the Hub refuses, and the commit endpoint refuses such a README', async () => {
+    const validate = async (content: string) => {
+      const response = await fetch(`${hub.url}/api/validate-yaml`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ content, repoType: 'model' }),
+      });
+      return { status: response.status, body: (await response.json()) as { errors: { message: string }[]; warnings: { message: string }[] } };
+    };
+    const bad = await validate(
+      '---\nlicense: apache\nlanguage: [English]\nbase_model: /home/me/base\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-generation}\n    dataset: {type: openai/gsm8k}\n    metrics: [{type: accuracy}]\n---\n',
+    );
+    expect(bad.status).toBe(400);
+    const messages = bad.body.errors.map((e) => e.message);
+    expect(messages[0]).toMatch(/^"license" must be one of \[apache-2\.0, mit, /);
+    expect(messages.slice(1)).toEqual([
+      '"language[0]" with value "English" is not a valid language code (ISO 639-1, 639-2 or 639-3)',
+      '"base_model" with value "/home/me/base" is not a valid model id: use a Hub model id (owner/name)',
+      '"model-index[0].results[0].dataset.name" is required',
+      '"model-index[0].results[0].metrics[0].value" is required',
+    ]);
+    const none = await validate('# No metadata\n');
+    expect(none).toEqual({ status: 200, body: { errors: [], warnings: [{ message: 'Empty or missing yaml metadata in repo card' }] } });
+
+    await createRepo({ repo: 'alice/strict-card', ...credentials(alice) });
+    const commits = count('commit', 200);
+    const refused = await expectHubError(
+      uploadFiles({ repo: 'alice/strict-card', files: [{ path: 'README.md', content: new Blob(['---\nlicense: apache\n---\n# M\n']) }], ...credentials(alice) }),
+      400,
+    );
+    expect(refused.message).toMatch(/Invalid metadata in README\.md\.\n- "license" must be one of/);
+    expect(count('commit', 200)).toBe(commits);
+    // The same file elsewhere, or a valid card, goes through.
+    await uploadFiles({ repo: 'alice/strict-card', files: [{ path: 'docs/README.md', content: new Blob(['---\nlicense: apache\n---\n']) }], ...credentials(alice) });
+    await uploadFiles({ repo: 'alice/strict-card', files: [{ path: 'README.md', content: new Blob(['---\nlicense: apache-2.0\n---\n# M\n']) }], ...credentials(alice) });
+  });
+
   it('answers CORS preflights and exposes the headers a renderer needs', async () => {
     const preflight = await fetch(`${hub.url}/api/models/alice/model/preupload/main`, {
       method: 'OPTIONS',

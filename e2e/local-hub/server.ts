@@ -508,6 +508,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
         if (typeof value.content !== 'string') throw new HubError(400, `File "${path}" has no content`);
         const content = Buffer.from(value.content, value.encoding === 'base64' ? 'base64' : 'utf8');
         if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
+        // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
+        if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
         operations.push({ op: 'set', path, entry: { oid: await store.writeBlob(content), size: content.length } });
       } else if (item.key === 'lfsFile') {
         if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
@@ -725,6 +727,13 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       await store.saveRepo(current);
     });
     sendJson(ctx, 200, {});
+  }
+
+  function rejectInvalidReadme(readme: string): void {
+    const { errors } = validateReadmeMetadata(readme);
+    if (errors.length > 0) {
+      throw new HubError(400, `Invalid metadata in README.md.\n${errors.map((e) => `- ${e.message}`).join('\n')}`, { body: { errors } });
+    }
   }
 
   async function handleValidateYaml(ctx: RequestContext): Promise<void> {

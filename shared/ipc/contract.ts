@@ -47,6 +47,18 @@ const publishRequest = z.object({
   deleteRemote: z.boolean().optional(),
   /** The interpreter the evaluation used, so the commit title quotes the scores the user saw. */
   python: z.string().min(1).optional(),
+  /** `.eval_results/*.yaml` the Model card screen generated from the same scores, uploaded with the card. */
+  evalResults: z
+    .array(
+      z.object({
+        path: z.string().regex(/^\.eval_results\/[A-Za-z0-9._-]+\.ya?ml$/, 'Must be .eval_results/<name>.yaml.'),
+        text: z.string().max(1024 * 1024),
+      }),
+    )
+    .max(500)
+    .optional(),
+  /** Let those files replace values the Hub's copies hold (otherwise a different value is refused). */
+  overwriteResults: z.boolean().optional(),
 });
 
 export const requests = {
@@ -118,6 +130,8 @@ export interface CardContext {
   config: Record<string, unknown> | null;
   /** trainer_state.json of the checkpoint or the run, parsed, when present. */
   trainerState: Record<string, unknown> | null;
+  /** `.eval_results/*.yaml` already in the workspace, by repo path: the card's results merge into them. */
+  evalResults?: Record<string, string>;
 }
 
 export interface AccountStatus {

@@ -45,17 +45,17 @@ describe('editMetadata', () => {
     expect(rangesProblem(input, result.text, result.changes)).toBeNull();
   });
 
-  it('adds model-index per the Hub spec, and replaces an existing one in place', () => {
+  it('adds model-index per the Hub spec (full precision; the table is what rounds), and replaces an existing one in place', () => {
     const scores = { math_reasoning: 0.0625, logic_puzzles: 1, eval_accuracy: 0.5 };
     const first = editMetadata(COMMENTED, { modelIndex: { modelName: 'my-model', scores, datasets: { math_reasoning: { type: 'org/math', name: 'Math' } } } });
-    expect(first.text).toContain('value: 0.062');
+    expect(first.text).toContain('value: 0.0625');
     expect(first.text).toContain('value: 1.000');
     const data = readMetadata(first.text).data;
     expect(data?.['model-index']).toEqual([
       {
         name: 'my-model',
         results: [
-          { task: { type: 'text-generation' }, dataset: { name: 'Math', type: 'org/math' }, metrics: [{ type: 'accuracy', value: 0.062 }] },
+          { task: { type: 'text-generation' }, dataset: { name: 'Math', type: 'org/math' }, metrics: [{ type: 'accuracy', value: 0.0625 }] },
           { task: { type: 'text-generation' }, dataset: { name: 'Logic Puzzles', type: 'logic_puzzles' }, metrics: [{ type: 'accuracy', value: 1 }] },
         ],
       },
@@ -69,7 +69,7 @@ describe('editMetadata', () => {
     expect(second.text).toContain('# trailing comment\nthumbnail: a.png\n---');
     expect(second.text.startsWith(COMMENTED.slice(0, COMMENTED.indexOf('\n---\n# Model')))).toBe(true);
     expect(readMetadata(second.text).data?.['model-index']).toEqual([
-      { name: 'my-model', results: [{ task: { type: 'text-generation' }, dataset: { name: 'Math Reasoning', type: 'math_reasoning' }, metrics: [{ type: 'accuracy', value: 0.438 }] }] },
+      { name: 'my-model', results: [{ task: { type: 'text-generation' }, dataset: { name: 'Math Reasoning', type: 'math_reasoning' }, metrics: [{ type: 'accuracy', value: 0.4375 }] }] },
     ]);
     expect(buildModelIndex({ modelName: 'm', scores: { a: Number.NaN, eval_accuracy: 0.5 } })).toEqual([{ name: 'm', results: [] }]);
   });

@@ -4,10 +4,10 @@
  * place), so comments, key order, quoting and line endings of every other key stay byte for byte.
  */
 import { Document, isMap, isScalar, parseDocument, visit, type Pair, type YAMLMap } from 'yaml';
-import { formatScore } from '../format';
 import { documentLayout, type DocumentLayout } from './blocks';
 import { listReferencedFiles, type ReferencedFile } from './files';
 import { isHubLicense, isHubPipelineTag, isHubRepoId, looksLikeLocalPath } from './hub-ids';
+import { evalResultsFileProblems, modelIndexProblems } from './eval-results';
 import { AVERAGE_KEY, humanizeKey } from './labels';
 import { applyEdits } from './table';
 import type { TextChange } from './types';
@@ -71,7 +71,10 @@ export type CardProblemCode =
   | 'license-name-missing'
   | 'unknown-pipeline-tag'
   | 'missing-file'
-  | 'file-outside-repo';
+  | 'file-outside-repo'
+  | 'invalid-language'
+  | 'eval-results'
+  | 'value-conflict';
 
 export interface CardProblem {
   code: CardProblemCode;
@@ -105,7 +108,8 @@ export function buildModelIndex(input: ModelIndexInput): unknown[] {
       {
         task: { type: task.type, ...(task.name ? { name: task.name } : {}) },
         dataset: { name, type: dataset.type, ...(dataset.config ? { config: dataset.config } : {}), ...(dataset.split ? { split: dataset.split } : {}) },
-        metrics: [{ type: metric.type, value: Number(formatScore(value)), ...(metric.name ? { name: metric.name } : {}) }],
+        // Full precision: the table rounds for reading, metadata keeps what was measured.
+        metrics: [{ type: metric.type, value, ...(metric.name ? { name: metric.name } : {}) }],
       },
     ];
   });
@@ -289,9 +293,17 @@ const isStringList = (value: unknown): value is string[] => Array.isArray(value)
  * Everything worth fixing before publishing: metadata that the Hub would reject or misread, and files the
  * README shows or links that are not there. `exists` answers for repo-relative paths (the caller knows the disk).
  */
-export function validateCard(readme: string, options: { exists?: (path: string) => boolean } = {}): CardValidation {
+export function validateCard(
+  readme: string,
+  options: { exists?: (path: string) => boolean; evalResults?: readonly { path: string; text: string }[] } = {},
+): CardValidation {
   const { data, problems } = readMetadata(readme);
   if (data) problems.push(...metadataProblems(data));
+  for (const file of options.evalResults ?? []) {
+    for (const problem of evalResultsFileProblems(file.path, file.text)) {
+      problems.push({ code: 'eval-results', severity: 'error', key: problem.key, path: file.path, message: problem.message });
+    }
+  }
 
   const files = listReferencedFiles(readme).map((file) => {
     if (file.outsideRepo) {
@@ -339,36 +351,35 @@ function metadataProblems(data: Record<string, unknown>): CardProblem[] {
       }
     }
   }
-  const modelIndex = data['model-index'];
-  if ('model-index' in data && !validModelIndex(modelIndex)) {
-    problems.push({ code: 'wrong-type', severity: 'error', key: 'model-index', message: 'model-index must be a list of { name, results: [{ task: { type }, dataset: { type, name }, metrics: [{ type, value }] }] }.' });
+  if ('model-index' in data) {
+    for (const problem of modelIndexProblems(data['model-index'])) problems.push({ code: 'wrong-type', severity: 'error', key: problem.key, message: problem.message });
+  }
+  for (const code of languageCodes(data.language)) {
+    if (isLanguageCode(code)) continue;
+    const suggestion = LANGUAGE_NAMES[code.trim().toLowerCase()];
+    problems.push({
+      code: 'invalid-language',
+      severity: 'error',
+      key: 'language',
+      message: `language "${code}" is not a language code; use ISO 639-1 or 639-3 codes${suggestion ? ` (here: ${suggestion})` : ' (e.g. en, fr, zho)'}.`,
+    });
   }
   return problems;
 }
 
-function validModelIndex(value: unknown): boolean {
-  const object = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (entry) =>
-        object(entry) &&
-        isString(entry.name) &&
-        Array.isArray(entry.results) &&
-        entry.results.every(
-          (result) =>
-            object(result) &&
-            object(result.task) &&
-            isString(result.task.type) &&
-            object(result.dataset) &&
-            isString(result.dataset.type) &&
-            isString(result.dataset.name) &&
-            Array.isArray(result.metrics) &&
-            result.metrics.every((metric) => object(metric) && isString(metric.type) && metric.value !== undefined),
-        ),
-    )
-  );
+const languageCodes = (value: unknown): string[] => (isString(value) ? [value] : isStringList(value) ? value : []);
+
+/** ISO 639-1/639-2/639-3 codes with an optional region or script (`en`, `fra`, `pt-BR`), and the Hub's `code` and `multilingual`. */
+export function isLanguageCode(value: string): boolean {
+  if (value === 'code' || value === 'multilingual') return true;
+  return /^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/.test(value);
 }
+
+/** Language names people write instead of codes, with the code to use. */
+const LANGUAGE_NAMES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  english: 'en', french: 'fr', german: 'de', spanish: 'es', chinese: 'zh', japanese: 'ja', korean: 'ko', russian: 'ru',
+  portuguese: 'pt', italian: 'it', arabic: 'ar', hindi: 'hi', dutch: 'nl', polish: 'pl', turkish: 'tr', vietnamese: 'vi',
+});
 
 function describe(value: unknown): string {
   if (value === null) return 'empty';

@@ -37,6 +37,9 @@ interface PublishCliOptions {
   deleteRemote?: boolean;
   benchmarks: boolean;
   keychain: boolean;
+  modelIndex?: boolean;
+  evalResults?: boolean;
+  overwriteResults?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -103,6 +106,18 @@ export function registerPublish(program: Command): void {
     .option('--delete-remote', 'delete files on the Hub that are not part of this publish')
     .option('--no-benchmarks', 'do not run benchmarks; use remembered and imported scores only')
     .option('--no-keychain', 'do not read the token from the system keychain')
+    .option(
+      '--model-index',
+      "also write the scores into the card's model-index metadata (merged with what is there; changes the README's YAML)",
+    )
+    .option(
+      '--eval-results',
+      'also write .eval_results/<benchmark>.yaml for benchmarks that map to a Hub Benchmark dataset',
+    )
+    .option(
+      '--overwrite-results',
+      'let --model-index/--eval-results replace existing values that differ (otherwise the publish is refused)',
+    )
     .action(async (folder: string, opts: PublishCliOptions) => {
       const { publishWorkspace } = await publishing();
       const syntax = checkRepoNameSyntax(opts.repo);
@@ -138,6 +153,9 @@ export function registerPublish(program: Command): void {
           exclude: opts.exclude,
           deleteRemote: opts.deleteRemote,
           runBenchmarks: opts.benchmarks,
+          modelIndex: opts.modelIndex,
+          evalResults: opts.evalResults,
+          overwriteResults: opts.overwriteResults,
           keychain: opts.keychain ? undefined : null,
           dataDir,
           signal: controller.signal,

@@ -57,7 +57,18 @@ describe('card:context', () => {
       readmePath: null,
       config: expect.objectContaining({ model_type: 'llama' }),
       trainerState: null,
+      evalResults: {},
     });
+  });
+
+  it('brings the workspace’s .eval_results files, which the card’s results merge into', async () => {
+    const root = path.join(tmp, 'with-results');
+    const gsm8k = '- dataset: {id: openai/gsm8k, task_id: gsm8k}\n  value: 0.3\n';
+    await buildWorkspace(root, {
+      steps: [1],
+      files: { '.eval_results/gsm8k.yaml': gsm8k, '.eval_results/notes.txt': 'x', '.eval_results/sub/deep.yaml': '- x' },
+    });
+    expect((await readCardContext(root, 'step_1')).evalResults).toEqual({ '.eval_results/gsm8k.yaml': gsm8k });
   });
 
   it('knows the root itself as a checkpoint by its folder name, and refuses unknown names', async () => {

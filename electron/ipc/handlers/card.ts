@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { CardContext } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
 import { ScanCache } from '../../services/scan/cache';
+import { readWorkspaceEvalResults } from '../../services/publish/card-check';
 import { hubErrorToAppError } from '../../services/token';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
@@ -166,7 +167,8 @@ export async function readCardContext(root: string, checkpoint: string, scans?: 
     if (trainerState || dir === rootReal) break;
   }
 
-  return { readme, readmePath, config, trainerState };
+  const evalResults = await readWorkspaceEvalResults(rootReal);
+  return { readme, readmePath, config, trainerState, evalResults };
 }
 
 /** The README on the Hub, or null when the repo or the file is not there (or not visible anonymously). */

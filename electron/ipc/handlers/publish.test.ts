@@ -12,6 +12,7 @@ import type { Result } from '../../../shared/result';
 import type { JobProgress } from '../../../shared/types';
 import { buildWorkspace, tempDir, type BuiltWorkspace } from '../../../e2e/fixtures/workspace';
 import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
+import { createRepo, uploadFiles } from '@huggingface/hub';
 import { ScanCache } from '../../services/scan/cache';
 import { SettingsStore } from '../../services/settings';
 import type { Keychain } from '../../services/token';
@@ -132,6 +133,23 @@ describe('publish handlers', () => {
     expect(plan.totalBytes).toBe(plan.files.reduce((s, f) => s + f.bytes, 0));
     // The repo does not exist yet: every file is marked as to be sent.
     expect(plan.files.every((f) => f.unchanged === false)).toBe(true);
+  });
+
+  it('merges the card’s .eval_results files with the Hub’s copies, refusing a different value unless asked', async () => {
+    const app = setup();
+    await app.signIn(WRITE);
+    const onHub = '- dataset: {id: openai/gsm8k, task_id: gsm8k}\n  value: 0.3\n- dataset: {id: cais/hle, task_id: hle}\n  value: 2\n';
+    await createRepo({ repo: 'alice/hub-results', accessToken: WRITE, hubUrl: hub.url });
+    await uploadFiles({ repo: 'alice/hub-results', files: [{ path: '.eval_results/gsm8k.yaml', content: new Blob([onHub]) }], accessToken: WRITE, hubUrl: hub.url });
+    const evalResults = [{ path: '.eval_results/gsm8k.yaml', text: '- dataset:\n    id: openai/gsm8k\n    task_id: gsm8k\n  value: 0.41\n' }];
+    const refused = await app.call<PublishPlan>('publish:plan', request('hub-results', { evalResults }));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'CARD_INVALID' } });
+    expect(!refused.ok && refused.error.message).toContain('.eval_results/gsm8k.yaml[0].value already says 0.3 for gsm8k; this checkpoint scored 0.41');
+    const plan = ok(await app.call<PublishPlan>('publish:plan', request('hub-results', { evalResults, overwriteResults: true })));
+    expect(plan.files.find((f) => f.path === '.eval_results/gsm8k.yaml')).toMatchObject({ origin: 'card-metadata', unchanged: false });
+    // The same value as the Hub's: nothing to send for that file.
+    const same = ok(await app.call<PublishPlan>('publish:plan', request('hub-results', { evalResults: [{ path: evalResults[0]!.path, text: onHub }] })));
+    expect(same.files.map((f) => f.path)).not.toContain('.eval_results/gsm8k.yaml');
   });
 
   it('reports a bad name or a namespace the account cannot use before scanning anything', async () => {

@@ -14,6 +14,9 @@ import type { CheckpointInfo, JobProgress } from '../../../shared/types';
 import { evaluateWorkspace } from '../../services/evaluate';
 import { Hasher } from '../../services/hash';
 import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
+import { assertCardPublishable, fetchHubText } from '../../services/publish/card-check';
+import { mergeEvalResultsFile, type EvalResultEntry, type ValueConflict } from '../../../shared/modelcard';
+import { parse } from 'yaml';
 import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from '../../services/publish/upload';
 import { referencedPaths } from '../../services/scan/readme';
@@ -95,14 +98,34 @@ async function localPlan(
   context: HandlerContext,
   args: PublishRequest,
   token: string | null,
-  options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean; repoId?: string } = {},
 ): Promise<LocalPlan> {
+  const endpoint = await context.settings.hubEndpoint();
+  // .eval_results files already on the Hub are merged, never clobbered: a different value is refused
+  // unless the user ticked "Replace existing values"; entries only the Hub has are kept.
+  const cardFiles: { path: string; text: string }[] = [];
+  const conflicts: ValueConflict[] = [];
+  for (const file of args.evalResults ?? []) {
+    const onHub = token && options.repoId ? await fetchHubText(endpoint, options.repoId, file.path, token, { signal: options.signal }) : null;
+    const entries: unknown = parse(file.text);
+    if (onHub === null || !Array.isArray(entries)) {
+      cardFiles.push(file);
+      continue;
+    }
+    const benchmark = file.path.replace(/^.*\/|\.ya?ml$/g, '');
+    const merged = mergeEvalResultsFile({ ...file, benchmark, entries: entries as EvalResultEntry[] }, onHub, { overwrite: args.overwriteResults });
+    conflicts.push(...merged.conflicts);
+    if (!merged.unchanged) cardFiles.push({ path: file.path, text: merged.value.text });
+  }
+  // The card is checked (locally and by the endpoint's validate-yaml) before any file is hashed.
+  await assertCardPublishable({ readme: args.readme, files: cardFiles, conflicts, endpoint, token, signal: options.signal });
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
   const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, args.python, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
     readmeText: args.readme,
+    cardFiles,
     // The card as edited decides which images travel with it, not the README on disk.
     readmeAssets: referencedPaths(args.readme),
     include: args.include,
@@ -134,7 +157,7 @@ async function plan(context: HandlerContext, args: PublishRequest): Promise<Publ
         `you are not a member of. Publish as ${user}/${repo.name}, or ask an admin of ${repo.namespace} to add you.`,
     );
   }
-  const local = await localPlan(context, args, signedIn?.token ?? null);
+  const local = await localPlan(context, args, signedIn?.token ?? null, { repoId: repo.id });
   if (!signedIn) return local.plan;
   const endpoint = await context.settings.hubEndpoint();
   try {
@@ -154,7 +177,12 @@ async function run(context: HandlerContext, args: PublishRequest, job: JobContex
   parseRepoName(args.repo, account.user);
 
   job.progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Reading the checkpoint' });
-  const local = await localPlan(context, args, token, { signal: job.signal, onProgress: job.progress, fresh: true });
+  const local = await localPlan(context, args, token, {
+    signal: job.signal,
+    onProgress: job.progress,
+    fresh: true,
+    repoId: parseRepoName(args.repo, account.user).id,
+  });
 
   const published = await publish({
     local,

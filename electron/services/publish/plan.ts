@@ -152,6 +152,8 @@ export interface PlanInput {
   readmeText: string | null;
   /** Relative paths the README references (relative to `workspaceRoot`). */
   readmeAssets: string[];
+  /** Files the card generated (`.eval_results/*.yaml`), uploaded from memory next to the README. */
+  cardFiles?: { path: string; text: string }[];
   /** Globs on checkpoint-relative paths: only matching files are uploaded (default: all). */
   include?: string[];
   /** Globs on checkpoint-relative paths, on top of training state. */
@@ -256,6 +258,9 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   if (input.readmeText !== null) {
     sources.set('README.md', { kind: 'memory', bytes: Buffer.from(input.readmeText, 'utf8') });
   }
+  for (const file of input.cardFiles ?? []) {
+    sources.set(file.path, { kind: 'memory', bytes: Buffer.from(file.text, 'utf8') });
+  }
 
   const workspaceRoot = await realpath(input.workspaceRoot);
   for (const asset of input.readmeAssets) {
@@ -306,11 +311,13 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     if (source.kind === 'memory') {
       const text = Buffer.from(source.bytes).toString('utf8');
       if (HF_TOKEN_PATTERN.test(text) || (tokenBytes && Buffer.from(source.bytes).includes(tokenBytes))) {
-        secrets.push(`${repoPath} (the prepared model card)`);
+        secrets.push(
+          `${repoPath} (${repoPath === 'README.md' ? 'the prepared model card' : 'generated with the model card'})`,
+        );
       }
       files.push({
         path: repoPath,
-        origin: 'readme',
+        origin: repoPath === 'README.md' ? 'readme' : 'card-metadata',
         bytes: source.bytes.length,
         lfs: predictLfs(repoPath, source.bytes.length, source.bytes),
         sha256: await sha256Of(source.bytes),
@@ -423,8 +430,9 @@ export function applyRemote(
 
 /**
  * Splits files into commits by count and size. Large files first, so the weights land before the card
- * that describes them; the README always rides in the last commit. Counts follow a CommitPacer from
- * `startFiles`, predicting that every commit is fast (the upload regroups what is left when one is not).
+ * that describes them; the README (with the card's `.eval_results` files) always rides in the last commit.
+ * Counts follow a CommitPacer from `startFiles`, predicting that every commit is fast (the upload regroups
+ * what is left when one is not).
  */
 export function groupCommits(
   files: PlannedFile[],
@@ -433,9 +441,9 @@ export function groupCommits(
 ): string[][] {
   const maxRegularBytes = limits.maxRegularBytes ?? Infinity;
   const pacer = new CommitPacer({ maxFiles: limits.maxFiles, startFiles }, startFiles);
+  const card = (p: string) => (p === 'README.md' ? 2 : p.startsWith('.eval_results/') ? 1 : 0);
   const ordered = [...files].sort((a, b) => {
-    if (a.path === 'README.md') return 1;
-    if (b.path === 'README.md') return -1;
+    if (card(a.path) !== card(b.path)) return card(a.path) - card(b.path);
     return b.bytes - a.bytes || byPath(a.path, b.path);
   });
   const commits: string[][] = [];

@@ -17,7 +17,13 @@ import type {
 } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
-import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
+import type {
+  CheckpointInfo,
+  EvaluationReport,
+  JobProgress,
+  ScanResult,
+  ScoreSource,
+} from '../../../shared/types';
 import { resolveHubEndpoint } from '../endpoint';
 import { evaluateWorkspace } from '../evaluate';
 import { Hasher } from '../hash';
@@ -31,6 +37,7 @@ import {
 } from '../token';
 import { verifyPublish } from '../verify';
 import { applyRemote, filesToHash, planPublish, type CommitLimits } from './plan';
+import { assertCardPublishable, fetchHubText, frontMatterText, readWorkspaceEvalResults } from './card-check';
 import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from './upload';
 import type { RetryPolicy } from './transport';
@@ -52,6 +59,12 @@ export interface PublishWorkspaceOptions {
   dataDir: string;
   /** Run benchmarks that have no remembered result (default true); false uses only what is known. */
   runBenchmarks?: boolean;
+  /** Write (merge) the results into the card's `model-index` (changes the README's YAML). */
+  modelIndex?: boolean;
+  /** Write `.eval_results/<benchmark>.yaml` for benchmarks that map to a Hub Benchmark dataset. */
+  evalResults?: boolean;
+  /** Replace existing `model-index` / `.eval_results` values that differ, instead of refusing. */
+  overwriteResults?: boolean;
   keychain?: Keychain | null;
   session?: SessionTokenStore | null;
   env?: NodeJS.ProcessEnv;
@@ -73,7 +86,19 @@ export interface PublishWorkspaceResult {
   dryRun: boolean;
 }
 
-/** The README to publish: the workspace's own with its benchmark table filled in, or a generated card. */
+export interface PreparedReadme {
+  text: string;
+  warnings: string[];
+  /** `.eval_results/*.yaml` to upload with the card (only when asked). */
+  files: modelcard.EvalResultsFile[];
+  mappings: modelcard.BenchmarkMapping[];
+  conflicts: modelcard.ValueConflict[];
+}
+
+/**
+ * The README to publish: the workspace's own with its benchmark table filled in, or a generated card; with
+ * `evalOutputs`, also its `model-index` and `.eval_results` files from the same scores.
+ */
 export function prepareReadme(input: {
   existing: string | null;
   repoId: string;
@@ -83,7 +108,41 @@ export function prepareReadme(input: {
   evalAccuracy: number | null;
   config?: modelcard.ModelConfig | null;
   trainerState?: modelcard.TrainerState | null;
-}): { text: string; warnings: string[] } {
+  /** Where each score came from, for the metadata's `source`. */
+  sources?: Record<string, ScoreSource>;
+  evalOutputs?: modelcard.EvalOutputOptions;
+}): PreparedReadme {
+  const base = prepareCardText(input);
+  const outputs = input.evalOutputs;
+  if (!outputs || (!outputs.modelIndex && !outputs.evalResults))
+    return { ...base, files: [], mappings: [], conflicts: [] };
+  const metadata = base.text !== null ? modelcard.readMetadata(base.text).data : null;
+  const architecture = input.config?.architectures?.[0];
+  const taskType =
+    outputs.taskType ??
+    (typeof metadata?.pipeline_tag === 'string' ? metadata.pipeline_tag : undefined) ??
+    (architecture ? (modelcard.pipelineTagForArchitecture(architecture) ?? undefined) : undefined);
+  const results = modelcard.prepareCardResults(
+    {
+      readme: base.text,
+      repoId: input.repoId,
+      scores: input.scores,
+      sources: input.sources ?? {},
+      evalAccuracy: input.evalAccuracy,
+      table: { benchmarks: input.report.benchmarks },
+    },
+    { ...outputs, ...(taskType ? { taskType } : {}) },
+  );
+  return {
+    text: results.text,
+    warnings: base.warnings,
+    files: results.files,
+    mappings: results.mappings,
+    conflicts: results.conflicts,
+  };
+}
+
+function prepareCardText(input: Parameters<typeof prepareReadme>[0]): { text: string; warnings: string[] } {
   const { existing, repoId, report, scores, evalAccuracy } = input;
   if (existing !== null) {
     const updated = modelcard.updateBenchmarkTable(existing, scores, {
@@ -110,6 +169,43 @@ export function prepareReadme(input: {
   return {
     text: card.text,
     warnings: card.todo.length ? [`the generated card has ${card.todo.length} TODO(s) to fill in`] : [],
+  };
+}
+
+/**
+ * What the card's metadata merges with: the workspace's `.eval_results` files, and (with a token) the Hub's
+ * README and `.eval_results` files, so a publish never drops a result already there.
+ */
+async function gatherEvalOutputs(
+  root: string,
+  repoId: string,
+  scores: Record<string, number>,
+  options: Pick<PublishWorkspaceOptions, 'modelIndex' | 'evalResults' | 'overwriteResults' | 'signal'>,
+  hub: { endpoint: string; token: string | null },
+): Promise<modelcard.EvalOutputOptions> {
+  const existingEvalResults = options.evalResults ? await readWorkspaceEvalResults(root) : {};
+  let remoteReadme: string | null = null;
+  if (hub.token) {
+    const read = (repoPath: string) =>
+      fetchHubText(hub.endpoint, repoId, repoPath, hub.token, { signal: options.signal });
+    if (options.modelIndex) remoteReadme = await read('README.md');
+    if (options.evalResults) {
+      for (const benchmark of Object.keys(scores)) {
+        if (!modelcard.proposeDataset(benchmark)?.taskId) continue;
+        const repoPath = modelcard.evalResultsPath(benchmark);
+        if (existingEvalResults[repoPath] !== undefined) continue;
+        const text = await read(repoPath);
+        if (text !== null) existingEvalResults[repoPath] = text;
+      }
+    }
+  }
+  return {
+    modelIndex: options.modelIndex,
+    evalResults: options.evalResults,
+    overwrite: options.overwriteResults,
+    existingEvalResults,
+    remoteReadme,
+    date: new Date().toISOString().slice(0, 10),
   };
 }
 
@@ -168,6 +264,14 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     );
   }
 
+  // The card as it is on disk is checked before anything is hashed: a README the Hub would refuse stops here.
+  const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
+  if (existing !== null) {
+    progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
+    await assertCardPublishable({ readme: existing, files: [], endpoint, token, signal, onLog: log });
+  }
+  const acceptedFrontMatter = existing !== null ? frontMatterText(existing) : undefined;
+
   const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
   try {
     const selection = { include: options.include, exclude: options.exclude };
@@ -215,15 +319,18 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       `Checkpoint ${checkpoint.name} (eval_accuracy ${evalAccuracy === null ? 'not evaluated' : formatScore(evalAccuracy)})`,
     );
 
-    // Joins the running jobs when the checkpoint was named; otherwise starts now, overlapping the card.
-    void hasher.hashAhead(filesToHash(checkpoint, selection), { signal });
-
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Preparing the model card' });
-    const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
-
     const repo = parseRepoName(options.repo, account?.user ?? 'you');
 
     const scores = { ...(evaluation?.scores ?? {}) };
+    const evalOutputs =
+      options.modelIndex || options.evalResults
+        ? await gatherEvalOutputs(root, repo.id, scores, options, { endpoint, token })
+        : undefined;
+    const config =
+      existing === null || evalOutputs
+        ? await readJsonFile<modelcard.ModelConfig>(path.join(checkpoint.path, 'config.json'))
+        : null;
     const card = prepareReadme({
       existing,
       repoId: repo.id,
@@ -231,16 +338,39 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       report,
       scores,
       evalAccuracy,
-      config: existing === null ? await readJsonFile(path.join(checkpoint.path, 'config.json')) : null,
+      config,
       trainerState:
         existing === null ? await readJsonFile(path.join(checkpoint.path, 'trainer_state.json')) : null,
+      sources: evaluation?.sources ?? {},
+      evalOutputs,
     });
     for (const w of card.warnings) log(`Model card: ${w}`);
+    for (const m of card.mappings) log(`Evaluation results: ${m.note}`);
+    for (const c of card.conflicts.filter((x) => x.overwritten)) {
+      log(
+        `Evaluation results: ${c.key} changes from ${JSON.stringify(c.existing)} to ${JSON.stringify(c.incoming)} (--overwrite-results).`,
+      );
+    }
+    // The card as it will be published, checked before any hashing starts.
+    await assertCardPublishable({
+      readme: card.text,
+      files: card.files,
+      conflicts: card.conflicts,
+      endpoint,
+      token,
+      signal,
+      onLog: log,
+      endpointAccepted: acceptedFrontMatter,
+    });
+
+    // Joins the running jobs when the checkpoint was named; otherwise starts now.
+    void hasher.hashAhead(filesToHash(checkpoint, selection), { signal });
 
     const local = await planPublish({
       checkpoint,
       workspaceRoot: root,
       readmeText: card.text,
+      cardFiles: card.files,
       readmeAssets: scan.readmeAssets.filter((a) => a.exists).map((a) => a.path),
       include: options.include,
       exclude: options.exclude,

@@ -9,12 +9,14 @@ import { CardDiff } from '../components/card/CardDiff';
 import { CardEditor } from '../components/card/CardEditor';
 import { CardPreview } from '../components/card/CardPreview';
 import { CardWarnings } from '../components/card/CardWarnings';
+import { EvalResultsPanel } from '../components/card/EvalResultsPanel';
+import { cardOutputs } from '../components/card/eval-outputs';
 import { GeneratorPanel } from '../components/card/GeneratorPanel';
 import { useMissingImages } from '../components/card/images';
 import type { FilledCell } from '../components/card/live-table';
 import { cardViewStore, fetchRemoteCard, publishRepo, type CardTab } from '../components/card/view-state';
-import { cardStore, chooseColumn, resetToOriginal, retryLoad } from '../state/card';
-import { evaluationStore, pickCheckpoint } from '../state/evaluation';
+import { cardRepoId, cardStore, chooseColumn, resetToOriginal, retryLoad } from '../state/card';
+import { chosenCheckpoint, evaluationStore, pickCheckpoint } from '../state/evaluation';
 import { formatScore } from '../../../shared/format';
 import { workspaceStore } from '../state/workspace';
 
@@ -109,6 +111,13 @@ function CardWorkspace() {
 
 const EMPTY_CARD = { text: '', cells: [] as FilledCell[] };
 
+/** The README as it would be uploaded: with model-index merged in when the card carries it. */
+function published(text: string): string {
+  const { evalOptions, context } = cardStore.get();
+  if (!evalOptions.modelIndex) return text;
+  return cardOutputs({ text, column: cardStore.get().column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: evalOptions, existingEvalResults: context?.evalResults }).readme;
+}
+
 function SidePanel({ tab }: { tab: CardTab }) {
   const root = cardStore.use((s) => s.root);
   const readmePath = cardStore.use((s) => s.readmePath);
@@ -118,9 +127,14 @@ function SidePanel({ tab }: { tab: CardTab }) {
   const shown = useDeferredValue(useSettledCard(200), EMPTY_CARD);
   return (
     <div className="card-pane__body" role="tabpanel" id={`card-panel-${tab}`} aria-labelledby={`card-tab-${tab}`}>
-      {tab === 'preview' && <CardPreview text={shown.text} cells={shown.cells} root={root} readmePath={readmePath} />}
+      {tab === 'preview' && (
+        <div className="card-preview-split">
+          <CardPreview text={shown.text} cells={shown.cells} root={root} readmePath={readmePath} />
+          <EvalResultsPanel text={shown.text} />
+        </div>
+      )}
       {tab === 'disk' && original !== null && <CardDiff before={original} after={shown.text} label="the README on disk" />}
-      {tab === 'hub' && <HubCompare text={shown.text} />}
+      {tab === 'hub' && <HubCompare text={published(shown.text)} />}
     </div>
   );
 }

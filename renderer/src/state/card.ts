@@ -13,6 +13,9 @@ import type { CheckpointEvaluation, EvaluationReport } from '../../../shared/typ
 import { api } from '../api';
 import { applyScores, detectColumn, revertCells, type FilledCell, type ScoresInput } from '../components/card/live-table';
 import { rebaseGenerated, singleChange } from '../components/card/rebase';
+import { cardOutputs, DEFAULT_EVAL_OPTIONS, type CardOutputs, type EvalOptions } from '../components/card/eval-outputs';
+import { formatScore } from '../../../shared/format';
+import type { HubBenchmarkDataset } from '../../../shared/modelcard';
 import { chosenCheckpoint, evaluationStore } from './evaluation';
 import { createStore } from './store';
 import { onWorkspaceOpened, workspaceStore } from './workspace';
@@ -44,6 +47,8 @@ export interface CardState {
   edited: boolean;
   /** Set when there is no README and the card is written by the engine. */
   generated: GeneratedCard | null;
+  /** Which evaluation metadata the card carries besides the table, and the user's mappings and values. */
+  evalOptions: EvalOptions;
 }
 
 /** What the user can set for a generated card; everything else comes from the workspace. */
@@ -84,6 +89,7 @@ const NO_CARD: Omit<CardState, 'fills'> = {
   cells: [],
   edited: false,
   generated: null,
+  evalOptions: DEFAULT_EVAL_OPTIONS,
 };
 
 export const cardStore = createStore<CardState>({ ...NO_CARD, fills: 0 });
@@ -435,4 +441,46 @@ function saveDraft(): void {
 function clearDraft(): void {
   const root = cardStore.get().root;
   if (root) localStorage.removeItem(DRAFT_PREFIX + root);
+}
+
+/** Turns model-index / .eval_results / overwrite on or off. */
+export function setEvalOptions(patch: Partial<Pick<EvalOptions, 'modelIndex' | 'evalResults' | 'overwrite'>>): void {
+  cardStore.set((s) => ({ evalOptions: { ...s.evalOptions, ...patch } }));
+}
+
+/** The user's choice of Hub dataset for a benchmark; null keeps it on the card only. */
+export function setBenchmarkDataset(benchmark: string, dataset: HubBenchmarkDataset | null): void {
+  cardStore.set((s) => ({ evalOptions: { ...s.evalOptions, datasets: { ...s.evalOptions.datasets, [benchmark]: dataset } } }));
+}
+
+/**
+ * A value typed into the Evaluation results box: the metadata carries it at full precision, and the table
+ * cell that shows it is rewritten (three decimals), so the card never contradicts its own metadata.
+ */
+export function setResultValue(benchmark: string, value: number): void {
+  if (!Number.isFinite(value)) return;
+  const state = cardStore.get();
+  cardStore.set({ evalOptions: { ...state.evalOptions, values: { ...state.evalOptions.values, [benchmark]: value } } });
+  const cell = state.cells.find((c) => c.benchmark === benchmark);
+  if (state.text === null || !cell) return;
+  const insert = formatScore(value);
+  const delta = insert.length - (cell.to - cell.from);
+  const cells = state.cells.map((c) =>
+    c === cell ? { ...c, to: c.from + insert.length } : c.from >= cell.to ? { ...c, from: c.from + delta, to: c.to + delta } : c,
+  );
+  replaceText(state.text.slice(0, cell.from) + insert + state.text.slice(cell.to), [{ from: cell.from, to: cell.to, insert }], cells);
+  cardStore.set({ edited: true });
+  scheduleDraftSave();
+}
+
+/** The repo id the card's metadata names (the Publish screen's, else a placeholder owner). */
+export function cardRepoId(): string {
+  return repoIdFor(cardStore.get().root);
+}
+
+/** What the card publishes besides its text: computed from the current text, cells and options. */
+export function currentCardOutputs(): CardOutputs | null {
+  const state = cardStore.get();
+  if (state.text === null) return null;
+  return cardOutputs({ text: state.text, column: state.column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: state.evalOptions, existingEvalResults: state.context?.evalResults });
 }

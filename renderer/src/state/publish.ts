@@ -7,7 +7,7 @@ import type { PublishPlan } from '../../../shared/publish';
 import type { AppErrorData } from '../../../shared/result';
 import type { JobItemProgress, JobProgress } from '../../../shared/types';
 import { api, runJob } from '../api';
-import { cardStore } from './card';
+import { cardStore, currentCardOutputs } from './card';
 import { chosenCheckpoint, evaluationStore } from './evaluation';
 import { createStore } from './store';
 import { onWorkspaceOpened, workspaceStore } from './workspace';
@@ -94,7 +94,8 @@ export function publishCheckpoint(): PublishCheckpoint | null {
 /** The README that will be uploaded: the card as prepared on the Model card screen. */
 export function publishReadme(): string | null {
   const card = cardStore.get();
-  return card.text ?? card.original;
+  // With model-index asked for, the README carries it, merged from the same values as the table.
+  return currentCardOutputs()?.readme ?? card.text ?? card.original;
 }
 
 function joinRepo(namespace: string | null, name: string): string {
@@ -194,7 +195,17 @@ function publishRequest() {
   const { repo } = publishStore.get();
   if (!root || !checkpoint || readme === null || !repo) return null;
   const python = evaluationStore.get().python ?? undefined;
-  return { root, checkpoint: checkpoint.name, readme, repo, private: publishStore.get().private, python };
+  const evalResults = currentCardOutputs()?.files.map((f) => ({ path: f.path, text: f.text })) ?? [];
+  const overwriteResults = cardStore.get().evalOptions.overwrite;
+  return {
+    root,
+    checkpoint: checkpoint.name,
+    readme,
+    repo,
+    private: publishStore.get().private,
+    python,
+    ...(evalResults.length ? { evalResults, overwriteResults } : {}),
+  };
 }
 
 let planTimer: ReturnType<typeof setTimeout> | null = null;
