@@ -281,10 +281,12 @@ test('with a keychain service, a token kept there is found again after a reload 
   const keep = page.getByLabel('Keep it in the system keychain');
   await expect(page.getByText('No token found yet')).toBeVisible();
   if (!(await keep.isEnabled())) {
-    const reason = 'No Secret Service on this machine: run under dbus-run-session with gnome-keyring (see ENGINEERING.md).';
+    const reason = 'No Secret Service on this machine: run under dbus-run-session with gnome-keyring (see .ci/run).';
     console.log(`skipped: ${reason}`);
     test.skip(true, reason);
   }
+  // The user is told where a remembered token goes before choosing to keep it.
+  await expect(page.getByTestId('publish-token-storage')).toContainText('Kept in Secret Service (GNOME Keyring or KWallet)');
   await page.getByLabel('Hugging Face token').fill(WRITE);
   await keep.check();
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,5 +1,5 @@
 /**
- * One commit of planned files, spoken directly in the Hub's protocol (`hub-protocol.md` §4): preupload
+ * One commit of planned files, spoken directly in the Hub's upload protocol (e2e/local-hub/README.md): preupload
  * (which files go through LFS), the LFS objects the Hub does not have (`lfs.ts`), then the NDJSON commit.
  *
  * Why not `@huggingface/hub`'s `commitIter`: it hashes every LFS file again before it asks the Hub what

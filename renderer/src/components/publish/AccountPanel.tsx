@@ -26,6 +26,8 @@ export function AccountPanel() {
   const rememberHintId = useId();
   const account = status?.account ?? null;
   const keychainAvailable = status?.keychainAvailable ?? false;
+  // Where a remembered token goes: the OS keychain, or (without keytar) Electron's safeStorage file.
+  const storage = status?.keychain ?? null;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -110,13 +112,19 @@ export function AccountPanel() {
             aria-describedby={rememberHintId}
             onChange={(e) => setRemember(e.target.checked)}
           />
-          Keep it in the system keychain
+          {storage?.kind === 'safe-storage' ? 'Keep it on this computer' : 'Keep it in the system keychain'}
         </label>
-        <p id={rememberHintId} className="muted publish-small">
+        <p id={rememberHintId} className="muted publish-small" data-testid="publish-token-storage">
           {keychainAvailable
-            ? 'Otherwise it is kept in memory until the app closes.'
+            ? `${storage ? `Kept in ${storage.backend}. ` : ''}Otherwise it is kept in memory until the app closes.`
             : 'No keychain service is available on this computer: the token is kept for this session only.'}
         </p>
+        {keychainAvailable && storage && !storage.protected && (
+          <p className="publish-notice" role="status">
+            {storage.note ??
+              `${storage.backend} does not protect the token: anyone who can read your files can read it. Leave the box unticked to keep it in memory only.`}
+          </p>
+        )}
         {tokenError && <ErrorMessage error={tokenError} onDismiss={() => publishStore.set({ tokenError: null })} />}
       </form>
     </section>
