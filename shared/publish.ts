@@ -49,7 +49,13 @@ export interface PlannedFile {
 
 export interface ExcludedFile {
   path: string;
-  reason: 'training-state' | 'excluded-by-pattern' | 'not-included' | 'never-uploaded' | 'missing';
+  reason:
+    | 'training-state'
+    | 'excluded-by-pattern'
+    | 'not-included'
+    | 'never-uploaded'
+    | 'missing'
+    | 'outside-workspace';
 }
 
 export interface PublishPlan {

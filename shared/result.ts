@@ -22,6 +22,10 @@ export const ERROR_CODES = [
   'HUB_REJECTED',
   'SECRET_IN_UPLOAD',
   'VERIFICATION_FAILED',
+  /** The user declined a confirmation (or none could be asked). */
+  'NOT_CONFIRMED',
+  /** A path or interpreter the user never opened or chose. */
+  'NOT_ALLOWED',
   'INTERNAL',
 ] as const;
 

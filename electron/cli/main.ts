@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { redactSecrets } from '../../shared/redact';
 import { commands } from './commands';
+import { printable } from './terminal';
 
 export function appVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -31,8 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`hub-publisher: ${message}\n`);
+    // The last exit of every error: token-like strings and the environment's own token are masked, and
+    // control characters (a file name with escapes, a token with a line break) are shown, not obeyed.
+    const message = redactSecrets(err instanceof Error ? err.message : String(err), [process.env.HF_TOKEN]);
+    process.stderr.write(`hub-publisher: ${printable(message)}\n`);
     return 1;
   }
 }

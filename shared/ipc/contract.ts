@@ -7,6 +7,7 @@
  * - Jobs answer at once with a job id, then stream `job:progress` and end with one `job:done`.
  */
 import { z } from 'zod';
+import { GLOB_LIMITS, globProblem } from '../glob';
 import type { Result } from '../result';
 import type { AccountInfo, PublishOutcome, PublishPlan, VerificationReport } from '../publish';
 import type { EvaluationReport, JobProgress, PythonInterpreter, ScanResult } from '../types';
@@ -29,9 +30,40 @@ const relativePath = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), 'Must be a path inside the workspace.');
+  .refine(
+    (p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'),
+    'Must be a path inside the workspace.',
+  );
 
-const checkpointName = z.string().min(1).max(1024);
+/**
+ * Names that are keys of records in the main process (checkpoints, benchmarks): never one that would
+ * reach an object's prototype, whatever the record is made of.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+export function isPrototypeKey(name: string): boolean {
+  return PROTOTYPE_KEYS.has(name) || name.split(/[\\/]/).includes('__proto__');
+}
+const recordKey = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine(
+      (s) => !isPrototypeKey(s),
+      'This name is reserved (__proto__, prototype, constructor); rename it.',
+    );
+
+const checkpointName = recordKey(1024);
+
+/** A user include/exclude glob: bounded, so matching stays fast (see shared/glob.ts). */
+const globPattern = z
+  .string()
+  .min(1)
+  .max(GLOB_LIMITS.maxLength)
+  .refine((p) => globProblem(p) === null, {
+    message: 'Not a usable glob (too long, control characters or too many alternatives).',
+  });
+const globList = z.array(globPattern).max(GLOB_LIMITS.maxPatterns).optional();
 
 /** What the renderer sends to plan or run a publish; the token and endpoint are the main process's own. */
 const publishRequest = z.object({
@@ -42,8 +74,8 @@ const publishRequest = z.object({
   /** `name` or `namespace/name`. */
   repo: z.string().min(1).max(200),
   private: z.boolean().default(false),
-  include: z.array(z.string().min(1)).optional(),
-  exclude: z.array(z.string().min(1)).optional(),
+  include: globList,
+  exclude: globList,
   deleteRemote: z.boolean().optional(),
   /** The interpreter the evaluation used, so the commit title quotes the scores the user saw. */
   python: z.string().min(1).optional(),
@@ -65,7 +97,7 @@ export const requests = {
     z.object({
       root: absolutePath,
       checkpoint: checkpointName,
-      benchmark: z.string().min(1).max(200),
+      benchmark: recordKey(200),
       score: z.number().finite().nullable(),
     }),
   ),
@@ -88,8 +120,8 @@ export const jobs = {
     z.object({
       root: absolutePath,
       /** Checkpoint names to evaluate; all when omitted. */
-      checkpoints: z.array(z.string().min(1)).optional(),
-      benchmarks: z.array(z.string().min(1)).optional(),
+      checkpoints: z.array(checkpointName).max(10_000).optional(),
+      benchmarks: z.array(recordKey(200)).max(1000).optional(),
       python: z.string().min(1).optional(),
       concurrency: z.number().int().min(1).max(64).optional(),
       useCache: z.boolean().optional(),

@@ -4,7 +4,7 @@
  *
  * Hashing starts as soon as the checkpoint is known, so it overlaps the card, whoami and repo checks.
  */
-import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import * as modelcard from '../../../shared/modelcard';
 import { formatScore } from '../../../shared/format';
@@ -113,9 +113,15 @@ export function prepareReadme(input: {
   };
 }
 
+/** The app's limit for a model card (the same as the Card screen's and the IPC contract's). */
+export const MAX_README_BYTES = 8 * 1024 * 1024;
+const MAX_CONTEXT_JSON_BYTES = 64 * 1024 * 1024;
+
+/** config.json or trainer_state.json for a generated card; null when absent, not a regular file or not JSON. */
 async function readJsonFile<T>(file: string): Promise<T | null> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    const text = await readBoundedText(file, { maxBytes: MAX_CONTEXT_JSON_BYTES });
+    return text === null ? null : (JSON.parse(text) as T);
   } catch {
     return null;
   }
@@ -219,7 +225,12 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     void hasher.hashAhead(filesToHash(checkpoint, selection), { signal });
 
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Preparing the model card' });
-    const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
+    const existing = scan.readme
+      ? await readBoundedText(scan.readme, {
+          maxBytes: MAX_README_BYTES,
+          label: path.relative(root, scan.readme) || 'README.md',
+        })
+      : null;
 
     const repo = parseRepoName(options.repo, account?.user ?? 'you');
 

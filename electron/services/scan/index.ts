@@ -10,6 +10,7 @@
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { readKnownSize, statFile } from './fsx';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import { compareCheckpointNames, stepFromName } from '../../../shared/checkpoints';
 import { AppError } from '../../../shared/result';
@@ -352,7 +353,14 @@ async function analyseCheckpoint(
       continue;
     }
     regular.set(s.fileRel, s.stats);
-    files.push({ path: s.fileRel, bytes: s.stats.size, role, mtimeMs: s.stats.mtimeMs });
+    files.push({
+      path: s.fileRel,
+      bytes: s.stats.size,
+      role,
+      mtimeMs: s.stats.mtimeMs,
+      ino: s.stats.ino,
+      ctimeMs: s.stats.ctimeMs,
+    });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
@@ -544,9 +552,9 @@ async function findReadme(
   if (!readme) return { readme: null, readmeAssets: [] };
   let text: string;
   try {
-    const s = await limit(() => stat(readme));
-    if (!s.isFile() || s.size > MAX_README_BYTES) return { readme, readmeAssets: [] };
-    text = await limit(() => readFile(readme, 'utf8'));
+    const read = await limit(() => readBoundedText(readme, { maxBytes: MAX_README_BYTES }));
+    if (read === null) return { readme, readmeAssets: [] };
+    text = read;
   } catch {
     return { readme, readmeAssets: [] };
   }
