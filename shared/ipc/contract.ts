@@ -86,6 +86,15 @@ export const requests = {
   /** Opens a link in the system browser, only for the allow-listed Hub hosts. */
   'app:openExternal': channel<boolean>()(z.object({ url: z.string().max(2048) })),
   'workspace:choose': channel<string | null>()(z.void()),
+  /**
+   * A folder dropped on the window. Not a function of `window.api`: only `api.workspace.drop(file)`, whose
+   * preload side derives the path from the File itself, sends it.
+   */
+  'workspace:dropped': channel<string>()(z.object({ path: z.string().max(4096) })),
+  /** Workspaces opened before, as the main process remembers them. */
+  'workspace:recent': channel<string[]>()(z.void()),
+  /** The native file dialog, to pick a Python interpreter the evaluation may run. */
+  'evaluation:chooseInterpreter': channel<string | null>()(z.void()),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^job-\d+$/, 'Not a job id.') })),
   'settings:get': channel<Settings>()(z.void()),
   'settings:set': channel<Settings>()(z.object({ hubEndpoint: z.string().min(1).max(2048) })),
@@ -192,6 +201,8 @@ export type EventChannel = keyof EventPayloads;
 
 export const EVENT_CHANNELS: readonly EventChannel[] = ['job:progress', 'job:log', 'job:done'];
 export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
+/** Channels whose argument the preload derives from a File; `window.api` has no string-taking function for them. */
+export const FILE_DERIVED_CHANNELS: readonly Channel[] = ['workspace:dropped'];
 export const JOB_CHANNELS = Object.keys(jobs) as JobChannel[];
 
 type Domain<C extends string> = C extends `${infer D}:${string}` ? D : never;
@@ -204,11 +215,16 @@ type Method<C extends Channel> = C extends RequestChannel
  * `window.api`: one named function per channel, grouped by domain (`api.workspace.scan(args)` for
  * `workspace:scan`), plus event subscription and the real path of a dropped file.
  */
+type ApiChannel = Exclude<Channel, 'workspace:dropped'>;
 export type Api = {
-  [D in Domain<Channel>]: { [C in Channel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C> };
+  [D in Domain<ApiChannel>]: { [C in ApiChannel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C> };
 } & {
   events: { on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void };
-  files: { pathFor(file: object): string };
+  files: {
+    pathFor(file: object): string;
+    /** Opens a dropped folder as a workspace: the path is the File's own, as the platform reports it. */
+    openDropped(file: object): Promise<Result<string>>;
+  };
 };
 
 /** Builds the named functions from a transport; the preload and the browser bridge both use it. */
@@ -219,12 +235,17 @@ export function buildApi(transport: {
 }): Api {
   const api: Record<string, Record<string, unknown>> = {};
   for (const ch of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
+    if (FILE_DERIVED_CHANNELS.includes(ch)) continue;
     const [domain, verb] = ch.split(':') as [string, string];
     (api[domain] ??= {})[verb] = (args?: unknown) => transport.invoke(ch, args);
   }
   api.events = {
     on: (event: EventChannel, listener: (payload: unknown) => void) => transport.on(event, listener),
   };
-  api.files = { pathFor: (file: object) => transport.pathFor(file) };
+  api.files = {
+    pathFor: (file: object) => transport.pathFor(file),
+    openDropped: (file: object) =>
+      transport.invoke('workspace:dropped', { path: transport.pathFor(file) }) as Promise<Result<string>>,
+  };
   return api as unknown as Api;
 }

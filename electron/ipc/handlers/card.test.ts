@@ -17,12 +17,19 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function registry() {
-  return createRegistry(() => {}, {
+/** A registry where the user opened `opened` with the folder dialog (the only roots it answers for). */
+function registry(opened: string) {
+  const r = createRegistry(() => {}, {
     dataDir: path.join(tmp, 'app-data'),
     env: {},
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+    platform: { version: 'test', chooseFolder: async () => opened, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
   });
+  return {
+    dispatch: async (s: typeof sender, channel: string, args: unknown) => {
+      await r.dispatch(s, 'workspace:choose', undefined);
+      return r.dispatch(s, channel, args);
+    },
+  };
 }
 const sender = { id: 'test', trusted: true };
 
@@ -64,7 +71,7 @@ describe('card:context', () => {
     const root = path.join(tmp, 'single-model');
     await buildWorkspace(root, { steps: [], checkpoints: [{ name: '.', config: { model_type: 'gpt2' } }] });
     expect((await readCardContext(root, 'single-model')).config?.model_type).toBe('gpt2');
-    const result = await registry().dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
+    const result = await registry(root).dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });
@@ -87,7 +94,7 @@ describe('workspace:image', () => {
     await symlink('../../secret/leak.png', path.join(root, 'assets', 'relative-escape.png'));
   });
 
-  const image = (rel: string) => registry().dispatch(sender, 'workspace:image', { root, path: rel });
+  const image = (rel: string) => registry(root).dispatch(sender, 'workspace:image', { root, path: rel });
 
   it('returns an image inside the workspace as a data: URL, and null for a missing one', async () => {
     expect(await image('assets/loss.png')).toEqual({ ok: true, value: `data:image/png;base64,${TINY_PNG.toString('base64')}` });
@@ -133,7 +140,7 @@ describe('card:remote', () => {
     const result = await createRegistry(() => {}, {
       dataDir: path.join(tmp, 'app-data-remote'),
       env: { HF_ENDPOINT: hub.url },
-      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {} },
+      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
     }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
     expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
   });

@@ -11,6 +11,7 @@ import { registerEvaluationHandlers } from './evaluation';
 import { registerCardHandlers } from './card';
 import { registerPublishHandlers } from './publish';
 import { registerWorkspaceHandlers } from './workspace';
+import { accessOf, WorkspaceAccess } from './access';
 
 export interface Platform {
   version: string;
@@ -18,6 +19,8 @@ export interface Platform {
   chooseFolder(): Promise<string | null>;
   /** Opens a URL in the system browser (already checked against the allow-list). */
   openExternal(url: string): Promise<void>;
+  confirm(request: { title: string; message: string; detail?: string; confirmLabel: string }): Promise<boolean>;
+  chooseInterpreter(): Promise<string | null>;
 }
 
 /** What every domain's handlers may use. */
@@ -28,6 +31,8 @@ export interface HandlerContext {
   /** The last scan of each workspace, shared by every domain. */
   scans: ScanCache;
   env: NodeJS.ProcessEnv;
+  /** Workspaces the user opened and interpreters found or chosen; created with the context when absent. */
+  access?: WorkspaceAccess;
 }
 
 export interface AppServicesOptions {
@@ -53,8 +58,19 @@ export function createRegistry(emit: Emit, options: AppServicesOptions): Handler
     settings: new SettingsStore(options.dataDir, env),
     scans: new ScanCache(),
     env,
+    access: new WorkspaceAccess(options.dataDir),
   };
   const registry = new HandlerRegistry(emit);
+  // Every request naming a workspace or an interpreter is checked against what the user opened or chose,
+  // in one place, before any handler runs.
+  registry.setGuard((_channel, args) => guardRequest(accessOf(context), args));
   for (const register of domains) register(registry, context);
   return registry;
+}
+
+async function guardRequest(access: WorkspaceAccess, args: unknown): Promise<void> {
+  if (typeof args !== 'object' || args === null) return;
+  const { root, python } = args as { root?: unknown; python?: unknown };
+  if (typeof root === 'string') await access.requireWorkspace(root);
+  if (typeof python === 'string') access.requireInterpreter(python);
 }

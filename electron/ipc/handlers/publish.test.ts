@@ -67,7 +67,7 @@ function setup() {
   const dir = path.join(work, `app-${++n}`);
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
   const context: HandlerContext = {
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined },
+    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined, confirm: async () => false, chooseInterpreter: async () => null },
     dataDir: path.join(dir, 'data'),
     settings: new SettingsStore(path.join(dir, 'data'), env),
     scans: new ScanCache(),
