@@ -52,14 +52,14 @@ export function colors(enabled: boolean): Colors {
 
 /**
  * Text from the workspace (file names, script output, error messages quoting them) made safe for a
- * terminal: escape sequences and other control characters are shown as `\x1b`-style escapes instead of
- * moving the cursor or recolouring the screen. Newlines and tabs stay.
+ * terminal: control characters are shown as `\x1b`-style escapes instead of moving the cursor, setting
+ * the window title or clearing the screen. Newlines, tabs and plain colour codes (`ESC[…m`, which only
+ * recolour, as our own output does) stay.
  */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  return text.replace(/\u001b\[[0-9;]{0,12}m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) =>
+    c.length > 1 ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
 }
 
