@@ -102,7 +102,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
 
   /** Only our own address: a page on another name that resolves here (DNS rebinding) is refused. */
-  const allowedHost = (host: string | undefined) => host !== undefined && allowedHosts.has(host.toLowerCase());
+  const allowedHost = (host: string | undefined) =>
+    host !== undefined && allowedHosts.has(host.toLowerCase());
   const allowedHosts = new Set<string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,7 +119,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     if (url.pathname === '/__bridge/events') {
       const connection = url.searchParams.get('connection') ?? '';
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       streams.set(connection, res);
       for (const line of backlog.get(connection) ?? []) res.write(line);
@@ -134,7 +139,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const channel = decodeURIComponent(url.pathname.slice('/__bridge/invoke/'.length));
       const text = await readBody(req, MAX_BODY_BYTES).catch(() => null);
       if (text === null) {
-        res.writeHead(413, { 'Content-Type': 'text/plain' }).end(`Request body over ${MAX_BODY_BYTES} bytes.`);
+        res
+          .writeHead(413, { 'Content-Type': 'text/plain' })
+          .end(`Request body over ${MAX_BODY_BYTES} bytes.`);
         return;
       }
       let body: { args?: unknown };
@@ -150,7 +157,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       const args = body.args ?? undefined;
       const dropped = (args as { path?: unknown } | undefined)?.path;
       const result =
-        channel === 'workspace:dropped' && sender.trusted && !(typeof dropped === 'string' && expectedDrops.delete(dropped))
+        channel === 'workspace:dropped' &&
+        sender.trusted &&
+        !(typeof dropped === 'string' && expectedDrops.delete(dropped))
           ? { ok: false, error: { code: 'NOT_ALLOWED', message: 'That File was not dropped by the user.' } }
           : await registry.dispatch(sender, channel, args);
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -171,12 +180,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     try {
       body = await readFile(file);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found. Run `npm run build:renderer` first.');
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end('Not found. Run `npm run build:renderer` first.');
       return;
     }
     if (relative === 'index.html') {
       // The bridge script must define window.api before the app's module runs, as the preload does.
-      body = Buffer.from(body.toString('utf8').replace('<head>', '<head>\n    <script src="/__bridge/client.js"></script>'));
+      body = Buffer.from(
+        body.toString('utf8').replace('<head>', '<head>\n    <script src="/__bridge/client.js"></script>'),
+      );
     }
     res.writeHead(200, {
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',

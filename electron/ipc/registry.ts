@@ -73,7 +73,6 @@ export class HandlerRegistry {
     return this;
   }
 
-
   /** A check every validated request passes before its handler runs (what the user opened or chose). */
   setGuard(guard: (channel: string, args: unknown) => Promise<void>): this {
     this.guard = guard;
@@ -90,7 +89,9 @@ export class HandlerRegistry {
     const schema = (isJob ? jobs[channel as JobChannel] : requests[channel as RequestChannel]).args;
     const parsed = schema.safeParse(rawArgs);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message);
+      const issues = parsed.error.issues.map(
+        (i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message,
+      );
       return fail('INVALID_ARGUMENT', `Invalid arguments for ${channel}: ${issues.join('; ')}`);
     }
     if (this.guard) {
@@ -165,7 +166,9 @@ export class HandlerRegistry {
         // Job values carry script output and file names: token-like strings never cross as they are.
         result = ok(redactValue(value));
       } catch (err) {
-        result = controller.signal.aborted ? fail('CANCELLED', 'Cancelled.') : { ok: false, error: safeError(err) };
+        result = controller.signal.aborted
+          ? fail('CANCELLED', 'Cancelled.')
+          : { ok: false, error: safeError(err) };
       }
       progress.flush();
       this.running.delete(jobId);

@@ -30,7 +30,8 @@ export class SettingsStore {
     try {
       const text = await readBoundedText(this.file(), { maxBytes: MAX_SETTINGS_BYTES });
       const parsed: unknown = text === null ? {} : JSON.parse(text);
-      this.cached = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as StoredSettings) : {};
+      this.cached =
+        parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as StoredSettings) : {};
     } catch {
       this.cached = {};
     }

@@ -217,7 +217,9 @@ type Method<C extends Channel> = C extends RequestChannel
  */
 type ApiChannel = Exclude<Channel, 'workspace:dropped'>;
 export type Api = {
-  [D in Domain<ApiChannel>]: { [C in ApiChannel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C> };
+  [D in Domain<ApiChannel>]: {
+    [C in ApiChannel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C>;
+  };
 } & {
   events: { on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void };
   files: {

@@ -5,7 +5,14 @@ import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
 import { evaluateWorkspace, setManualScore } from '../../services/evaluate';
 import { redactSecrets, redactValue } from '../../../shared/redact';
-import { abortOnInterrupt, colorEnabled, colors, createProgressBar, printable, renderTable } from '../terminal';
+import {
+  abortOnInterrupt,
+  colorEnabled,
+  colors,
+  createProgressBar,
+  printable,
+  renderTable,
+} from '../terminal';
 
 interface EvaluateCliOptions {
   json?: boolean;

@@ -155,7 +155,9 @@ export function registerPublish(program: Command): void {
             (!opts.yes &&
               !opts.json &&
               process.stdin.isTTY === true &&
-              (await confirm(`${repoId} already exists and is PUBLIC; --private does not change that. Publish publicly? [y/N] `))),
+              (await confirm(
+                `${repoId} already exists and is PUBLIC; --private does not change that. Publish publicly? [y/N] `,
+              ))),
         };
         if (!opts.dryRun && !opts.yes) {
           // Show the plan first; the confirmed run reuses every hash from the cache.
@@ -175,7 +177,8 @@ export function registerPublish(program: Command): void {
       }
 
       // Every line out is masked (tokens) and made inert (escape sequences in file names).
-      const out = (text: string) => process.stdout.write(printable(redactSecrets(text, [process.env.HF_TOKEN])));
+      const out = (text: string) =>
+        process.stdout.write(printable(redactSecrets(text, [process.env.HF_TOKEN])));
       if (opts.json) {
         out(JSON.stringify(redactValue(result.summary, [process.env.HF_TOKEN]), null, 2) + '\n');
       } else if (result.dryRun) {

@@ -30,7 +30,10 @@ export class WorkspaceAccess {
     const info = await stat(root).catch(() => null);
     if (!info) throw new AppError('NOT_FOUND', `${root} does not exist.`);
     if (!info.isDirectory()) {
-      throw new AppError('NOT_A_DIRECTORY', `${root} is a file, not a folder. Open the folder your training wrote.`);
+      throw new AppError(
+        'NOT_A_DIRECTORY',
+        `${root} is a file, not a folder. Open the folder your training wrote.`,
+      );
     }
     const real = await realpath(root);
     this.#opened.add(real);
@@ -42,8 +45,11 @@ export class WorkspaceAccess {
 
   /** Folders opened before, most recent first (kept by this process, never by the renderer). */
   recent(): Promise<string[]> {
-    this.#recent ??= readJsonFile<{ roots?: unknown }>(path.join(this.dataDir, RECENT_FILE), {}).then((data) =>
-      Array.isArray(data.roots) ? data.roots.filter((r): r is string => typeof r === 'string').slice(0, MAX_RECENT) : [],
+    this.#recent ??= readJsonFile<{ roots?: unknown }>(path.join(this.dataDir, RECENT_FILE), {}).then(
+      (data) =>
+        Array.isArray(data.roots)
+          ? data.roots.filter((r): r is string => typeof r === 'string').slice(0, MAX_RECENT)
+          : [],
     );
     return this.#recent;
   }

@@ -41,8 +41,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-
-
 let n = 0;
 async function setup(keychain: Keychain) {
   const dir = path.join(work, `case-${++n}`);
@@ -50,7 +48,13 @@ async function setup(keychain: Keychain) {
   // No HF_TOKEN and an empty HF_HOME: only the tokens a test puts somewhere are found.
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
   const context: HandlerContext = {
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined, confirm: async () => false, chooseInterpreter: async () => null },
+    platform: {
+      version: 'test',
+      chooseFolder: async () => null,
+      openExternal: async () => undefined,
+      confirm: async () => false,
+      chooseInterpreter: async () => null,
+    },
     dataDir: path.join(dir, 'data'),
     settings: new SettingsStore(path.join(dir, 'data'), env),
     scans: new ScanCache(),
@@ -101,7 +105,13 @@ describe('account handlers', () => {
     const { call } = await setup(keychain);
     const result = await call('account:setToken', { token: `  ${WRITE}\n`, remember: false });
     const status = value(result);
-    expect(status.account).toMatchObject({ user: 'alice', orgs: ['acme'], role: 'write', canWrite: true, source: 'explicit' });
+    expect(status.account).toMatchObject({
+      user: 'alice',
+      orgs: ['acme'],
+      role: 'write',
+      canWrite: true,
+      source: 'explicit',
+    });
     expect(status.account?.masked).toBe(`hf_…${WRITE.slice(-4)}`);
     expect(status.error).toBeNull();
     expect(JSON.stringify(result)).not.toContain(WRITE);

@@ -51,7 +51,8 @@ export class AccountSession {
   ) {
     // A separate service name keeps scripted runs (CI, the browser specs) away from the user's real entry.
     this.#keychain =
-      options.keychain ?? createKeychain({ service: context.env.HUB_PUBLISHER_KEYCHAIN_SERVICE || undefined });
+      options.keychain ??
+      createKeychain({ service: context.env.HUB_PUBLISHER_KEYCHAIN_SERVICE || undefined });
     this.#fetch = options.fetch;
   }
 
@@ -82,7 +83,10 @@ export class AccountSession {
   }
 
   /** The token and its account; publishing refuses read-only tokens before anything is sent. */
-  async signIn(root: string | null | undefined, options: { requireWrite?: boolean; signal?: AbortSignal } = {}): Promise<SignedIn> {
+  async signIn(
+    root: string | null | undefined,
+    options: { requireWrite?: boolean; signal?: AbortSignal } = {},
+  ): Promise<SignedIn> {
     const { token, source } = await this.resolve(root);
     const endpoint = await this.context.settings.hubEndpoint();
     await this.#requireTokenEndpoint(source, endpoint);
@@ -148,7 +152,8 @@ export class AccountSession {
     if (remember) {
       const saved = await saveToken(trimmed, { keychain: this.#keychain, session: this.#session });
       this.#typed = null;
-      if (saved.storedIn === 'session' && saved.message) notice = new AppError('KEYCHAIN_UNAVAILABLE', saved.message);
+      if (saved.storedIn === 'session' && saved.message)
+        notice = new AppError('KEYCHAIN_UNAVAILABLE', saved.message);
     } else {
       this.#typed = trimmed;
     }

@@ -22,7 +22,13 @@ function registry(opened: string) {
   const r = createRegistry(() => {}, {
     dataDir: path.join(tmp, 'app-data'),
     env: {},
-    platform: { version: 'test', chooseFolder: async () => opened, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
+    platform: {
+      version: 'test',
+      chooseFolder: async () => opened,
+      openExternal: async () => {},
+      confirm: async () => false,
+      chooseInterpreter: async () => null,
+    },
   });
   return {
     dispatch: async (s: typeof sender, channel: string, args: unknown) => {
@@ -89,7 +95,7 @@ describe('workspace:image', () => {
       steps: [1],
       images: ['assets/loss.png'],
       files: { 'assets/big.png': Buffer.alloc(10 * 1024 * 1024 + 1), 'notes.md': 'text' },
-      symlinks: { 'assets/escape.png': path.join(outside, 'leak.png'), 'linked': outside },
+      symlinks: { 'assets/escape.png': path.join(outside, 'leak.png'), linked: outside },
     });
     await symlink('../../secret/leak.png', path.join(root, 'assets', 'relative-escape.png'));
   });
@@ -97,26 +103,43 @@ describe('workspace:image', () => {
   const image = (rel: string) => registry(root).dispatch(sender, 'workspace:image', { root, path: rel });
 
   it('returns an image inside the workspace as a data: URL, and null for a missing one', async () => {
-    expect(await image('assets/loss.png')).toEqual({ ok: true, value: `data:image/png;base64,${TINY_PNG.toString('base64')}` });
-    expect(await image('assets/./loss.png')).toMatchObject({ ok: true, value: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(await image('assets/loss.png')).toEqual({
+      ok: true,
+      value: `data:image/png;base64,${TINY_PNG.toString('base64')}`,
+    });
+    expect(await image('assets/./loss.png')).toMatchObject({
+      ok: true,
+      value: expect.stringMatching(/^data:image\/png;base64,/),
+    });
     expect(await image('assets/missing.png')).toEqual({ ok: true, value: null });
   });
 
   it('never reads outside the workspace', async () => {
-    for (const attempt of ['../secret/leak.png', 'assets/../../secret/leak.png', '/etc/passwd.png', 'C:/secret.png']) {
+    for (const attempt of [
+      '../secret/leak.png',
+      'assets/../../secret/leak.png',
+      '/etc/passwd.png',
+      'C:/secret.png',
+    ]) {
       const result = await image(attempt);
       expect(result.ok, attempt).toBe(false);
     }
     for (const attempt of ['assets/escape.png', 'assets/relative-escape.png', 'linked/leak.png']) {
       const result = await image(attempt);
-      expect(result, attempt).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('outside the workspace') } });
+      expect(result, attempt).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('outside the workspace') },
+      });
     }
   });
 
   it('refuses files that are not images and images over 10 MB', async () => {
     expect(await image('notes.md')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await image('linked/notes.txt')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await image('assets/big.png')).toMatchObject({ ok: false, error: { message: expect.stringContaining('10 MB') } });
+    expect(await image('assets/big.png')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('10 MB') },
+    });
   });
 });
 
@@ -127,7 +150,11 @@ describe('card:remote', () => {
     hub = await startLocalHub({ dataDir: path.join(tmp, 'hub'), users: [alice] });
     const credentials = { accessToken: alice.token, hubUrl: hub.url };
     await createRepo({ repo: 'alice/with-card', ...credentials });
-    await uploadFiles({ repo: 'alice/with-card', files: [{ path: 'README.md', content: new Blob(['# On the Hub\n']) }], ...credentials });
+    await uploadFiles({
+      repo: 'alice/with-card',
+      files: [{ path: 'README.md', content: new Blob(['# On the Hub\n']) }],
+      ...credentials,
+    });
     await createRepo({ repo: 'alice/no-card', ...credentials });
     await createRepo({ repo: 'alice/private', private: true, ...credentials });
   });
@@ -140,7 +167,13 @@ describe('card:remote', () => {
     const result = await createRegistry(() => {}, {
       dataDir: path.join(tmp, 'app-data-remote'),
       env: { HF_ENDPOINT: hub.url },
-      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
+      platform: {
+        version: 'test',
+        chooseFolder: async () => null,
+        openExternal: async () => {},
+        confirm: async () => false,
+        chooseInterpreter: async () => null,
+      },
     }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
     expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
   });
@@ -152,6 +185,8 @@ describe('card:remote', () => {
   });
 
   it('turns an unreachable Hub into a network error that says what to do', async () => {
-    await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({
+      code: 'NETWORK',
+    });
   });
 });

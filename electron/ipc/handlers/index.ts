@@ -19,7 +19,12 @@ export interface Platform {
   chooseFolder(): Promise<string | null>;
   /** Opens a URL in the system browser (already checked against the allow-list). */
   openExternal(url: string): Promise<void>;
-  confirm(request: { title: string; message: string; detail?: string; confirmLabel: string }): Promise<boolean>;
+  confirm(request: {
+    title: string;
+    message: string;
+    detail?: string;
+    confirmLabel: string;
+  }): Promise<boolean>;
   chooseInterpreter(): Promise<string | null>;
 }
 

@@ -13,7 +13,10 @@ export function registerWorkspaceHandlers(registry: HandlerRegistry, context: Ha
   // a string the page chose: the page has no function that sends one.
   registry.handle('workspace:dropped', async ({ path }) => {
     if (!path) {
-      throw new AppError('NOT_A_DIRECTORY', 'That item has no path on disk. Drop a folder from your file manager.');
+      throw new AppError(
+        'NOT_A_DIRECTORY',
+        'That item has no path on disk. Drop a folder from your file manager.',
+      );
     }
     return accessOf(context).grant(path);
   });

@@ -191,9 +191,12 @@ function exclusionReason(file: CheckpointFile, selection: Selection): ExcludedFi
  * soon as a checkpoint is selected (training state can be larger than the model; it is never hashed).
  */
 export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
-  return checkpoint.files
-    .filter((f) => exclusionReason(f, selection) === null)
-    .map((f) => path.join(checkpoint.path, ...f.path.split('/')));
+  return (
+    checkpoint.files
+      // A token as a file name is refused by the plan; its path is never hashed (nor cached by path).
+      .filter((f) => exclusionReason(f, selection) === null && !HF_TOKEN_PATTERN.test(f.path))
+      .map((f) => path.join(checkpoint.path, ...f.path.split('/')))
+  );
 }
 
 /**
@@ -223,8 +226,14 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const checkpointRoot = await realpath(checkpoint.path);
   const workspaceReal = await realpath(input.workspaceRoot);
 
+  const secrets: string[] = [];
   for (const file of checkpoint.files) {
     const rel = file.path;
+    // A token as a file name would become a public path (and a cache key): refused before anything reads it.
+    if (HF_TOKEN_PATTERN.test(rel) || (input.token && rel.includes(input.token.trim()))) {
+      secrets.push(`a file whose name contains a Hugging Face token (${redactSecrets(rel, [input.token])})`);
+      continue;
+    }
     const reason = exclusionReason(file, input);
     if (reason) {
       excluded.push({ path: rel, reason });
@@ -300,7 +309,6 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     },
   );
 
-  const secrets: string[] = [];
   const tokenBytes = input.token ? Buffer.from(input.token.trim(), 'utf8') : null;
   const files: PlannedFile[] = [];
   for (const [repoPath, source] of sources) {

@@ -135,7 +135,11 @@ async function readJsonFile<T>(file: string): Promise<T | null> {
 }
 
 /** 'public' or 'private' for an existing repository, null when it does not exist (or is not visible). */
-async function existingVisibility(repoId: string, endpoint: string, token: string): Promise<RepoVisibility | null> {
+async function existingVisibility(
+  repoId: string,
+  endpoint: string,
+  token: string,
+): Promise<RepoVisibility | null> {
   let res: Response;
   try {
     res = await fetch(`${endpoint}/api/models/${repoId}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -170,7 +174,8 @@ export function checkCard(text: string, scan: ScanResult, log: (line: string) =>
     exists: (p) => scan.readmeAssets.find((a) => a.path === p)?.exists ?? true,
   });
   const blocking = validation.problems.filter(
-    (p) => p.code === 'yaml-syntax' || p.code === 'front-matter-unclosed' || (p.code === 'wrong-type' && !p.key),
+    (p) =>
+      p.code === 'yaml-syntax' || p.code === 'front-matter-unclosed' || (p.code === 'wrong-type' && !p.key),
   );
   if (blocking.length > 0) {
     throw new AppError(
@@ -400,7 +405,8 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       commit: result.outcome.commit,
       commits: result.outcome.commits.map((c) => c.oid),
       account: account!.user,
-      visibility: (await existingVisibility(result.repo.id, endpoint, token!).catch(() => null)) ?? visibility,
+      visibility:
+        (await existingVisibility(result.repo.id, endpoint, token!).catch(() => null)) ?? visibility,
       signal,
     });
     progress({
