@@ -60,24 +60,14 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const emptyKeychain: Keychain = {
-  save: async () => undefined,
-  load: async () => null,
-  forget: async () => false,
-};
+const emptyKeychain: Keychain = { save: async () => undefined, load: async () => null, forget: async () => false };
 
 let n = 0;
 function setup() {
   const dir = path.join(work, `app-${++n}`);
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
   const context: HandlerContext = {
-    platform: {
-      version: 'test',
-      chooseFolder: async () => null,
-      openExternal: async () => undefined,
-      confirm: async () => false,
-      chooseInterpreter: async () => null,
-    },
+    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined, confirm: async () => false, chooseInterpreter: async () => null },
     dataDir: path.join(dir, 'data'),
     settings: new SettingsStore(path.join(dir, 'data'), env),
     scans: new ScanCache(),
@@ -97,20 +87,15 @@ function setup() {
   registerAccountHandlers(registry, context);
   registerPublishHandlers(registry, context);
   const sender = { id: 'window-1', trusted: true };
-  const call = <T>(channel: string, args?: unknown) =>
-    registry.dispatch(sender, channel, args) as Promise<Result<T>>;
+  const call = <T>(channel: string, args?: unknown) => registry.dispatch(sender, channel, args) as Promise<Result<T>>;
   const start = async <T>(channel: string, args: unknown) => {
     const started = await call<{ jobId: string }>(channel, args);
     if (!started.ok) throw new Error(started.error.message);
     const { jobId } = started.value;
-    const done = new Promise<Result<T>>((resolve) =>
-      waiters.set(jobId, resolve as (r: Result<unknown>) => void),
-    );
+    const done = new Promise<Result<T>>((resolve) => waiters.set(jobId, resolve as (r: Result<unknown>) => void));
     const progress = () =>
       events
-        .filter(
-          (e) => e.event === 'job:progress' && (e.payload as EventPayloads['job:progress']).jobId === jobId,
-        )
+        .filter((e) => e.event === 'job:progress' && (e.payload as EventPayloads['job:progress']).jobId === jobId)
         .map((e) => (e.payload as EventPayloads['job:progress']).progress);
     return { jobId, done, progress, cancel: () => call('job:cancel', { jobId }) };
   };
@@ -122,13 +107,7 @@ function setup() {
 }
 
 const checkpoint = () => ws.checkpoints.at(-1)!.name;
-const request = (repo: string, extra: object = {}) => ({
-  root: ws.root,
-  checkpoint: checkpoint(),
-  readme: README,
-  repo,
-  ...extra,
-});
+const request = (repo: string, extra: object = {}) => ({ root: ws.root, checkpoint: checkpoint(), readme: README, repo, ...extra });
 
 function ok<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -145,14 +124,11 @@ describe('publish handlers', () => {
     expect(paths).toContain('assets/loss.png');
     expect(paths).toContain('config.json');
     expect(paths.filter((p) => p.endsWith('.safetensors'))).toHaveLength(2);
-    expect(
-      paths.some((p) => /optimizer|scheduler|rng_state|training_args|trainer_state|hf_token/.test(p)),
-    ).toBe(false);
+    expect(paths.some((p) => /optimizer|scheduler|rng_state|training_args|trainer_state|hf_token/.test(p))).toBe(false);
     expect(plan.excluded.filter((e) => e.reason === 'training-state').map((e) => e.path)).toEqual(
       expect.arrayContaining(['optimizer.pt', 'scheduler.pt']),
     );
-    for (const f of plan.files)
-      expect(f.lfs).toBe(f.path.endsWith('.safetensors') || f.path.endsWith('.png'));
+    for (const f of plan.files) expect(f.lfs).toBe(f.path.endsWith('.safetensors') || f.path.endsWith('.png'));
     expect(plan.totalBytes).toBe(plan.files.reduce((s, f) => s + f.bytes, 0));
     // The repo does not exist yet: every file is marked as to be sent.
     expect(plan.files.every((f) => f.unchanged === false)).toBe(true);
@@ -171,10 +147,7 @@ describe('publish handlers', () => {
 
   it('hashes ahead when asked', async () => {
     const app = setup();
-    const job = await app.start<{ files: number; bytes: number }>('publish:prepare', {
-      root: ws.root,
-      checkpoint: checkpoint(),
-    });
+    const job = await app.start<{ files: number; bytes: number }>('publish:prepare', { root: ws.root, checkpoint: checkpoint() });
     const prepared = ok(await job.done);
     expect(prepared.files).toBeGreaterThanOrEqual(3);
     expect(prepared.bytes).toBeGreaterThan(3 * 1024 * 1024);
@@ -199,12 +172,7 @@ describe('publish handlers', () => {
     const upload = job.progress().filter((p) => p.items?.length);
     expect(upload.at(-1)?.items?.every((i) => i.state === 'done')).toBe(true);
     const receipt = JSON.parse(await readFile(verification.receiptPath!, 'utf8')) as PublishReceipt;
-    expect(receipt).toMatchObject({
-      repoId: 'alice/tiny-model',
-      verified: true,
-      checkpoint: checkpoint(),
-      account: 'alice',
-    });
+    expect(receipt).toMatchObject({ repoId: 'alice/tiny-model', verified: true, checkpoint: checkpoint(), account: 'alice' });
     expect(JSON.stringify(app.events)).not.toContain(WRITE);
 
     // Planned again, everything is already there.
@@ -232,17 +200,8 @@ describe('publish handlers', () => {
 
   it('a cancelled upload, published again, does not re-send a large object the Hub already has', async () => {
     // Content of its own: the Hub keeps large objects by content, so another test's upload would be reused.
-    const own = await buildWorkspace(path.join(work, 'run-resume'), {
-      steps: [300],
-      sharded: true,
-      weightsBytes: 5 * 1024 * 1024,
-    });
-    const resumeRequest = {
-      root: own.root,
-      checkpoint: own.checkpoints[0]!.name,
-      readme: README,
-      repo: 'resumed-model',
-    };
+    const own = await buildWorkspace(path.join(work, 'run-resume'), { steps: [300], sharded: true, weightsBytes: 5 * 1024 * 1024 });
+    const resumeRequest = { root: own.root, checkpoint: own.checkpoints[0]!.name, readme: README, repo: 'resumed-model' };
     const app = setup();
     await app.signIn(WRITE);
     // The first large object goes through at once, every later one waits: a cancel lands in between.
@@ -250,28 +209,20 @@ describe('publish handlers', () => {
     const from = hub.requestLog.length;
     const first = await app.start<PublishResult>('publish:run', resumeRequest);
     await expect
-      .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, {
-        timeout: 20_000,
-      })
+      .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, { timeout: 20_000 })
       .toBe(1);
     await first.cancel();
     const cancelled = await first.done;
     expect(cancelled.ok || cancelled.error.code).toBe('CANCELLED');
     hub.setFaults(undefined);
-    const sentBefore = hub.requestLog
-      .slice(from)
-      .filter((e) => e.kind === 'lfs-put' && e.status === 200)
-      .map((e) => e.path);
+    const sentBefore = hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).map((e) => e.path);
     expect(sentBefore).toHaveLength(1);
 
     const resumeFrom = hub.requestLog.length;
     const second = await app.start<PublishResult>('publish:run', resumeRequest);
     const { verification, outcome } = ok(await second.done);
     expect(verification.verified).toBe(true);
-    const resent = hub.requestLog
-      .slice(resumeFrom)
-      .filter((e) => e.kind === 'lfs-put')
-      .map((e) => e.path);
+    const resent = hub.requestLog.slice(resumeFrom).filter((e) => e.kind === 'lfs-put').map((e) => e.path);
     expect(resent.length).toBeGreaterThan(0);
     for (const p of resent) expect(sentBefore).not.toContain(p);
     expect(outcome.lfsObjectsReused).toBeGreaterThanOrEqual(1);

@@ -98,13 +98,7 @@ async function localPlan(
   options: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void; fresh?: boolean } = {},
 ): Promise<LocalPlan> {
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
-  const evalAccuracy = await knownEvalAccuracy(
-    context,
-    args.root,
-    checkpoint.name,
-    args.python,
-    options.signal,
-  );
+  const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, args.python, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
@@ -132,11 +126,7 @@ async function plan(context: HandlerContext, args: PublishRequest): Promise<Publ
   }
   // A bad name is reported before anything is scanned or hashed, so typing gets a quick answer.
   const repo = parseRepoName(args.repo, signedIn?.account.user ?? null);
-  if (
-    signedIn &&
-    repo.namespace !== signedIn.account.user &&
-    !signedIn.account.orgs.includes(repo.namespace)
-  ) {
+  if (signedIn && repo.namespace !== signedIn.account.user && !signedIn.account.orgs.includes(repo.namespace)) {
     const { user } = signedIn.account;
     throw new AppError(
       'REPO_FORBIDDEN',
@@ -164,11 +154,7 @@ async function run(context: HandlerContext, args: PublishRequest, job: JobContex
   parseRepoName(args.repo, account.user);
 
   job.progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Reading the checkpoint' });
-  const local = await localPlan(context, args, token, {
-    signal: job.signal,
-    onProgress: job.progress,
-    fresh: true,
-  });
+  const local = await localPlan(context, args, token, { signal: job.signal, onProgress: job.progress, fresh: true });
 
   const published = await publish({
     local,
@@ -184,13 +170,7 @@ async function run(context: HandlerContext, args: PublishRequest, job: JobContex
     fetch: session.fetch,
   });
 
-  job.progress({
-    phase: 'verify',
-    done: 0,
-    total: published.plan.files.length,
-    unit: 'items',
-    message: 'Checking what the Hub holds',
-  });
+  job.progress({ phase: 'verify', done: 0, total: published.plan.files.length, unit: 'items', message: 'Checking what the Hub holds' });
   const verification = await verifyPublish({
     plan: published.plan,
     repo: published.repo,
