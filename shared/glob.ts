@@ -18,7 +18,7 @@ type Token =
   | { t: 'star' }
   /** `**` as a whole pattern or last segment: anything, slashes included. */
   | { t: 'globstar' }
-  /** `**​/` : nothing, or anything that ends with a slash. */
+  /** `**` followed by a slash: nothing, or anything that ends with a slash. */
   | { t: 'globstarDir' };
 
 export class GlobError extends Error {}
@@ -142,7 +142,7 @@ function tokenize(pattern: string): Token[] {
   return tokens;
 }
 
-/** One pattern without braces, simulated on a set of states: state 2k is "before token k", 2k+1 "inside a `**​/`". */
+/** One pattern without braces, simulated on a set of states: state 2k is "before token k", 2k+1 "inside a double-star-slash". */
 function compileOne(pattern: string): (path: string) => boolean {
   const tokens = tokenize(pattern);
   const n = tokens.length;
