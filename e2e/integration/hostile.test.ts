@@ -459,7 +459,7 @@ describe('secrets that got out', () => {
     await agreed.call('account:setToken', { token: TOKEN, remember: false });
     expect((await agreed.call('settings:set', { hubEndpoint: evilUrl })).ok).toBe(true);
     const status = await agreed.call<{ account: unknown; error: { code: string } }>('account:status', {});
-    expect(status).toMatchObject({ ok: true, value: { account: null, error: { code: 'TOKEN_MISSING' } } });
+    expect(status).toMatchObject({ ok: true, value: { account: null, error: { code: 'TOKEN_INVALID' } } });
     expect(seen).toEqual([]);
     expect(
       (await call('settings:set', { hubEndpoint: 'not a url' })).ok === false &&

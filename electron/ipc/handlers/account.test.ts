@@ -80,7 +80,7 @@ describe('a kept token is tied to its endpoint', () => {
     value(await call('account:setToken', { token: WRITE, remember: true }));
     await context.settings.update({ hubEndpoint: 'http://127.0.0.1:9' });
     const status = value(await call('account:status', {}));
-    expect(status.error?.code).toBe('TOKEN_MISSING');
+    expect(status.error?.code).toBe('TOKEN_INVALID');
     expect(status.error?.message).toContain(`checked against ${hub.url}`);
   });
 });

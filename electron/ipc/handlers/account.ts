@@ -114,7 +114,7 @@ export class AccountSession {
     }
     if (tied !== endpoint) {
       throw new AppError(
-        'TOKEN_MISSING',
+        'TOKEN_INVALID',
         `The saved token was checked against ${tied}, so it is not sent to ${endpoint}. Sign in again with a token for ${endpoint}, or switch the endpoint back.`,
       );
     }
