@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointEvaluation, chooseBest, evalAccuracy, parseScoreOutput } from './evaluation';
+import { checkpointEvaluation, chooseBest, evalAccuracy, parseScore, parseScoreOutput } from './evaluation';
 
 describe('parseScoreOutput', () => {
   it('takes the last number printed, not the first', () => {
@@ -19,6 +19,25 @@ describe('parseScoreOutput', () => {
     expect(parseScoreOutput('evaluation finished\naccuracy: n/a')).toBeNull();
     expect(parseScoreOutput('{"score": null}')).toBeNull();
     expect(parseScoreOutput('{"score": "high"}')).toBeNull();
+  });
+});
+
+describe('parseScore (strict)', () => {
+  it('refuses a last line whose last number is not the score', () => {
+    expect(parseScoreOutput('accuracy: 0.61 (n=1000)')).toBeNull();
+    expect(parseScoreOutput('step 1000 acc 0.61')).toBeNull();
+    expect(parseScoreOutput('0.61\nevaluated 1000 examples')).toBeNull();
+  });
+  it('refuses binary noise', () => {
+    const noise =
+      Array.from({ length: 2048 }, (_, i) => String.fromCharCode((i * 7919) % 256)).join('') + ' 6.0';
+    expect(parseScoreOutput(noise)).toBeNull();
+  });
+  it('flags values outside [0, 1] and reads a % as a percentage', () => {
+    expect(parseScore('-0.75')).toEqual({ score: -0.75, percent: false, outOfRange: true });
+    expect(parseScore('accuracy: 87.5')).toEqual({ score: 87.5, percent: false, outOfRange: true });
+    expect(parseScore('accuracy: 87.5%')).toEqual({ score: 0.875, percent: true, outOfRange: false });
+    expect(parseScore('mmlu_5shot accuracy: 0.6')).toEqual({ score: 0.6, percent: false, outOfRange: false });
   });
 });
 

@@ -6,24 +6,54 @@
 import { formatScore } from './format';
 import type { BenchmarkError, CheckpointEvaluation, ScoreSource } from './types';
 
-const NUMBER = /[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/g;
+/** A last line that is a score: an optional label that does not end in a digit, then the number (and maybe %). */
+const SCORE_LINE =
+  /^(?<head>(?:[^\d\s.+-][^\n]*?[:=\s])?)\s*(?<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?<percent>%)?$/;
+
+export interface ParsedScore {
+  /** The value as a fraction; a percentage (`87.5%`) is divided by 100. */
+  score: number;
+  /** The script printed a percentage (with a % sign). */
+  percent: boolean;
+  /** Outside [0, 1] even after reading a percentage as one: flagged, never used silently. */
+  outOfRange: boolean;
+}
 
 /**
- * The score a script printed: `{"score": x}` JSON (the whole output or its last line), otherwise the last
- * number on stdout. Null when there is none or it is not finite.
+ * The score a script printed, read strictly: `{"score": x}` JSON (the whole output or its last line), or
+ * a last line that ends with the score and has no other number after its label (`accuracy: 0.734`,
+ * `0.5`, `87.5%`). `accuracy: 0.61 (n=1000)` or binary noise is no score at all. Null when there is none.
  */
-export function parseScoreOutput(stdout: string): number | null {
+export function parseScore(stdout: string): ParsedScore | null {
   const trimmed = stdout.trim();
   if (!trimmed) return null;
   const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const wrap = (score: number, percent: boolean): ParsedScore => ({
+    score,
+    percent,
+    outOfRange: score < 0 || score > 1,
+  });
   for (const candidate of [lines[lines.length - 1] ?? '', trimmed]) {
     const fromJson = scoreFromJson(candidate.trim());
-    if (fromJson !== undefined) return fromJson;
+    if (fromJson === null) return null;
+    if (fromJson !== undefined) return wrap(fromJson, false);
   }
-  const numbers = trimmed.match(NUMBER);
-  if (!numbers) return null;
-  const last = Number(numbers[numbers.length - 1]);
-  return Number.isFinite(last) ? last : null;
+  const last = (lines[lines.length - 1] ?? '').trim();
+  // eslint-disable-next-line no-control-regex
+  if (last.length > 500 || /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/.test(last)) return null;
+  const m = SCORE_LINE.exec(last)?.groups;
+  if (!m) return null;
+  // A number standing on its own in the label (`step 1000 acc 0.61`) makes the line ambiguous: refused
+  // rather than guessed. Digits inside a name (`mmlu_5shot`, `arc2`) are part of the name.
+  if (/(?:^|[^A-Za-z0-9_])[-+]?\.?\d/.test(m.head ?? '')) return null;
+  const value = Number(m.value);
+  if (!Number.isFinite(value)) return null;
+  return m.percent ? wrap(value / 100, true) : wrap(value, false);
+}
+
+/** The score a script printed (see parseScore), or null; out-of-range values included. */
+export function parseScoreOutput(stdout: string): number | null {
+  return parseScore(stdout)?.score ?? null;
 }
 
 /** undefined: not score JSON at all; null: score JSON with an unusable value. */

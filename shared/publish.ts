@@ -50,7 +50,13 @@ export interface PlannedFile {
 
 export interface ExcludedFile {
   path: string;
-  reason: 'training-state' | 'excluded-by-pattern' | 'not-included' | 'never-uploaded' | 'missing';
+  reason:
+    | 'training-state'
+    | 'excluded-by-pattern'
+    | 'not-included'
+    | 'never-uploaded'
+    | 'missing'
+    | 'outside-workspace';
 }
 
 export interface PublishPlan {
@@ -122,7 +128,11 @@ export interface PublishReceipt {
   files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
   verified: boolean;
   account: string | null;
+  /** Who can see the repository after the publish, as the Hub reported it (absent in older receipts). */
+  visibility?: RepoVisibility;
 }
+
+export type RepoVisibility = 'public' | 'private';
 
 /** What `hub-publisher publish --json` prints. */
 export interface PublishSummary {
@@ -133,6 +143,8 @@ export interface PublishSummary {
   commit: string | null;
   files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
   verified: boolean;
+  /** Who can see the repository: the user asked with --private, the Hub has the last word. */
+  visibility?: RepoVisibility;
 }
 
 /** Phases of a publish job, in order; the progress event's `phase` is one of these. */

@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   'SECRET_IN_UPLOAD',
   'CARD_INVALID',
   'VERIFICATION_FAILED',
+  /** The user declined a confirmation (or none could be asked). */
+  'NOT_CONFIRMED',
+  /** A path or interpreter the user never opened or chose. */
+  'NOT_ALLOWED',
   'INTERNAL',
 ] as const;
 

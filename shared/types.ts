@@ -1,6 +1,7 @@
 /** Domain types shared by the main process, the CLI and the renderer. JSON-serialisable only. */
 
-export type FileRole = 'config' | 'weights' | 'weights-index' | 'tokenizer' | 'training-state' | 'readme' | 'other';
+export type FileRole =
+  'config' | 'weights' | 'weights-index' | 'tokenizer' | 'training-state' | 'readme' | 'other';
 export type WeightsFormat = 'safetensors' | 'pytorch' | 'mixed' | 'none';
 
 export interface CheckpointFile {
@@ -10,6 +11,9 @@ export interface CheckpointFile {
   role: FileRole;
   /** Last modification time (ms since the epoch): with path and size, the file's fingerprint for caches. */
   mtimeMs?: number;
+  /** Inode and status-change time: an edit that puts mtime back still changes ctime. */
+  ino?: number;
+  ctimeMs?: number;
 }
 
 export interface CheckpointProblem {
@@ -74,10 +78,20 @@ export interface EvaluationSetup {
   resultFiles?: string[];
 }
 
-export type ScoreSource = 'script' | 'trainer-state' | 'eval-results' | 'lm-eval-harness' | 'lighteval' | 'manual';
+export type ScoreSource =
+  'script' | 'trainer-state' | 'eval-results' | 'lm-eval-harness' | 'lighteval' | 'manual';
 
 export interface BenchmarkError {
-  kind: 'timeout' | 'exit' | 'unparsable' | 'missing-script' | 'abi-mismatch' | 'spawn' | 'cancelled';
+  kind:
+    | 'timeout'
+    | 'exit'
+    | 'unparsable'
+    | 'out-of-range'
+    | 'missing-script'
+    | 'abi-mismatch'
+    | 'spawn'
+    | 'cancelled'
+    | 'changed-files';
   message: string;
   exitCode: number | null;
   stderrTail: string;

@@ -28,6 +28,18 @@ export interface Bridge {
   url: string;
   /** What the next "Choose folder…" answers, as a user picking it in the dialog would. */
   setNextChosenFolder(folder: string | null): void;
+  /**
+   * Declares that the user drops this folder next. In Electron the path of a dropped File comes from the
+   * platform (webUtils.getPathForFile), never from the page; here the spec, outside the page, plays that
+   * part, so a page that forges a File with a `path` opens nothing.
+   */
+  expectDrop(folder: string): void;
+  /** Answers for the next native confirmation dialogs (true = the confirm button), in order. */
+  answerConfirms(...answers: boolean[]): void;
+  /** Confirmation dialogs the app asked for, as shown. */
+  confirmsAsked: { title: string; message: string; detail?: string; confirmLabel: string }[];
+  /** What the next "Choose interpreter…" answers. */
+  setNextChosenInterpreter(executable: string | null): void;
   /** URLs the app asked to open in the system browser. */
   openedExternally: string[];
   close(): Promise<void>;
@@ -51,6 +63,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   // Events for a connection whose stream is not open yet are kept until it opens.
   const backlog = new Map<string, string[]>();
   let nextChosenFolder: string | null = null;
+  let nextChosenInterpreter: string | null = null;
+  const expectedDrops = new Set<string>();
+  const confirmAnswers: boolean[] = [];
+  const confirmsAsked: Bridge['confirmsAsked'] = [];
   const openedExternally: string[] = [];
 
   const emit = <E extends EventChannel>(senderId: string, event: E, payload: EventPayloads[E]) => {
@@ -66,12 +82,15 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     platform: {
       version: 'bridge',
       chooseFolder: async () => nextChosenFolder,
+      // Like a dialog the user dismisses when nobody answered it: never a silent yes.
+      confirm: async (request) => {
+        confirmsAsked.push(request);
+        return confirmAnswers.shift() ?? false;
+      },
+      chooseInterpreter: async () => nextChosenInterpreter,
       openExternal: async (url) => {
         openedExternally.push(url);
       },
-      // Native dialogs have no browser counterpart; the #11 test bridge answers them for specs.
-      confirm: async () => false,
-      chooseInterpreter: async () => null,
     },
   });
 
@@ -82,7 +101,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     });
   });
 
+  /** Only our own address: a page on another name that resolves here (DNS rebinding) is refused. */
+  const allowedHost = (host: string | undefined) =>
+    host !== undefined && allowedHosts.has(host.toLowerCase());
+  const allowedHosts = new Set<string>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHost(req.headers.host)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request: unknown Host.');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://bridge');
     if (url.pathname === '/__bridge/client.js') {
       res.writeHead(200, { 'Content-Type': MIME['.js'] });
@@ -91,7 +119,11 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     if (url.pathname === '/__bridge/events') {
       const connection = url.searchParams.get('connection') ?? '';
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
       res.write(': connected\n\n');
       streams.set(connection, res);
       for (const line of backlog.get(connection) ?? []) res.write(line);
@@ -105,14 +137,31 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     if (url.pathname.startsWith('/__bridge/invoke/') && req.method === 'POST') {
       const channel = decodeURIComponent(url.pathname.slice('/__bridge/invoke/'.length));
-      const body = JSON.parse((await readBody(req)) || '{}') as { args?: unknown };
+      const text = await readBody(req, MAX_BODY_BYTES).catch(() => null);
+      if (text === null) {
+        res
+          .writeHead(413, { 'Content-Type': 'text/plain' })
+          .end(`Request body over ${MAX_BODY_BYTES} bytes.`);
+        return;
+      }
+      let body: { args?: unknown };
+      try {
+        body = JSON.parse(text || '{}') as { args?: unknown };
+      } catch {
+        res.writeHead(400, { 'Content-Type': 'text/plain' }).end('Request body is not JSON.');
+        return;
+      }
       const connection = String(req.headers['x-bridge-connection'] ?? '');
       const sameOrigin = req.headers.origin === `http://${req.headers.host}`;
-      const result = await registry.dispatch(
-        { id: connection, trusted: sameOrigin && connection.length > 0 },
-        channel,
-        body.args ?? undefined,
-      );
+      const sender = { id: connection, trusted: sameOrigin && connection.length > 0 };
+      const args = body.args ?? undefined;
+      const dropped = (args as { path?: unknown } | undefined)?.path;
+      const result =
+        channel === 'workspace:dropped' &&
+        sender.trusted &&
+        !(typeof dropped === 'string' && expectedDrops.delete(dropped))
+          ? { ok: false, error: { code: 'NOT_ALLOWED', message: 'That File was not dropped by the user.' } }
+          : await registry.dispatch(sender, channel, args);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(result));
       return;
@@ -131,12 +180,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     try {
       body = await readFile(file);
     } catch {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found. Run `npm run build:renderer` first.');
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain' })
+        .end('Not found. Run `npm run build:renderer` first.');
       return;
     }
     if (relative === 'index.html') {
       // The bridge script must define window.api before the app's module runs, as the preload does.
-      body = Buffer.from(body.toString('utf8').replace('<head>', '<head>\n    <script src="/__bridge/client.js"></script>'));
+      body = Buffer.from(
+        body.toString('utf8').replace('<head>', '<head>\n    <script src="/__bridge/client.js"></script>'),
+      );
     }
     res.writeHead(200, {
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
@@ -148,10 +201,22 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  allowedHosts.add(`127.0.0.1:${port}`);
+  allowedHosts.add(`localhost:${port}`);
   return {
     url: `http://127.0.0.1:${port}`,
     setNextChosenFolder: (folder) => {
       nextChosenFolder = folder;
+    },
+    expectDrop: (folder) => {
+      expectedDrops.add(folder);
+    },
+    answerConfirms: (...answers) => {
+      confirmAnswers.push(...answers);
+    },
+    confirmsAsked,
+    setNextChosenInterpreter: (executable) => {
+      nextChosenInterpreter = executable;
     },
     openedExternally,
     close: async () => {
@@ -178,10 +243,23 @@ async function bundleClient(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The largest request: a model card of 8 MB, JSON-escaped, with room to spare. */
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new Error('too large'));
+        return;
+      }
+      chunks.push(c);
+    });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -105,8 +105,10 @@ describe('hub-publisher publish', () => {
       'repoId',
       'url',
       'verified',
+      'visibility',
     ]);
     expect(out).toMatchObject({
+      visibility: 'public',
       repoId: 'carol/cli-model',
       url: `${hub.url}/carol/cli-model`,
       checkpoint: 'checkpoint-200',

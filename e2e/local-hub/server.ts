@@ -919,7 +919,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       ctx.fault = decision;
       if (decision.latencyMs > 0) {
         await delayUnlessClosed(ctx, decision.latencyMs);
-        if (req.socket.destroyed) return;
+        if (!req.socket || req.socket.destroyed) return;
       }
       if (decision.failure?.fault === 'reset' && decision.failure.afterBytes === 0) resetConnection(ctx);
       if (decision.failure?.fault === 'status') {
@@ -951,7 +951,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       await found.handle(ctx);
     } catch (error) {
       if (error instanceof ConnectionResetByFault) return;
-      if (res.headersSent || req.socket.destroyed) {
+      if (res.headersSent || !req.socket || req.socket.destroyed) {
         res.destroy();
         return;
       }

@@ -24,7 +24,9 @@ export const test = base.extend<AppFixtures>({
   hubEndpoint: ['https://huggingface.co', { option: true }],
   bridge: async ({ tmp, hubEndpoint }, use) => {
     const bridge = await startBridge({ dataDir: path.join(tmp, 'app-data'), hubEndpoint });
+    activeBridge = bridge;
     await use(bridge);
+    activeBridge = null;
     await bridge.close();
   },
 });
@@ -32,7 +34,11 @@ export const test = base.extend<AppFixtures>({
 export { expect };
 
 /** Drops a folder on the window the way a file manager does: a drop event whose File has a real path. */
+let activeBridge: Bridge | null = null;
+
 export async function dropFolder(page: Page, folder: string): Promise<void> {
+  // The user really dropped it: the bridge accepts this path as dropped (Electron's webUtils would report it).
+  activeBridge?.expectDrop(folder);
   await page.evaluate((folderPath) => {
     const file = new File([], folderPath.split('/').pop() ?? 'folder');
     Object.defineProperty(file, 'path', { value: folderPath });

@@ -56,7 +56,8 @@ interface WorkspaceOptions {
 async function openWorkspace(page: Page, tmp: string, name: string, options: WorkspaceOptions = {}) {
   process.env.HF_HOME = path.join(tmp, 'hf-home');
   const files: Record<string, string> = {};
-  for (let i = 0; i < (options.extraFiles ?? 0); i++) files[`notes/note-${String(i).padStart(3, '0')}.txt`] = `note ${i}\n`;
+  for (let i = 0; i < (options.extraFiles ?? 0); i++)
+    files[`notes/note-${String(i).padStart(3, '0')}.txt`] = `note ${i}\n`;
   const { root } = await buildWorkspace(path.join(tmp, name), {
     layout: 'step',
     steps: [100, 200],
@@ -65,7 +66,9 @@ async function openWorkspace(page: Page, tmp: string, name: string, options: Wor
     readme: README,
     images: ['assets/loss.png'],
     defaults: { files },
-    ...(options.evaluated ? { benchmarks: { arc: { kind: 'score' as const, scores: { step_100: 0.41, step_200: 0.6 } } } } : {}),
+    ...(options.evaluated
+      ? { benchmarks: { arc: { kind: 'score' as const, scores: { step_100: 0.41, step_200: 0.6 } } } }
+      : {}),
   });
   await dropFolder(page, root);
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(2);
@@ -91,7 +94,12 @@ async function signIn(page: Page, token: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-test('sign in, name the repository, read the plan, publish, and see it verified', async ({ page, bridge, tmp, hub }, testInfo) => {
+test('sign in, name the repository, read the plan, publish, and see it verified', async ({
+  page,
+  bridge,
+  tmp,
+  hub,
+}, testInfo) => {
   await page.goto(bridge.url);
   await openWorkspace(page, tmp, 'tiny-run', { evaluated: true });
   await expect(page.getByText('No token found yet')).toBeVisible();
@@ -129,9 +137,13 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
     'tokenizer.json',
     'tokenizer_config.json',
   ]);
-  await expect(rows.filter({ hasText: 'model-00001-of-00002.safetensors' })).toContainText('large file (LFS)');
+  await expect(rows.filter({ hasText: 'model-00001-of-00002.safetensors' })).toContainText(
+    'large file (LFS)',
+  );
   await expect(page.getByRole('row', { name: /^config\.json / })).toContainText('regular');
-  await expect(page.getByTestId('publish-checkpoint')).toContainText('step_200 · eval_accuracy 0.600 (best eval_accuracy)');
+  await expect(page.getByTestId('publish-checkpoint')).toContainText(
+    'step_200 · eval_accuracy 0.600 (best eval_accuracy)',
+  );
   await shots(page, testInfo, 'publish-plan');
 
   // The card as edited on the Model card screen is what goes up as README.md.
@@ -152,7 +164,9 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
   const url = `${hub.url}/alice/tiny-model`;
   await expect(page.getByTestId('publish-url')).toHaveText(url);
   await expect(page.getByTestId('publish-check')).toHaveCount(10);
-  await expect(page.getByTestId('publish-check').filter({ hasText: 'README.md downloaded back' })).toContainText('byte-identical');
+  await expect(
+    page.getByTestId('publish-check').filter({ hasText: 'README.md downloaded back' }),
+  ).toContainText('byte-identical');
   await expect(page.getByTestId('publish-receipt')).toContainText('receipts');
   const published = await (await fetch(`${hub.url}/alice/tiny-model/resolve/main/README.md`)).text();
   expect(published).toContain('Written just before publishing.');
@@ -163,7 +177,12 @@ test('sign in, name the repository, read the plan, publish, and see it verified'
   await shots(page, testInfo, 'publish-done');
 });
 
-test('a token the Hub refuses and a read-only token say what to do, and nothing is published', async ({ page, bridge, tmp, hub }, testInfo) => {
+test('a token the Hub refuses and a read-only token say what to do, and nothing is published', async ({
+  page,
+  bridge,
+  tmp,
+  hub,
+}, testInfo) => {
   await page.goto(bridge.url);
   await openWorkspace(page, tmp, 'refused-run');
 
@@ -186,7 +205,12 @@ test('a token the Hub refuses and a read-only token say what to do, and nothing 
   expect(hub.requestLog.slice(before).map((e) => e.kind)).not.toContain('create-repo');
 });
 
-test('a cancelled upload, published again, resumes without re-sending what the Hub already has', async ({ page, bridge, tmp, hub }, testInfo) => {
+test('a cancelled upload, published again, resumes without re-sending what the Hub already has', async ({
+  page,
+  bridge,
+  tmp,
+  hub,
+}, testInfo) => {
   await page.goto(bridge.url);
   // Weights of their own size: the Hub keeps large objects by content, so another test's upload would be reused.
   await openWorkspace(page, tmp, 'slow-run', { weightsBytes: 3 * 1024 * 1024 + 4096, extraFiles: 60 });
@@ -201,9 +225,13 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await page.getByRole('main').getByRole('button', { name: 'Publish', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Progress' })).toBeVisible();
   await expect
-    .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, { timeout: 30_000 })
+    .poll(() => hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).length, {
+      timeout: 30_000,
+    })
     .toBe(1);
-  await expect(page.getByRole('list', { name: 'Phases' }).locator('[aria-current="step"]')).toHaveText('Uploading');
+  await expect(page.getByRole('list', { name: 'Phases' }).locator('[aria-current="step"]')).toHaveText(
+    'Uploading',
+  );
   await expect(page.getByTestId('publish-file').first()).toBeVisible();
   // 69 files: only the rows in view are rendered, each announced with its place in the whole list.
   const fileRows = page.getByRole('list', { name: 'Files' }).getByRole('listitem');
@@ -215,7 +243,10 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('publish-status')).toContainText('Cancelled');
   hub.setFaults(undefined);
-  const completed = hub.requestLog.slice(from).filter((e) => e.kind === 'lfs-put' && e.status === 200).map((e) => e.path);
+  const completed = hub.requestLog
+    .slice(from)
+    .filter((e) => e.kind === 'lfs-put' && e.status === 200)
+    .map((e) => e.path);
 
   const resumeFrom = hub.requestLog.length;
   await expect(page.getByRole('main').getByRole('button', { name: 'Publish', exact: true })).toBeEnabled();
@@ -223,13 +254,21 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'Verified' })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('heading', { name: 'Verified' })).toBeFocused();
-  const resent = hub.requestLog.slice(resumeFrom).filter((e) => e.kind === 'lfs-put').map((e) => e.path);
+  const resent = hub.requestLog
+    .slice(resumeFrom)
+    .filter((e) => e.kind === 'lfs-put')
+    .map((e) => e.path);
   expect(resent.length).toBeGreaterThan(0);
   for (const p of resent) expect(completed).not.toContain(p);
   await expect(page.getByTestId('publish-url')).toHaveText(`${hub.url}/alice/resumed-model`);
 });
 
-test('a namespace the account cannot use, a rate limit and an unreachable Hub each say what to do', async ({ page, bridge, tmp, hub }, testInfo) => {
+test('a namespace the account cannot use, a rate limit and an unreachable Hub each say what to do', async ({
+  page,
+  bridge,
+  tmp,
+  hub,
+}, testInfo) => {
   await page.goto(bridge.url);
   await openWorkspace(page, tmp, 'errors-run');
   await signIn(page, WRITE);
@@ -260,14 +299,19 @@ test('a namespace the account cannot use, a rate limit and an unreachable Hub ea
   hub.setFaults(undefined);
   await shots(page, testInfo, 'publish-rate-limited');
 
-  // The endpoint is a setting: pointed at nothing, the account check says the Hub cannot be reached.
+  // The endpoint is a setting the user confirms in a native dialog; a declined change keeps the old one.
   await page.getByRole('textbox', { name: 'Hub endpoint', exact: true }).fill('http://127.0.0.1:9');
   await page.getByRole('button', { name: 'Save' }).click();
-  const network = page.locator('[data-code="NETWORK"]');
-  await expect(network).toContainText('Cannot reach the Hub at http://127.0.0.1:9');
-  await expect(network).toContainText('endpoint setting');
+  await expect(page.locator('[data-code="NOT_CONFIRMED"]')).toContainText(`stays ${hub.url}`);
+  expect(bridge.confirmsAsked.at(-1)?.message).toContain('http://127.0.0.1:9');
+  // Confirmed, the typed token is still not sent there: it was checked against the first endpoint.
+  bridge.answerConfirms(true);
+  await page.getByRole('button', { name: 'Save' }).click();
+  const tied = page.locator('[data-code="TOKEN_INVALID"]');
+  await expect(tied).toContainText('is not sent to http://127.0.0.1:9');
   await expect(publish).toBeDisabled();
 
+  bridge.answerConfirms(true);
   await page.getByRole('textbox', { name: 'Hub endpoint', exact: true }).fill(hub.url);
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('publish-account')).toContainText('alice');
@@ -275,13 +319,18 @@ test('a namespace the account cannot use, a rate limit and an unreachable Hub ea
   await expect(page.getByText('No token found yet')).toBeVisible();
 });
 
-test('with a keychain service, a token kept there is found again after a reload and forgotten on request', async ({ page, bridge, tmp }, testInfo) => {
+test('with a keychain service, a token kept there is found again after a reload and forgotten on request', async ({
+  page,
+  bridge,
+  tmp,
+}, testInfo) => {
   await page.goto(bridge.url);
   await openWorkspace(page, tmp, 'keychain-run');
   const keep = page.getByLabel('Keep it in the system keychain');
   await expect(page.getByText('No token found yet')).toBeVisible();
   if (!(await keep.isEnabled())) {
-    const reason = 'No Secret Service on this machine: run under dbus-run-session with gnome-keyring (see .ci/run).';
+    const reason =
+      'No Secret Service on this machine: run under dbus-run-session with gnome-keyring (see .ci/run).';
     console.log(`skipped: ${reason}`);
     test.skip(true, reason);
   }

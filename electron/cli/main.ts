@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 // Compiled into the built CLI, which does not live next to the sources (dist-electron/cli/).
 import pkg from '../../package.json' with { type: 'json' };
+import { redactSecrets } from '../../shared/redact';
 import { commands } from './commands';
 import { useProxyFromEnvironment } from './proxy';
+import { printable } from './terminal';
 
 export function appVersion(): string {
   return pkg.version;
@@ -31,8 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`hub-publisher: ${message}\n`);
+    // The last exit of every error: token-like strings and the environment's own token are masked, and
+    // control characters (a file name with escapes, a token with a line break) are shown, not obeyed.
+    const message = redactSecrets(err instanceof Error ? err.message : String(err), [process.env.HF_TOKEN]);
+    process.stderr.write(`hub-publisher: ${printable(message)}\n`);
     return 1;
   }
 }

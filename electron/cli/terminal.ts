@@ -5,6 +5,7 @@
  */
 import { formatBytes, formatDuration, formatRate } from '../../shared/units';
 import type { JobProgress } from '../../shared/types';
+import { killAllRuns } from '../services/evaluate/runner';
 
 export interface OutputStream {
   write(chunk: string): boolean;
@@ -47,6 +48,19 @@ export function colors(enabled: boolean): Colors {
     green: wrap(32, 39),
     yellow: wrap(33, 39),
   };
+}
+
+/**
+ * Text from the workspace (file names, script output, error messages quoting them) made safe for a
+ * terminal: control characters are shown as `\x1b`-style escapes instead of moving the cursor, setting
+ * the window title or clearing the screen. Newlines, tabs and plain colour codes (`ESC[…m`, which only
+ * recolour, as our own output does) stay.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]{0,12}m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) =>
+    c.length > 1 ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** Visible width: escape sequences take no room. */
@@ -130,21 +144,31 @@ export function createProgressBar(
   };
 }
 
-/** Cancels `controller` on the first Ctrl-C and lets the second one end the process at once. */
+/**
+ * Cancels `controller` on the first Ctrl-C or SIGTERM (every evaluation process is stopped on the way
+ * out) and lets a second one end the process at once, after killing whatever evaluations still run.
+ */
 export function abortOnInterrupt(
   controller: AbortController,
   stream: OutputStream = process.stderr,
 ): () => void {
   let count = 0;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      stream.write('\nCancelling… (Ctrl-C again to quit at once)\n');
+      stream.write(
+        signal === 'SIGINT' ? '\nCancelling… (Ctrl-C again to quit at once)\n' : '\nStopping (SIGTERM)…\n',
+      );
       controller.abort();
     } else {
-      process.exit(130);
+      killAllRuns();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
     }
   };
-  process.on('SIGINT', onSigint);
-  return () => process.off('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }

@@ -16,7 +16,7 @@ import {
   type JobStarted,
   type RequestChannel,
 } from '../../shared/ipc/contract';
-import { redactSecrets } from '../../shared/redact';
+import { redactSecrets, redactValue } from '../../shared/redact';
 import { fail, ok, toErrorData, type AppErrorData, type Result } from '../../shared/result';
 import { throttleLatest } from '../../shared/throttle';
 import type { JobProgress } from '../../shared/types';
@@ -53,6 +53,7 @@ export class HandlerRegistry {
   private readonly jobHandlers = new Map<string, JobHandler<JobChannel>>();
   private readonly running = new Map<string, RunningJob>();
   private readonly disposers: (() => Promise<void> | void)[] = [];
+  private guard: ((channel: string, args: unknown) => Promise<void>) | null = null;
   private nextJob = 1;
 
   constructor(
@@ -72,6 +73,11 @@ export class HandlerRegistry {
     return this;
   }
 
+  /** A check every validated request passes before its handler runs (what the user opened or chose). */
+  setGuard(guard: (channel: string, args: unknown) => Promise<void>): this {
+    this.guard = guard;
+    return this;
+  }
 
   /** Answers one call from a sender. Never throws. */
   async dispatch(sender: Sender, channel: string, rawArgs: unknown): Promise<Result<unknown>> {
@@ -83,14 +89,23 @@ export class HandlerRegistry {
     const schema = (isJob ? jobs[channel as JobChannel] : requests[channel as RequestChannel]).args;
     const parsed = schema.safeParse(rawArgs);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message);
+      const issues = parsed.error.issues.map(
+        (i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message,
+      );
       return fail('INVALID_ARGUMENT', `Invalid arguments for ${channel}: ${issues.join('; ')}`);
+    }
+    if (this.guard) {
+      try {
+        await this.guard(channel, parsed.data);
+      } catch (err) {
+        return { ok: false, error: safeError(err) };
+      }
     }
     if (isJob) return ok(this.start(sender.id, channel as JobChannel, parsed.data));
     const handler = this.requestHandlers.get(channel);
     if (!handler) return fail('UNKNOWN_CHANNEL', `Nothing answers "${channel}" in this build.`);
     try {
-      return ok(await handler(parsed.data as never, sender));
+      return ok(redactValue(await handler(parsed.data as never, sender)));
     } catch (err) {
       return { ok: false, error: safeError(err) };
     }
@@ -148,9 +163,12 @@ export class HandlerRegistry {
         if (!handler) throw new Error(`Nothing answers "${channel}" in this build.`);
         const value = await handler(args as never, context);
         controller.signal.throwIfAborted();
-        result = ok(value);
+        // Job values carry script output and file names: token-like strings never cross as they are.
+        result = ok(redactValue(value));
       } catch (err) {
-        result = controller.signal.aborted ? fail('CANCELLED', 'Cancelled.') : { ok: false, error: safeError(err) };
+        result = controller.signal.aborted
+          ? fail('CANCELLED', 'Cancelled.')
+          : { ok: false, error: safeError(err) };
       }
       progress.flush();
       this.running.delete(jobId);

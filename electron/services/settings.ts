@@ -1,12 +1,21 @@
 /** The app's settings, kept as JSON in its data folder. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { AppError } from '../../shared/result';
+import { readBoundedText } from './safe-read';
 import path from 'node:path';
 import { resolveHubEndpoint } from './endpoint';
 
 export interface StoredSettings {
   /** Chosen by the user; when absent, HF_ENDPOINT or the Hub. */
   hubEndpoint?: string;
+  /**
+   * The endpoint the stored token (keychain or session) was checked against: it is only ever sent there.
+   * null once the token is forgotten.
+   */
+  tokenEndpoint?: string | null;
 }
+
+const MAX_SETTINGS_BYTES = 1024 * 1024;
 
 export class SettingsStore {
   private cached: StoredSettings | null = null;
@@ -19,7 +28,10 @@ export class SettingsStore {
   async read(): Promise<StoredSettings> {
     if (this.cached) return this.cached;
     try {
-      this.cached = JSON.parse(await readFile(this.file(), 'utf8')) as StoredSettings;
+      const text = await readBoundedText(this.file(), { maxBytes: MAX_SETTINGS_BYTES });
+      const parsed: unknown = text === null ? {} : JSON.parse(text);
+      this.cached =
+        parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as StoredSettings) : {};
     } catch {
       this.cached = {};
     }
@@ -33,7 +45,13 @@ export class SettingsStore {
 
   async update(patch: StoredSettings): Promise<StoredSettings> {
     const next = { ...(await this.read()), ...patch };
-    if (next.hubEndpoint !== undefined) next.hubEndpoint = resolveHubEndpoint(next.hubEndpoint, {});
+    if (next.hubEndpoint !== undefined) {
+      try {
+        next.hubEndpoint = resolveHubEndpoint(next.hubEndpoint, {});
+      } catch (err) {
+        throw new AppError('INVALID_ARGUMENT', (err as Error).message);
+      }
+    }
     await mkdir(this.dataDir, { recursive: true });
     // Written to a temporary file first so a crash never leaves half a settings file.
     const tmp = `${this.file()}.${process.pid}.tmp`;

@@ -24,12 +24,11 @@ export function App() {
     setDragging(false);
     const file = event.dataTransfer.files[0];
     if (!file) return;
-    const path = api.files.pathFor(file);
-    if (!path) {
-      workspaceStore.set({ error: { code: 'NOT_A_DIRECTORY', message: 'That item has no path on disk. Drop a folder from your file manager.' } });
-      return;
-    }
-    void openWorkspace(path);
+    // The main process learns the path from the File itself and remembers the folder as opened by the user.
+    void api.files.openDropped(file).then((opened) => {
+      if (opened.ok) void openWorkspace(opened.value);
+      else workspaceStore.set({ error: opened.error });
+    });
   };
 
   return (

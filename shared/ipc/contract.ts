@@ -7,6 +7,7 @@
  * - Jobs answer at once with a job id, then stream `job:progress` and end with one `job:done`.
  */
 import { z } from 'zod';
+import { GLOB_LIMITS, globProblem } from '../glob';
 import type { Result } from '../result';
 import type { AccountInfo, PublishOutcome, PublishPlan, VerificationReport } from '../publish';
 import type { EvaluationReport, JobProgress, PythonInterpreter, ScanResult } from '../types';
@@ -29,9 +30,40 @@ const relativePath = z
   .string()
   .min(1)
   .max(1024)
-  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'), 'Must be a path inside the workspace.');
+  .refine(
+    (p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..'),
+    'Must be a path inside the workspace.',
+  );
 
-const checkpointName = z.string().min(1).max(1024);
+/**
+ * Names that are keys of records in the main process (checkpoints, benchmarks): never one that would
+ * reach an object's prototype, whatever the record is made of.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+export function isPrototypeKey(name: string): boolean {
+  return PROTOTYPE_KEYS.has(name) || name.split(/[\\/]/).includes('__proto__');
+}
+const recordKey = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine(
+      (s) => !isPrototypeKey(s),
+      'This name is reserved (__proto__, prototype, constructor); rename it.',
+    );
+
+const checkpointName = recordKey(1024);
+
+/** A user include/exclude glob: bounded, so matching stays fast (see shared/glob.ts). */
+const globPattern = z
+  .string()
+  .min(1)
+  .max(GLOB_LIMITS.maxLength)
+  .refine((p) => globProblem(p) === null, {
+    message: 'Not a usable glob (too long, control characters or too many alternatives).',
+  });
+const globList = z.array(globPattern).max(GLOB_LIMITS.maxPatterns).optional();
 
 /** What the renderer sends to plan or run a publish; the token and endpoint are the main process's own. */
 const publishRequest = z.object({
@@ -42,8 +74,8 @@ const publishRequest = z.object({
   /** `name` or `namespace/name`. */
   repo: z.string().min(1).max(200),
   private: z.boolean().default(false),
-  include: z.array(z.string().min(1)).optional(),
-  exclude: z.array(z.string().min(1)).optional(),
+  include: globList,
+  exclude: globList,
   deleteRemote: z.boolean().optional(),
   /** The interpreter the evaluation used, so the commit title quotes the scores the user saw. */
   python: z.string().min(1).optional(),
@@ -66,6 +98,15 @@ export const requests = {
   /** Opens a link in the system browser, only for the allow-listed Hub hosts. */
   'app:openExternal': channel<boolean>()(z.object({ url: z.string().max(2048) })),
   'workspace:choose': channel<string | null>()(z.void()),
+  /**
+   * A folder dropped on the window. Not a function of `window.api`: only `api.workspace.drop(file)`, whose
+   * preload side derives the path from the File itself, sends it.
+   */
+  'workspace:dropped': channel<string>()(z.object({ path: z.string().max(4096) })),
+  /** Workspaces opened before, as the main process remembers them. */
+  'workspace:recent': channel<string[]>()(z.void()),
+  /** The native file dialog, to pick a Python interpreter the evaluation may run. */
+  'evaluation:chooseInterpreter': channel<string | null>()(z.void()),
   'job:cancel': channel<boolean>()(z.object({ jobId: z.string().regex(/^job-\d+$/, 'Not a job id.') })),
   'settings:get': channel<Settings>()(z.void()),
   'settings:set': channel<Settings>()(z.object({ hubEndpoint: z.string().min(1).max(2048) })),
@@ -77,7 +118,7 @@ export const requests = {
     z.object({
       root: absolutePath,
       checkpoint: checkpointName,
-      benchmark: z.string().min(1).max(200),
+      benchmark: recordKey(200),
       score: z.number().finite().nullable(),
     }),
   ),
@@ -100,8 +141,8 @@ export const jobs = {
     z.object({
       root: absolutePath,
       /** Checkpoint names to evaluate; all when omitted. */
-      checkpoints: z.array(z.string().min(1)).optional(),
-      benchmarks: z.array(z.string().min(1)).optional(),
+      checkpoints: z.array(checkpointName).max(10_000).optional(),
+      benchmarks: z.array(recordKey(200)).max(1000).optional(),
       python: z.string().min(1).optional(),
       concurrency: z.number().int().min(1).max(64).optional(),
       useCache: z.boolean().optional(),
@@ -186,6 +227,8 @@ export type EventChannel = keyof EventPayloads;
 
 export const EVENT_CHANNELS: readonly EventChannel[] = ['job:progress', 'job:log', 'job:done'];
 export const REQUEST_CHANNELS = Object.keys(requests) as RequestChannel[];
+/** Channels whose argument the preload derives from a File; `window.api` has no string-taking function for them. */
+export const FILE_DERIVED_CHANNELS: readonly Channel[] = ['workspace:dropped'];
 export const JOB_CHANNELS = Object.keys(jobs) as JobChannel[];
 
 type Domain<C extends string> = C extends `${infer D}:${string}` ? D : never;
@@ -198,11 +241,18 @@ type Method<C extends Channel> = C extends RequestChannel
  * `window.api`: one named function per channel, grouped by domain (`api.workspace.scan(args)` for
  * `workspace:scan`), plus event subscription and the real path of a dropped file.
  */
+type ApiChannel = Exclude<Channel, 'workspace:dropped'>;
 export type Api = {
-  [D in Domain<Channel>]: { [C in Channel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C> };
+  [D in Domain<ApiChannel>]: {
+    [C in ApiChannel as C extends `${D}:${infer Verb}` ? Verb : never]: Method<C>;
+  };
 } & {
   events: { on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void };
-  files: { pathFor(file: object): string };
+  files: {
+    pathFor(file: object): string;
+    /** Opens a dropped folder as a workspace: the path is the File's own, as the platform reports it. */
+    openDropped(file: object): Promise<Result<string>>;
+  };
 };
 
 /** Builds the named functions from a transport; the preload and the browser bridge both use it. */
@@ -213,12 +263,17 @@ export function buildApi(transport: {
 }): Api {
   const api: Record<string, Record<string, unknown>> = {};
   for (const ch of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
+    if (FILE_DERIVED_CHANNELS.includes(ch)) continue;
     const [domain, verb] = ch.split(':') as [string, string];
     (api[domain] ??= {})[verb] = (args?: unknown) => transport.invoke(ch, args);
   }
   api.events = {
     on: (event: EventChannel, listener: (payload: unknown) => void) => transport.on(event, listener),
   };
-  api.files = { pathFor: (file: object) => transport.pathFor(file) };
+  api.files = {
+    pathFor: (file: object) => transport.pathFor(file),
+    openDropped: (file: object) =>
+      transport.invoke('workspace:dropped', { path: transport.pathFor(file) }) as Promise<Result<string>>,
+  };
   return api as unknown as Api;
 }

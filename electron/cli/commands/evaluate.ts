@@ -3,7 +3,15 @@ import path from 'node:path';
 import { formatScore } from '../../../shared/format';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
-import { abortOnInterrupt, colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
+import { redactSecrets, redactValue } from '../../../shared/redact';
+import {
+  abortOnInterrupt,
+  colorEnabled,
+  colors,
+  createProgressBar,
+  printable,
+  renderTable,
+} from '../terminal';
 
 // Loaded when the command runs: start-up (`--help`) must not pay for the evaluation services and their schemas.
 const evaluation = () => import('../../services/evaluate');
@@ -110,11 +118,13 @@ export function registerEvaluate(program: Command): void {
         bar.done();
         release();
       }
+      // Script output is in the report: masked and made inert before it reaches the terminal or a pipe.
+      const secrets = [process.env.HF_TOKEN];
       if (opts.json) {
-        process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(JSON.stringify(redactValue(report, secrets), null, 2) + '\n');
         return;
       }
-      process.stdout.write(formatReport(report, colorEnabled()));
+      process.stdout.write(printable(redactSecrets(formatReport(report, colorEnabled()), secrets)));
     });
 }
 

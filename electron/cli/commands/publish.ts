@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatScore } from '../../../shared/format';
 import type { PublishPlan } from '../../../shared/publish';
-import { redactSecrets } from '../../../shared/redact';
+import { redactSecrets, redactValue } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { defaultDataDir } from '../../services/app-data';
 import { resolveHubEndpoint } from '../../services/endpoint';
@@ -20,6 +20,7 @@ import {
   colors,
   createProgressBar,
   isInteractive,
+  printable,
   renderTable,
 } from '../terminal';
 
@@ -40,6 +41,7 @@ interface PublishCliOptions {
   modelIndex?: boolean;
   evalResults?: boolean;
   overwriteResults?: boolean;
+  confirmPublic?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -118,6 +120,7 @@ export function registerPublish(program: Command): void {
       '--overwrite-results',
       'let --model-index/--eval-results replace existing values that differ (otherwise the publish is refused)',
     )
+    .option('--confirm-public', 'with --private: publish even if the repository already exists and is public')
     .action(async (folder: string, opts: PublishCliOptions) => {
       const { publishWorkspace } = await publishing();
       const syntax = checkRepoNameSyntax(opts.repo);
@@ -137,7 +140,7 @@ export function registerPublish(program: Command): void {
       const logLine = (line: string) => {
         if (opts.json) return;
         bar.done();
-        process.stderr.write(`${redactSecrets(line)}\n`);
+        process.stderr.write(`${printable(redactSecrets(line, [process.env.HF_TOKEN]))}\n`);
       };
 
       let result: PublishWorkspaceResult;
@@ -163,12 +166,20 @@ export function registerPublish(program: Command): void {
             if (interactive) bar.update(p);
           },
           onLog: logLine,
+          confirmPublic: async (repoId: string) =>
+            opts.confirmPublic === true ||
+            (!opts.yes &&
+              !opts.json &&
+              process.stdin.isTTY === true &&
+              (await confirm(
+                `${repoId} already exists and is PUBLIC; --private does not change that. Publish publicly? [y/N] `,
+              ))),
         };
         if (!opts.dryRun && !opts.yes) {
           // Show the plan first; the confirmed run reuses every hash from the cache.
           const preview = await publishWorkspace({ ...common, dryRun: true });
           bar.done();
-          process.stderr.write(formatPlan(preview.plan, preview.summary.repoId));
+          process.stderr.write(printable(redactSecrets(formatPlan(preview.plan, preview.summary.repoId))));
           if (!(await confirm(`Publish to ${preview.summary.url}? [y/N] `))) {
             process.stderr.write('Nothing was published.\n');
             process.exitCode = 1;
@@ -181,24 +192,29 @@ export function registerPublish(program: Command): void {
         release();
       }
 
+      // Every line out is masked (tokens) and made inert (escape sequences in file names).
+      const out = (text: string) =>
+        process.stdout.write(printable(redactSecrets(text, [process.env.HF_TOKEN])));
       if (opts.json) {
-        process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
+        out(JSON.stringify(redactValue(result.summary, [process.env.HF_TOKEN]), null, 2) + '\n');
       } else if (result.dryRun) {
-        process.stdout.write(formatPlan(result.plan, result.summary.repoId));
+        out(formatPlan(result.plan, result.summary.repoId));
+        if (result.summary.visibility) out(`Visibility: ${result.summary.visibility}\n`);
       } else {
         const v = result.verification!;
-        const sent = result.outcome!.files.filter((f) => !f.skipped).length;
-        process.stdout.write(
-          `${v.verified ? c.green('Published and verified') : c.red('Published but NOT verified')}: ${v.url}\n` +
+        const committed = result.outcome!.files.filter((f) => !f.skipped).length;
+        const reused = result.outcome!.lfsObjectsReused ?? 0;
+        out(
+          `${v.verified ? c.green('Published and verified') : c.red('Published but NOT verified')}: ${v.url}` +
+            `${result.summary.visibility ? ` (${result.summary.visibility})` : ''}\n` +
             `checkpoint ${result.summary.checkpoint}, eval_accuracy ${
               result.summary.evalAccuracy === null
                 ? 'not evaluated'
                 : formatScore(result.summary.evalAccuracy)
-            }; ${sent} file(s) sent, ${result.outcome!.files.length - sent} already there; commit ${result.summary.commit ?? '-'}\n`,
+            }; ${committed} file(s) committed${reused ? ` (${reused} LFS object(s) already on the Hub, not sent again)` : ''}, ${result.outcome!.files.length - committed} unchanged; commit ${result.summary.commit ?? '-'}\n`,
         );
-        for (const check of v.checks.filter((x) => !x.ok))
-          process.stdout.write(`  ${check.path}: ${check.problem}\n`);
-        if (v.receiptPath) process.stdout.write(`receipt: ${v.receiptPath}\n`);
+        for (const check of v.checks.filter((x) => !x.ok)) out(`  ${check.path}: ${check.problem}\n`);
+        if (v.receiptPath) out(`receipt: ${v.receiptPath}\n`);
       }
       process.exitCode = result.dryRun || result.summary.verified ? 0 : 1;
     });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { formatBytes } from '../../../shared/units';
 import type { ScanResult } from '../../../shared/types';
-import { colorEnabled, colors, createProgressBar, renderTable } from '../terminal';
+import { redactSecrets, redactValue } from '../../../shared/redact';
+import { colorEnabled, colors, createProgressBar, printable, renderTable } from '../terminal';
 
 // Loaded when the command runs: start-up (`--help`) must not pay for the scanner and its schemas.
 const scanning = () => import('../../services/scan');
@@ -25,10 +26,11 @@ export function registerScan(program: Command): void {
         bar.done();
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        process.stdout.write(JSON.stringify(redactValue(result), null, 2) + '\n');
         return;
       }
-      process.stdout.write(formatScan(result, colorEnabled()));
+      // File names are the workspace's: a name with escape sequences is shown, not obeyed.
+      process.stdout.write(printable(redactSecrets(formatScan(result, colorEnabled()))));
     });
 }
 

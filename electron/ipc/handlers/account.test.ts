@@ -41,8 +41,6 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-
-
 let n = 0;
 async function setup(keychain: Keychain) {
   const dir = path.join(work, `case-${++n}`);
@@ -50,7 +48,13 @@ async function setup(keychain: Keychain) {
   // No HF_TOKEN and an empty HF_HOME: only the tokens a test puts somewhere are found.
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
   const context: HandlerContext = {
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => undefined, confirm: async () => false, chooseInterpreter: async () => null },
+    platform: {
+      version: 'test',
+      chooseFolder: async () => null,
+      openExternal: async () => undefined,
+      confirm: async () => false,
+      chooseInterpreter: async () => null,
+    },
     dataDir: path.join(dir, 'data'),
     settings: new SettingsStore(path.join(dir, 'data'), env),
     scans: new ScanCache(),
@@ -69,6 +73,17 @@ function value(result: Result<AccountStatus>): AccountStatus {
   if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
   return result.value;
 }
+
+describe('a kept token is tied to its endpoint', () => {
+  it('is not sent to an endpoint it was not checked against', async () => {
+    const { call, context } = await setup(memoryKeychain());
+    value(await call('account:setToken', { token: WRITE, remember: true }));
+    await context.settings.update({ hubEndpoint: 'http://127.0.0.1:9' });
+    const status = value(await call('account:status', {}));
+    expect(status.error?.code).toBe('TOKEN_INVALID');
+    expect(status.error?.message).toContain(`checked against ${hub.url}`);
+  });
+});
 
 describe('account handlers', () => {
   let keychain: ReturnType<typeof memoryKeychain>;
@@ -90,7 +105,13 @@ describe('account handlers', () => {
     const { call } = await setup(keychain);
     const result = await call('account:setToken', { token: `  ${WRITE}\n`, remember: false });
     const status = value(result);
-    expect(status.account).toMatchObject({ user: 'alice', orgs: ['acme'], role: 'write', canWrite: true, source: 'explicit' });
+    expect(status.account).toMatchObject({
+      user: 'alice',
+      orgs: ['acme'],
+      role: 'write',
+      canWrite: true,
+      source: 'explicit',
+    });
     expect(status.account?.masked).toBe(`hf_…${WRITE.slice(-4)}`);
     expect(status.error).toBeNull();
     expect(JSON.stringify(result)).not.toContain(WRITE);
@@ -155,7 +176,8 @@ describe('account handlers', () => {
 
   it('a Hub that cannot be reached is a network error naming the endpoint', async () => {
     const { call, context } = await setup(keychain);
-    value(await call('account:setToken', { token: WRITE, remember: false }));
+    // From the environment: a token the app keeps itself would not be sent to another endpoint at all.
+    context.env.HF_TOKEN = WRITE;
     await context.settings.update({ hubEndpoint: 'http://127.0.0.1:9' });
     const status = value(await call('account:status', {}));
     expect(status.account).toBeNull();

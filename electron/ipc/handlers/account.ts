@@ -6,7 +6,7 @@
  * through the same `AccountSession`, so a token typed on the Publish screen is the one that publishes.
  */
 import type { AccountStatus } from '../../../shared/ipc/contract';
-import type { AccountInfo } from '../../../shared/publish';
+import type { AccountInfo, TokenSource } from '../../../shared/publish';
 import { AppError, toErrorData } from '../../../shared/result';
 import {
   createKeychain,
@@ -82,15 +82,41 @@ export class AccountSession {
   }
 
   /** The token and its account; publishing refuses read-only tokens before anything is sent. */
-  async signIn(root: string | null | undefined, options: { requireWrite?: boolean; signal?: AbortSignal } = {}): Promise<SignedIn> {
+  async signIn(
+    root: string | null | undefined,
+    options: { requireWrite?: boolean; signal?: AbortSignal } = {},
+  ): Promise<SignedIn> {
     const { token, source } = await this.resolve(root);
-    const account = await describeAccount(token, await this.context.settings.hubEndpoint(), {
+    const endpoint = await this.context.settings.hubEndpoint();
+    await this.#requireTokenEndpoint(source, endpoint);
+    const account = await describeAccount(token, endpoint, {
       source,
       fetch: this.#fetch,
       signal: options.signal,
     });
     if (options.requireWrite) requireWriteAccess(account);
     return { token, account };
+  }
+
+  /**
+   * A token the app keeps (typed in, keychain, session) is sent only to the endpoint it was checked
+   * against: re-pointing the endpoint must never be a way to collect it. Tokens from the environment or
+   * token files are the user's own configuration and go with the endpoint they configured.
+   */
+  async #requireTokenEndpoint(source: TokenSource, endpoint: string): Promise<void> {
+    if (source !== 'explicit' && source !== 'keychain' && source !== 'session') return;
+    const tied = (await this.context.settings.read()).tokenEndpoint;
+    if (!tied) {
+      // Saved before tokens were tied to an endpoint: tied to the one it is first used with.
+      await this.context.settings.update({ tokenEndpoint: endpoint });
+      return;
+    }
+    if (tied !== endpoint) {
+      throw new AppError(
+        'TOKEN_INVALID',
+        `The saved token was checked against ${tied}, so it is not sent to ${endpoint}. Sign in again with a token for ${endpoint}, or switch the endpoint back.`,
+      );
+    }
   }
 
   async status(root?: string | null, notice: AppError | null = null): Promise<AccountStatus> {
@@ -116,15 +142,18 @@ export class AccountSession {
   /** Checks a typed token with whoami before keeping it; a token the Hub refuses is not kept anywhere. */
   async setToken(token: string, remember: boolean): Promise<AccountStatus> {
     const trimmed = token.trim();
-    await describeAccount(trimmed, await this.context.settings.hubEndpoint(), {
+    const endpoint = await this.context.settings.hubEndpoint();
+    await describeAccount(trimmed, endpoint, {
       source: remember ? 'keychain' : 'explicit',
       fetch: this.#fetch,
     });
+    await this.context.settings.update({ tokenEndpoint: endpoint });
     let notice: AppError | null = null;
     if (remember) {
       const saved = await saveToken(trimmed, { keychain: this.#keychain, session: this.#session });
       this.#typed = null;
-      if (saved.storedIn === 'session' && saved.message) notice = new AppError('KEYCHAIN_UNAVAILABLE', saved.message);
+      if (saved.storedIn === 'session' && saved.message)
+        notice = new AppError('KEYCHAIN_UNAVAILABLE', saved.message);
     } else {
       this.#typed = trimmed;
     }
@@ -133,6 +162,7 @@ export class AccountSession {
 
   async forget(): Promise<AccountStatus> {
     this.#typed = null;
+    await this.context.settings.update({ tokenEndpoint: null });
     try {
       await forgetToken({ keychain: this.#keychain, session: this.#session });
     } catch (err) {

@@ -17,12 +17,25 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function registry() {
-  return createRegistry(() => {}, {
+/** A registry where the user opened `opened` with the folder dialog (the only roots it answers for). */
+function registry(opened: string) {
+  const r = createRegistry(() => {}, {
     dataDir: path.join(tmp, 'app-data'),
     env: {},
-    platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
+    platform: {
+      version: 'test',
+      chooseFolder: async () => opened,
+      openExternal: async () => {},
+      confirm: async () => false,
+      chooseInterpreter: async () => null,
+    },
   });
+  return {
+    dispatch: async (s: typeof sender, channel: string, args: unknown) => {
+      await r.dispatch(s, 'workspace:choose', undefined);
+      return r.dispatch(s, channel, args);
+    },
+  };
 }
 const sender = { id: 'test', trusted: true };
 
@@ -75,7 +88,7 @@ describe('card:context', () => {
     const root = path.join(tmp, 'single-model');
     await buildWorkspace(root, { steps: [], checkpoints: [{ name: '.', config: { model_type: 'gpt2' } }] });
     expect((await readCardContext(root, 'single-model')).config?.model_type).toBe('gpt2');
-    const result = await registry().dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
+    const result = await registry(root).dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });
@@ -93,34 +106,51 @@ describe('workspace:image', () => {
       steps: [1],
       images: ['assets/loss.png'],
       files: { 'assets/big.png': Buffer.alloc(10 * 1024 * 1024 + 1), 'notes.md': 'text' },
-      symlinks: { 'assets/escape.png': path.join(outside, 'leak.png'), 'linked': outside },
+      symlinks: { 'assets/escape.png': path.join(outside, 'leak.png'), linked: outside },
     });
     await symlink('../../secret/leak.png', path.join(root, 'assets', 'relative-escape.png'));
   });
 
-  const image = (rel: string) => registry().dispatch(sender, 'workspace:image', { root, path: rel });
+  const image = (rel: string) => registry(root).dispatch(sender, 'workspace:image', { root, path: rel });
 
   it('returns an image inside the workspace as a data: URL, and null for a missing one', async () => {
-    expect(await image('assets/loss.png')).toEqual({ ok: true, value: `data:image/png;base64,${TINY_PNG.toString('base64')}` });
-    expect(await image('assets/./loss.png')).toMatchObject({ ok: true, value: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(await image('assets/loss.png')).toEqual({
+      ok: true,
+      value: `data:image/png;base64,${TINY_PNG.toString('base64')}`,
+    });
+    expect(await image('assets/./loss.png')).toMatchObject({
+      ok: true,
+      value: expect.stringMatching(/^data:image\/png;base64,/),
+    });
     expect(await image('assets/missing.png')).toEqual({ ok: true, value: null });
   });
 
   it('never reads outside the workspace', async () => {
-    for (const attempt of ['../secret/leak.png', 'assets/../../secret/leak.png', '/etc/passwd.png', 'C:/secret.png']) {
+    for (const attempt of [
+      '../secret/leak.png',
+      'assets/../../secret/leak.png',
+      '/etc/passwd.png',
+      'C:/secret.png',
+    ]) {
       const result = await image(attempt);
       expect(result.ok, attempt).toBe(false);
     }
     for (const attempt of ['assets/escape.png', 'assets/relative-escape.png', 'linked/leak.png']) {
       const result = await image(attempt);
-      expect(result, attempt).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('outside the workspace') } });
+      expect(result, attempt).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('outside the workspace') },
+      });
     }
   });
 
   it('refuses files that are not images and images over 10 MB', async () => {
     expect(await image('notes.md')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await image('linked/notes.txt')).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
-    expect(await image('assets/big.png')).toMatchObject({ ok: false, error: { message: expect.stringContaining('10 MB') } });
+    expect(await image('assets/big.png')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('10 MB') },
+    });
   });
 });
 
@@ -131,7 +161,11 @@ describe('card:remote', () => {
     hub = await startLocalHub({ dataDir: path.join(tmp, 'hub'), users: [alice] });
     const credentials = { accessToken: alice.token, hubUrl: hub.url };
     await createRepo({ repo: 'alice/with-card', ...credentials });
-    await uploadFiles({ repo: 'alice/with-card', files: [{ path: 'README.md', content: new Blob(['# On the Hub\n']) }], ...credentials });
+    await uploadFiles({
+      repo: 'alice/with-card',
+      files: [{ path: 'README.md', content: new Blob(['# On the Hub\n']) }],
+      ...credentials,
+    });
     await createRepo({ repo: 'alice/no-card', ...credentials });
     await createRepo({ repo: 'alice/private', private: true, ...credentials });
   });
@@ -144,7 +178,13 @@ describe('card:remote', () => {
     const result = await createRegistry(() => {}, {
       dataDir: path.join(tmp, 'app-data-remote'),
       env: { HF_ENDPOINT: hub.url },
-      platform: { version: 'test', chooseFolder: async () => null, openExternal: async () => {}, confirm: async () => false, chooseInterpreter: async () => null },
+      platform: {
+        version: 'test',
+        chooseFolder: async () => null,
+        openExternal: async () => {},
+        confirm: async () => false,
+        chooseInterpreter: async () => null,
+      },
     }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
     expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
   });
@@ -156,6 +196,8 @@ describe('card:remote', () => {
   });
 
   it('turns an unreachable Hub into a network error that says what to do', async () => {
-    await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({
+      code: 'NETWORK',
+    });
   });
 });

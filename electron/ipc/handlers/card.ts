@@ -5,7 +5,8 @@
  * (`workspace:image`). Everything here only reads, and only inside the workspace.
  */
 import { downloadFile, HubApiError } from '@huggingface/hub';
-import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
+import { readBoundedText } from '../../services/safe-read';
 import path from 'node:path';
 import type { CardContext } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
@@ -57,7 +58,8 @@ async function resolveInside(root: string, rel: string): Promise<{ rootReal: str
     throw new AppError('NOT_FOUND', `The workspace ${root} no longer exists. Open it again.`);
   });
   const joined = path.resolve(rootReal, rel);
-  if (!isInside(rootReal, joined)) throw new AppError('INVALID_ARGUMENT', `${rel} is not a path inside the workspace.`);
+  if (!isInside(rootReal, joined))
+    throw new AppError('INVALID_ARGUMENT', `${rel} is not a path inside the workspace.`);
   let real: string;
   try {
     real = await realpath(joined);
@@ -67,20 +69,30 @@ async function resolveInside(root: string, rel: string): Promise<{ rootReal: str
     throw new AppError('UNREADABLE', `${rel} cannot be read (${code ?? String(err)}).`);
   }
   if (!isInside(rootReal, real)) {
-    throw new AppError('INVALID_ARGUMENT', `${rel} points outside the workspace; only files inside it are shown.`);
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `${rel} points outside the workspace; only files inside it are shown.`,
+    );
   }
   return { rootReal, real };
 }
 
 export async function readWorkspaceImage(root: string, rel: string): Promise<string | null> {
   const type = IMAGE_TYPES[path.extname(rel).toLowerCase()];
-  if (!type) throw new AppError('INVALID_ARGUMENT', `${rel} is not an image (${Object.keys(IMAGE_TYPES).join(', ')}).`);
+  if (!type)
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `${rel} is not an image (${Object.keys(IMAGE_TYPES).join(', ')}).`,
+    );
   const resolved = await resolveInside(root, rel);
   if (!resolved) return null;
   const info = await stat(resolved.real);
   if (!info.isFile()) return null;
   if (info.size > MAX_IMAGE_BYTES) {
-    throw new AppError('UNREADABLE', `${rel} is ${Math.round(info.size / 1024 / 1024)} MB; the preview shows images up to 10 MB.`);
+    throw new AppError(
+      'UNREADABLE',
+      `${rel} is ${Math.round(info.size / 1024 / 1024)} MB; the preview shows images up to 10 MB.`,
+    );
   }
   // Read through the handle opened on the checked path, so a swap after the check cannot redirect it.
   const handle = await open(resolved.real, 'r');
@@ -108,22 +120,16 @@ async function checkpointFolder(root: string, name: string, scans?: ScanCache): 
   // the user picked.
   const scan = await (scans ?? new ScanCache()).get(root);
   const found = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
-  if (!found) throw new AppError('NOT_FOUND', `There is no checkpoint named ${name} in ${root}. Scan the workspace again.`);
+  if (!found)
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no checkpoint named ${name} in ${root}. Scan the workspace again.`,
+    );
   return found.path;
 }
 
 async function readTextFile(file: string, maxBytes: number): Promise<string | null> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    return null;
-  }
-  if (!info.isFile()) return null;
-  if (info.size > maxBytes) {
-    throw new AppError('UNREADABLE', `${file} is ${Math.round(info.size / 1024 / 1024)} MB, more than the ${Math.round(maxBytes / 1024 / 1024)} MB a model card can use.`);
-  }
-  return readFile(file, 'utf8');
+  return readBoundedText(file, { maxBytes });
 }
 
 async function readJsonObject(file: string, maxBytes: number): Promise<Record<string, unknown> | null> {
@@ -137,13 +143,19 @@ async function readJsonObject(file: string, maxBytes: number): Promise<Record<st
   if (text === null) return null;
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
 
-export async function readCardContext(root: string, checkpoint: string, scans?: ScanCache): Promise<CardContext> {
+export async function readCardContext(
+  root: string,
+  checkpoint: string,
+  scans?: ScanCache,
+): Promise<CardContext> {
   const folder = await checkpointFolder(root, checkpoint, scans);
   const rootReal = await realpath(root);
 
@@ -172,7 +184,11 @@ export async function readCardContext(root: string, checkpoint: string, scans?: 
 }
 
 /** The README on the Hub, or null when the repo or the file is not there (or not visible anonymously). */
-export async function fetchRemoteReadme(repo: string, endpoint: string, fetchImpl?: typeof fetch): Promise<string | null> {
+export async function fetchRemoteReadme(
+  repo: string,
+  endpoint: string,
+  fetchImpl?: typeof fetch,
+): Promise<string | null> {
   try {
     const blob = await downloadFile({
       repo: { type: 'model', name: repo },
@@ -182,7 +198,11 @@ export async function fetchRemoteReadme(repo: string, endpoint: string, fetchImp
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     });
     if (!blob) return null;
-    if (blob.size > MAX_README_BYTES) throw new AppError('HUB_REJECTED', `The README of ${repo} on the Hub is larger than 8 MB; it is not compared.`);
+    if (blob.size > MAX_README_BYTES)
+      throw new AppError(
+        'HUB_REJECTED',
+        `The README of ${repo} on the Hub is larger than 8 MB; it is not compared.`,
+      );
     return await blob.text();
   } catch (err) {
     // Anonymous requests get 401 for a repo that does not exist as well as for a private one.

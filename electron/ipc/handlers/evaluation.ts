@@ -1,5 +1,6 @@
 import { detectInterpreters, evaluateWorkspace, setManualScore } from '../../services/evaluate';
 import type { HandlerRegistry } from '../registry';
+import { accessOf } from './access';
 import type { HandlerContext } from './index';
 
 export function registerEvaluationHandlers(registry: HandlerRegistry, context: HandlerContext): void {
@@ -21,7 +22,16 @@ export function registerEvaluationHandlers(registry: HandlerRegistry, context: H
       onProgress: job.progress,
     }),
   );
-  registry.handle('evaluation:interpreters', ({ root }) => detectInterpreters(root, env));
+  registry.handle('evaluation:interpreters', async ({ root }) => {
+    const found = await detectInterpreters(root, env);
+    for (const interpreter of found) accessOf(context).allowInterpreter(interpreter.path);
+    return found;
+  });
+  registry.handle('evaluation:chooseInterpreter', async () => {
+    const picked = await context.platform.chooseInterpreter();
+    if (picked) accessOf(context).allowInterpreter(picked);
+    return picked;
+  });
   registry.handle('evaluation:setScore', async ({ root, checkpoint, benchmark, score }) => {
     await setManualScore(dataDir, root, checkpoint, benchmark, score);
     return true;

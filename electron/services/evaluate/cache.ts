@@ -36,7 +36,8 @@ export function cacheFile(dataDir: string, root: string): string {
 
 export function checkpointFingerprint(c: CheckpointInfo): string {
   const h = createHash('sha256');
-  for (const f of c.files) h.update(`${f.path}\0${f.bytes}\0${f.mtimeMs ?? ''}\n`);
+  for (const f of c.files)
+    h.update(`${f.path}\0${f.bytes}\0${f.mtimeMs ?? ''}\0${f.ino ?? ''}\0${f.ctimeMs ?? ''}\n`);
   return h.digest('hex');
 }
 

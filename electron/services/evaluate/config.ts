@@ -11,7 +11,7 @@
  *     "weights": { "arc": 2, "hellaswag": 1 }
  *   }
  */
-import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../../shared/result';
@@ -66,6 +66,8 @@ export const workspaceConfigSchema = z
       .optional(),
     concurrency: z.number().int().min(1).max(64).optional(),
     weights: z.record(z.string(), z.number().positive().finite()).optional(),
+    /** Give the scripts the Hub token (HF_TOKEN): only when a benchmark must download a gated dataset. */
+    passHubToken: z.boolean().optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -82,6 +84,8 @@ export const workspaceConfigSchema = z
     }
   });
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export type WorkspaceConfig = z.output<typeof workspaceConfigSchema>;
 
 export interface LoadedConfig {
@@ -93,16 +97,9 @@ export interface LoadedConfig {
 /** Reads and validates the workspace config; throws INVALID_ARGUMENT with every problem spelled out. */
 export async function loadWorkspaceConfig(root: string): Promise<LoadedConfig> {
   const file = path.join(root, WORKSPACE_CONFIG_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { config: null, file: null };
-    throw new AppError(
-      'UNREADABLE',
-      `${WORKSPACE_CONFIG_FILE} cannot be read (${(err as NodeJS.ErrnoException).code}).`,
-    );
-  }
+  // A config is a few hundred bytes; a FIFO or /dev/zero in its place must not hang or fill memory.
+  const text = await readBoundedText(file, { maxBytes: MAX_CONFIG_BYTES, label: WORKSPACE_CONFIG_FILE });
+  if (text === null) return { config: null, file: null };
   return { config: parseWorkspaceConfig(text), file };
 }
 
@@ -121,7 +118,7 @@ export function parseWorkspaceConfig(text: string): WorkspaceConfig {
     const problems = parsed.error.issues.map((i) => {
       const where = i.path.length ? i.path.join('.') : 'the file';
       if (i.code === 'unrecognized_keys')
-        return `unknown setting${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (known: benchmarks, command, python, timeoutSeconds, concurrency, weights)`;
+        return `unknown setting${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (known: benchmarks, command, python, timeoutSeconds, concurrency, weights, passHubToken)`;
       return `${where} ${i.message}`;
     });
     throw new AppError('INVALID_ARGUMENT', `${WORKSPACE_CONFIG_FILE} is invalid: ${problems.join('; ')}.`);

@@ -3,7 +3,8 @@
  * Hugging Face Trainer's `trainer_state.json` (`eval_*` at that checkpoint's step) and
  * `eval_results.json` / `all_results.json`, lm-evaluation-harness `results_*.json`, lighteval results.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import { stepFromName } from '../../../shared/checkpoints';
 import type { CheckpointInfo, ScoreSource } from '../../../shared/types';
@@ -40,9 +41,9 @@ export function trainerBenchmark(key: string): string | null {
 }
 
 async function readJson(file: string): Promise<unknown> {
-  const s = await stat(file);
-  if (!s.isFile() || s.size > MAX_RESULT_BYTES) throw new Error('not a regular file of a sensible size');
-  return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  const text = await readBoundedText(file, { maxBytes: MAX_RESULT_BYTES });
+  if (text === null) throw new Error('missing');
+  return JSON.parse(text) as unknown;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkpointEvaluation, chooseBest, evaluationItemId, parseScoreOutput } from '../../../shared/evaluation';
+import { checkpointEvaluation, chooseBest, evaluationItemId, parseScore } from '../../../shared/evaluation';
+import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { throttleLatest } from '../../../shared/throttle';
 import type {
@@ -137,6 +138,8 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     options.timeoutMs ?? (config?.timeoutSeconds ? config.timeoutSeconds * 1000 : DEFAULT_TIMEOUT_MS);
   const concurrency = Math.max(1, options.concurrency ?? config?.concurrency ?? os.availableParallelism());
 
+  // Whatever the scripts print is kept (cache, report, job values): tokens in it are masked first.
+  const secrets = knownSecrets({ ...process.env, ...options.env });
   const scriptScores = new Map<string, number>();
   const scriptErrors = new Map<string, BenchmarkError>();
   const items: JobItemProgress[] = [];
@@ -165,7 +168,9 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
       };
 
       if (cached && !(options.onlyFailed && cached.error && wanted && !options.cacheOnly)) {
-        record(cached.score, cached.error);
+        // Entries written by older versions may hold unmasked output.
+        const safe = redactResult({ score: cached.score, error: cached.error }, secrets);
+        record(safe.score, safe.error);
         Object.assign(item, { done: 1, state: cached.error ? 'failed' : 'done', message: 'remembered' });
       } else if (!wanted || options.cacheOnly) {
         Object.assign(item, {
@@ -230,7 +235,10 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     tasks.length ? `Running ${tasks.length} benchmark run${tasks.length === 1 ? '' : 's'}` : 'Nothing to run',
   );
 
-  const env = { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  const env = scriptEnvironment({ ...process.env, ...options.env }, config?.passHubToken === true);
+  const before = new Map(
+    await Promise.all(scan.checkpoints.map(async (c) => [c.name, await fileStates(c)] as const)),
+  );
   let cancelled = false;
   await mapLimit(tasks, concurrency, async (task) => {
     if (signal?.aborted) {
@@ -241,13 +249,26 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     Object.assign(task.item, { state: 'running', message: undefined });
     emit(`${task.checkpoint.name} · ${task.benchmark}`);
     const outcome = await runCommand({ argv: task.argv, cwd: root, timeoutMs, signal, env });
-    const result = classify(
-      outcome,
-      task,
-      interpreter as ResolvedInterpreter,
-      folders.get(task.benchmark),
-      timeoutMs,
+    let result = redactResult(
+      classify(outcome, task, interpreter as ResolvedInterpreter, folders.get(task.benchmark), timeoutMs),
+      secrets,
     );
+    // Hub Publisher never writes into a checkpoint; a script that does is reported, not trusted.
+    const changed = changedFiles(before.get(task.checkpoint.name), await fileStates(task.checkpoint));
+    if (changed.length > 0 && result.error?.kind !== 'cancelled') {
+      result = {
+        score: null,
+        error: {
+          kind: 'changed-files',
+          message: redactSecrets(
+            `${BENCHMARKS_DIR}/${task.benchmark}/eval.py changed files of ${task.checkpoint.name} while it ran: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ` and ${changed.length - 5} more` : ''}. Its score is not used: an evaluation must only read the checkpoint. Fix the script (or copy the checkpoint before evaluating), then run it again.`,
+            secrets,
+          ),
+          exitCode: outcome.exitCode,
+          stderrTail: '',
+        },
+      };
+    }
     const id = task.item.id;
     if (result.error?.kind === 'cancelled') {
       cancelled = true;
@@ -273,7 +294,9 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     Object.assign(task.item, {
       done: 1,
       state: result.error ? 'failed' : 'done',
-      message: result.error ? result.error.message : `score ${result.score}`,
+      message: result.error
+        ? result.error.message
+        : `score ${result.score}${result.note ? ` (${result.note})` : ''}`,
     });
     emit();
   });
@@ -453,7 +476,7 @@ function classify(
   interpreter: ResolvedInterpreter,
   folder: ScriptFolder | undefined,
   timeoutMs: number,
-): { score: number | null; error: BenchmarkError | null } {
+): ClassifiedRun {
   const tail = stderrTail(outcome.stderr);
   const lastLine =
     tail
@@ -489,15 +512,83 @@ function classify(
     }
     return fail('exit', `${script} ${how}${lastLine ? `: ${lastLine}` : ' without an error message'}.`);
   }
-  const score = parseScoreOutput(outcome.stdout);
-  if (score === null) {
+  const parsed = parseScore(outcome.stdout);
+  if (parsed === null) {
     const last = outcome.stdout.trim().split(/\r?\n/).pop()?.trim() ?? '';
     return fail(
       'unparsable',
-      `${script} printed no score${last ? ` (its last line was "${last.slice(0, 120)}")` : ' (its output was empty)'}. Print the score as the last number, or {"score": x}.`,
+      `${script} printed no score${last ? ` (its last line was "${JSON.stringify(last.slice(0, 120)).slice(1, -1)}")` : ' (its output was empty)'}. Print the score alone on the last line (e.g. "accuracy: 0.734" or 0.734), or {"score": x}.`,
     );
   }
-  return { score, error: null };
+  if (parsed.outOfRange) {
+    return fail(
+      'out-of-range',
+      `${script} printed ${parsed.percent ? `${+(parsed.score * 100).toPrecision(6)}%` : parsed.score}, outside the range [0, 1] a score must be in, so it is not used. If it is a percentage, print it with a % sign (e.g. 87.5%) and it is read as one; otherwise enter the score by hand.`,
+    );
+  }
+  return { score: parsed.score, error: null, note: parsed.percent ? 'read as a percentage' : undefined };
+}
+
+interface ClassifiedRun {
+  score: number | null;
+  error: BenchmarkError | null;
+  /** Said next to the score (e.g. it was printed as a percentage). */
+  note?: string;
+}
+
+/** Variables holding a Hub token, as the Hugging Face clients read them. */
+const TOKEN_VARIABLES = ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HUGGINGFACE_TOKEN', 'HF_API_TOKEN'];
+
+/** Tokens in the environment, to be masked wherever script output is kept even if not hf_-shaped. */
+function knownSecrets(env: NodeJS.ProcessEnv): string[] {
+  return TOKEN_VARIABLES.map((v) => env[v]?.trim() ?? '').filter((t) => t.length >= 8);
+}
+
+/**
+ * The scripts' environment: the app's, without the Hub token unless hub-publisher.json sets
+ * "passHubToken" (a script has no business with the account that publishes).
+ */
+export function scriptEnvironment(env: NodeJS.ProcessEnv, passHubToken: boolean): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
+  if (!passHubToken) for (const v of TOKEN_VARIABLES) delete out[v];
+  return out;
+}
+
+function redactResult(result: ClassifiedRun, secrets: string[]): ClassifiedRun {
+  if (!result.error) return result;
+  return {
+    ...result,
+    error: {
+      ...result.error,
+      message: redactSecrets(result.error.message, secrets),
+      stderrTail: redactSecrets(result.error.stderrTail, secrets),
+    },
+  };
+}
+
+type FileStates = Map<string, string>;
+
+/** What a checkpoint's files are now (size, mtime, ctime, inode): any write moves ctime. */
+async function fileStates(c: CheckpointInfo): Promise<FileStates> {
+  const states: FileStates = new Map();
+  await mapLimit(c.files, 8, async (f) => {
+    const s = await stat(path.join(c.path, ...f.path.split('/'))).catch(() => null);
+    states.set(f.path, s ? `${s.size}\0${s.mtimeMs}\0${s.ctimeMs}\0${s.ino}` : 'gone');
+  });
+  const top = await readdir(c.path).catch(() => [] as string[]);
+  for (const name of top)
+    if (!states.has(name) && !c.files.some((f) => f.path.startsWith(`${name}/`))) states.set(name, 'new');
+  return states;
+}
+
+function changedFiles(before: FileStates | undefined, after: FileStates): string[] {
+  if (!before) return [];
+  const changed: string[] = [];
+  for (const [file, state] of after) {
+    const was = before.get(file);
+    if (state === 'new' ? was === undefined : was !== state) changed.push(file);
+  }
+  return changed.sort();
 }
 
 function formatSeconds(ms: number): string {

@@ -3,6 +3,7 @@
  * folder per workspace and always marked `manual` so nobody mistakes them for measured ones.
  */
 import path from 'node:path';
+import { isPrototypeKey } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
 import { readJsonFile, updateJsonFile } from './store';
 
@@ -14,6 +15,39 @@ interface ManualFile {
 
 const EMPTY: ManualFile = { version: 1, workspaces: {} };
 
+type Scores = Record<string, Record<string, number>>;
+
+/**
+ * The file's records rebuilt as null-prototype objects: keys are user names (a checkpoint may be called
+ * `__proto__`), and on an ordinary object such a key reaches Object.prototype itself.
+ */
+function nullRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+function sanitize(data: ManualFile): { version: 1; workspaces: Record<string, Scores> } {
+  const workspaces = nullRecord<Scores>();
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(data?.workspaces)) {
+    for (const [root, checkpoints] of Object.entries(data.workspaces)) {
+      if (!isObject(checkpoints)) continue;
+      const ws = nullRecord<Record<string, number>>();
+      for (const [checkpoint, scores] of Object.entries(checkpoints)) {
+        if (!isObject(scores) || isPrototypeKey(checkpoint)) continue;
+        const entry = nullRecord<number>();
+        for (const [benchmark, score] of Object.entries(scores)) {
+          if (typeof score === 'number' && Number.isFinite(score) && !isPrototypeKey(benchmark))
+            entry[benchmark] = score;
+        }
+        ws[checkpoint] = entry;
+      }
+      workspaces[root] = ws;
+    }
+  }
+  return { version: 1, workspaces };
+}
+
 export function manualScoresFile(dataDir: string): string {
   return path.join(dataDir, 'manual-scores.json');
 }
@@ -23,8 +57,8 @@ export async function getManualScores(
   dataDir: string,
   root: string,
 ): Promise<Record<string, Record<string, number>>> {
-  const data = await readJsonFile<ManualFile>(manualScoresFile(dataDir), EMPTY);
-  return data.workspaces?.[path.resolve(root)] ?? {};
+  const data = sanitize(await readJsonFile<ManualFile>(manualScoresFile(dataDir), EMPTY));
+  return data.workspaces[path.resolve(root)] ?? nullRecord();
 }
 
 /** Sets (or, with null, removes) one manual score. */
@@ -40,10 +74,16 @@ export async function setManualScore(
   }
   if (!checkpoint || !benchmark)
     throw new AppError('INVALID_ARGUMENT', 'Name the checkpoint and the benchmark the score is for.');
+  if (isPrototypeKey(checkpoint) || isPrototypeKey(benchmark)) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `"${isPrototypeKey(checkpoint) ? checkpoint : benchmark}" is a reserved name (__proto__, prototype, constructor) and cannot hold a score; rename the checkpoint or benchmark.`,
+    );
+  }
   const key = path.resolve(root);
-  await updateJsonFile<ManualFile>(manualScoresFile(dataDir), EMPTY, (data) => {
-    if (!data.workspaces || typeof data.workspaces !== 'object') data.workspaces = {};
-    const ws = (data.workspaces[key] ??= {});
+  await updateJsonFile<ManualFile>(manualScoresFile(dataDir), EMPTY, (raw) => {
+    const data = sanitize(raw);
+    const ws = (data.workspaces[key] ??= nullRecord());
     if (score === null) {
       const c = ws[checkpoint];
       if (c) {
@@ -52,8 +92,8 @@ export async function setManualScore(
       }
       if (Object.keys(ws).length === 0) delete data.workspaces[key];
     } else {
-      (ws[checkpoint] ??= {})[benchmark] = score;
+      (ws[checkpoint] ??= nullRecord())[benchmark] = score;
     }
-    data.version = 1;
+    return data;
   });
 }

@@ -3,6 +3,62 @@
  * started (data loaders, subprocesses), not just the script itself.
  */
 import { spawn, execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Every run carries this variable with its own id. A descendant that left the process group (`setsid`,
+ * a daemonising data loader) still inherits it, so on Linux it is found in /proc and ended with the rest:
+ * the same trick CI servers use to reap a build's strays.
+ */
+export const RUN_MARKER_VARIABLE = 'HUB_PUBLISHER_RUN_ID';
+
+/** Runs still alive, so a process-wide shutdown (SIGTERM, a second Ctrl-C) can end every one of them. */
+const liveRuns = new Map<string, number>();
+
+/** Pids of processes (other than this one) whose environment carries `marker` (Linux; empty elsewhere). */
+export function markedProcesses(marker: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const needle = Buffer.from(`${RUN_MARKER_VARIABLE}=${marker}\0`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`).includes(needle)) found.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function killMarked(marker: string, signal: NodeJS.Signals): void {
+  for (const pid of markedProcesses(marker)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Ends every evaluation process this process started, grandchildren in their own sessions included, at
+ * once: for a shutdown that cannot wait (SIGTERM, a second Ctrl-C).
+ */
+export function killAllRuns(): void {
+  for (const [marker, pid] of liveRuns) {
+    killTree(pid, 'SIGKILL');
+    killMarked(marker, 'SIGKILL');
+  }
+  liveRuns.clear();
+}
 
 export interface RunRequest {
   argv: string[];
@@ -107,15 +163,17 @@ export function runCommand(request: RunRequest): Promise<RunOutcome> {
       return;
     }
 
+    const marker = randomUUID();
     const child = spawn(command, args, {
       cwd: request.cwd,
-      env: request.env ?? process.env,
+      env: { ...(request.env ?? process.env), [RUN_MARKER_VARIABLE]: marker },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group (POSIX), so the group id is the child's pid and one kill reaches every
       // descendant; on Windows taskkill /T walks the tree instead.
       detached: process.platform !== 'win32',
       windowsHide: true,
     });
+    if (child.pid !== undefined) liveRuns.set(marker, child.pid);
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (c: string) => stdout.push(c));
@@ -124,6 +182,9 @@ export function runCommand(request: RunRequest): Promise<RunOutcome> {
     const finish = (spawnError: string | null) => {
       if (settled) return;
       settled = true;
+      liveRuns.delete(marker);
+      // Strays that left the group (setsid) end with the run, whatever way it ended.
+      killMarked(marker, 'SIGKILL');
       for (const t of timers) clearTimeout(t);
       request.signal?.removeEventListener('abort', onAbort);
       resolve({
@@ -142,8 +203,10 @@ export function runCommand(request: RunRequest): Promise<RunOutcome> {
       const pid = child.pid;
       if (pid === undefined) return;
       killTree(pid, 'SIGTERM');
+      killMarked(marker, 'SIGTERM');
       const t = setTimeout(() => {
         if (groupAlive(pid)) killTree(pid, 'SIGKILL');
+        killMarked(marker, 'SIGKILL');
       }, KILL_GRACE_MS);
       t.unref?.();
       timers.push(t);
@@ -168,6 +231,7 @@ export function runCommand(request: RunRequest): Promise<RunOutcome> {
       const pid = child.pid;
       // Whatever the script left running in its group goes with it, so a finished run leaves no orphans.
       if (pid !== undefined && groupAlive(pid)) killTree(pid, 'SIGKILL');
+      killMarked(marker, 'SIGKILL');
       const t = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();

@@ -56,7 +56,7 @@ describe('Hasher', () => {
     await hasher.close();
   });
 
-  it('caches by path, size and modification time, across instances (hash ahead then publish)', async () => {
+  it('caches by path, size, mtime, inode and ctime, across instances (hash ahead then publish)', async () => {
     const dataDir = path.join(dir, 'data');
     const file = path.join(dir, 'cached.bin');
     await writeFile(file, 'first version!');
@@ -68,17 +68,22 @@ describe('Hasher', () => {
     await a.close();
     expect(JSON.parse(await readFile(path.join(dataDir, 'hash-cache.json'), 'utf8')).entries).toHaveLength(1);
 
-    // Same size and mtime: the cached digest is trusted (this is what makes a second publish instant).
-    await writeFile(file, 'other version!');
-    await utimes(file, before.atime, before.mtime);
+    // Untouched: the cached digest is trusted (this is what makes a second publish instant).
     const b = new Hasher({ dataDir });
     expect((await b.cached(file))?.sha256).toBe(first.get(file)!.sha256);
-    expect((await b.hash(file)).sha256).toBe(first.get(file)!.sha256);
 
-    // A new modification time means a new hash.
-    await utimes(file, before.atime, new Date(before.mtimeMs + 5000));
+    // Same size and mtime put back with utimes: ctime still moved, so the old digest no longer stands.
+    await writeFile(file, 'other version!');
+    await utimes(file, before.atime, before.mtime);
+    expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
     expect(await b.cached(file)).toBeNull();
     expect((await b.hash(file)).sha256).toBe(sha256(Buffer.from('other version!')));
+
+    // A new modification time means a new hash.
+    await writeFile(file, 'third version');
+    await utimes(file, before.atime, new Date(before.mtimeMs + 5000));
+    expect(await b.cached(file)).toBeNull();
+    expect((await b.hash(file)).sha256).toBe(sha256(Buffer.from('third version')));
     await b.close();
   });
 

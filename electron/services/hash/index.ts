@@ -22,6 +22,9 @@ export interface FileDigest {
   gitOid: string | null;
   size: number;
   mtimeMs: number;
+  /** Inode and status-change time: `utimes` can put mtime back, but it cannot put ctime back. */
+  ino?: number;
+  ctimeMs?: number;
   /** Byte offset of something shaped like a Hugging Face token, or null. */
   secretAt: number | null;
 }
@@ -82,10 +85,17 @@ interface PooledWorker {
 const JOBS_PER_WORKER = 8;
 
 const CACHE_FILE = 'hash-cache.json';
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
-function cacheKey(absPath: string, size: number, mtimeMs: number): string {
-  return `${absPath}\0${size}\0${mtimeMs}`;
+/**
+ * A file is "unchanged" only when its path, size, mtime, inode and ctime all are: an edit that keeps size
+ * and mtime (`touch -r`, `utimes`) still moves ctime, and a replaced file has a new inode.
+ */
+function cacheKey(
+  absPath: string,
+  st: { size: number; mtimeMs: number; ino?: number; ctimeMs?: number },
+): string {
+  return `${absPath}\0${st.size}\0${st.mtimeMs}\0${st.ino ?? ''}\0${st.ctimeMs ?? ''}`;
 }
 
 export class Hasher {
@@ -118,7 +128,7 @@ export class Hasher {
   async cached(absPath: string): Promise<FileDigest | null> {
     const st = await stat(absPath);
     const cache = await this.#loadCache();
-    const hit = cache.get(cacheKey(absPath, st.size, st.mtimeMs));
+    const hit = cache.get(cacheKey(absPath, st));
     return hit ? stripPath(hit) : null;
   }
 
@@ -160,7 +170,7 @@ export class Hasher {
     const attached: { job: Job; listener: (d: number, t: number) => void }[] = [];
     for (const [i, p] of unique.entries()) {
       const st = stats[i]!;
-      const hit = cache.get(cacheKey(p, st.size, st.mtimeMs));
+      const hit = cache.get(cacheKey(p, st));
       if (hit) {
         results.set(p, stripPath(hit));
         report(p, st.size, st.size);
@@ -366,6 +376,8 @@ export class Hasher {
         gitOid: msg.gitOid,
         size: msg.size,
         mtimeMs: msg.mtimeMs,
+        ino: msg.ino,
+        ctimeMs: msg.ctimeMs,
         secretAt: msg.secretAt >= 0 ? msg.secretAt : null,
       };
       this.#remember(job.path, digest);
@@ -382,7 +394,7 @@ export class Hasher {
     const cache = this.#cache;
     if (!cache) return;
     for (const [k, v] of cache) if (v.path === absPath) cache.delete(k);
-    cache.set(cacheKey(absPath, digest.size, digest.mtimeMs), { path: absPath, ...digest });
+    cache.set(cacheKey(absPath, digest), { path: absPath, ...digest });
     if (!this.#dataDir || this.#saveTimer) return;
     this.#saveTimer = setTimeout(() => {
       this.#saveTimer = null;
@@ -404,7 +416,7 @@ export class Hasher {
           if (json.version === CACHE_VERSION) {
             for (const e of json.entries ?? []) {
               if (typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256)) {
-                map.set(cacheKey(e.path, e.size, e.mtimeMs), e);
+                map.set(cacheKey(e.path, e), e);
               }
             }
           }
@@ -441,6 +453,8 @@ type WorkerMessage =
       type: 'done';
       size: number;
       mtimeMs: number;
+      ino: number;
+      ctimeMs: number;
       sha256: string;
       gitOid: string | null;
       secretAt: number;
@@ -448,7 +462,15 @@ type WorkerMessage =
   | { id: number; type: 'error'; name?: string; code?: string; message: string };
 
 function stripPath(e: CacheEntry): FileDigest {
-  return { sha256: e.sha256, gitOid: e.gitOid, size: e.size, mtimeMs: e.mtimeMs, secretAt: e.secretAt };
+  return {
+    sha256: e.sha256,
+    gitOid: e.gitOid,
+    size: e.size,
+    mtimeMs: e.mtimeMs,
+    ino: e.ino,
+    ctimeMs: e.ctimeMs,
+    secretAt: e.secretAt,
+  };
 }
 
 /** The git blob id of in-memory content (the prepared README). */

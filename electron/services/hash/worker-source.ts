@@ -14,6 +14,8 @@ const { open } = require('node:fs/promises');
 const { createHash } = require('node:crypto');
 
 const HF = Buffer.from('hf_');
+// OAuth and app tokens: hf_oauth_<30+> and hf_app_<30+>, as shared/redact.ts HF_TOKEN_PATTERN has them.
+const PREFIXES = [Buffer.from('oauth_'), Buffer.from('app_')];
 const MIN_TAIL = 30;
 const WINDOW = 64;
 const cancelled = new Set();
@@ -29,6 +31,9 @@ function findTokens(buf, len, from) {
   while (i !== -1 && i < len) {
     let n = 0;
     let j = i + 3;
+    for (const p of PREFIXES) {
+      if (j + p.length <= len && buf.subarray(j, j + p.length).equals(p)) { j += p.length; break; }
+    }
     while (j < len && n < MIN_TAIL && isAlnum(buf[j])) { n++; j++; }
     if (n >= MIN_TAIL) hits.push(i);
     i = buf.indexOf(HF, i + 1);
@@ -92,7 +97,7 @@ async function hashFile(msg) {
       if (hits.length) secretAt = pos - carry.length + hits[0];
     }
     parentPort.postMessage({
-      id, type: 'done', size: pos, mtimeMs: st.mtimeMs,
+      id, type: 'done', size: pos, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs,
       sha256: sha256.digest('hex'), gitOid: sha1 ? sha1.digest('hex') : null,
       secretAt,
     });

@@ -116,10 +116,9 @@ describe('planPublish', () => {
     expect(Buffer.from((sources.get('README.md') as { bytes: Uint8Array }).bytes).toString()).toContain(
       '# Card',
     );
-    expect(sources.get('config.json')).toMatchObject({
-      kind: 'file',
-      absPath: path.join(root, 'step_100', 'config.json'),
-    });
+    // A small regular file is committed from the very bytes that were hashed and scanned for secrets.
+    expect(sources.get('config.json')).toMatchObject({ kind: 'memory' });
+    expect(Buffer.from((sources.get('config.json') as { bytes: Uint8Array }).bytes).toString()).toBe(config);
     expect(plan.commitTitle).toBe('Upload checkpoint step_100 (eval_accuracy 0.812)');
     expect(plan.commits).toHaveLength(1);
     expect(plan.commits[0]!.at(-1)).toBe('README.md');
@@ -203,7 +202,7 @@ describe('planPublish', () => {
       hasher,
     });
     expect(plan.files.map((f) => f.path)).not.toContain('../outside.txt');
-    expect(plan.excluded).toContainEqual({ path: '../outside.txt', reason: 'missing' });
+    expect(plan.excluded).toContainEqual({ path: '../outside.txt', reason: 'outside-workspace' });
     expect(plan.excluded).toContainEqual({ path: 'missing.png', reason: 'missing' });
   });
 

@@ -8,8 +8,9 @@ import picomatch from 'picomatch';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
+import { compileGlobs } from '../../../shared/glob';
 import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/publish';
-import { HF_TOKEN_PATTERN } from '../../../shared/redact';
+import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
 import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
@@ -198,16 +199,26 @@ export function commitTitle(checkpoint: string, evalAccuracy: number | null): st
 type Selection = Pick<PlanInput, 'include' | 'exclude' | 'includeTrainingState'>;
 const matchers = new WeakMap<
   Selection,
-  { include: picomatch.Matcher | null; exclude: picomatch.Matcher | null }
+  { include: ((p: string) => boolean) | null; exclude: ((p: string) => boolean) | null }
 >();
+
+/** User globs: linear-time matching (picomatch backtracks exponentially on `*a*a*a…`); bad ones are refused. */
+function userGlobs(patterns: string[] | undefined, flag: string): ((p: string) => boolean) | null {
+  if (!patterns?.length) return null;
+  try {
+    return compileGlobs(patterns);
+  } catch (err) {
+    throw new AppError('INVALID_ARGUMENT', `${flag}: ${(err as Error).message}`);
+  }
+}
 
 /** Why a checkpoint file stays out of the upload, or null when it goes. */
 function exclusionReason(file: CheckpointFile, selection: Selection): ExcludedFile['reason'] | null {
   let m = matchers.get(selection);
   if (!m) {
     m = {
-      include: selection.include?.length ? picomatch(selection.include, { dot: true }) : null,
-      exclude: selection.exclude?.length ? picomatch(selection.exclude, { dot: true }) : null,
+      include: userGlobs(selection.include, 'include'),
+      exclude: userGlobs(selection.exclude, 'exclude'),
     };
     matchers.set(selection, m);
   }
@@ -225,19 +236,49 @@ function exclusionReason(file: CheckpointFile, selection: Selection): ExcludedFi
  * soon as a checkpoint is selected (training state can be larger than the model; it is never hashed).
  */
 export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
-  return checkpoint.files
-    .filter((f) => exclusionReason(f, selection) === null)
-    .map((f) => path.join(checkpoint.path, ...f.path.split('/')));
+  return (
+    checkpoint.files
+      // A token as a file name is refused by the plan; its path is never hashed (nor cached by path).
+      .filter((f) => exclusionReason(f, selection) === null && !HF_TOKEN_PATTERN.test(f.path))
+      .map((f) => path.join(checkpoint.path, ...f.path.split('/')))
+  );
 }
+
+/**
+ * Why the file a link really is stays out: the never-upload rules apply to the target as well as to the
+ * name (`notes.txt -> ../.env` is the `.env`), and nothing outside the workspace is published.
+ */
+function targetExclusion(workspaceRoot: string, real: string): ExcludedFile['reason'] | null {
+  if (!isInside(workspaceRoot, real)) return 'outside-workspace';
+  const rel = toPosix(path.relative(workspaceRoot, real));
+  if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt' || isNeverUploadName(rel))
+    return 'never-uploaded';
+  return null;
+}
+
+/** Secrets by name wherever they sit (the glob list anchors `evaluation/**` at the root). */
+const isNeverUploadName = picomatch(
+  ['**/hf_token.txt', '**/.env', '**/.env.*', '**/.git/**', '**/hub-publisher.json'],
+  {
+    dot: true,
+  },
+);
 
 export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const { checkpoint, signal } = input;
   const excluded: ExcludedFile[] = [];
   const sources = new Map<string, FileSource>();
   const checkpointRoot = await realpath(checkpoint.path);
+  const workspaceReal = await realpath(input.workspaceRoot);
 
+  const secrets: string[] = [];
   for (const file of checkpoint.files) {
     const rel = file.path;
+    // A token as a file name would become a public path (and a cache key): refused before anything reads it.
+    if (HF_TOKEN_PATTERN.test(rel) || (input.token && rel.includes(input.token.trim()))) {
+      secrets.push(`a file whose name contains a Hugging Face token (${redactSecrets(rel, [input.token])})`);
+      continue;
+    }
     const reason = exclusionReason(file, input);
     if (reason) {
       excluded.push({ path: rel, reason });
@@ -248,8 +289,13 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     // A symlink out of the checkpoint would publish files the user never chose.
     const real = await realpath(absPath).catch(() => null);
     const st = real ? await stat(real).catch(() => null) : null;
-    if (!real || !st?.isFile() || !isInside(checkpointRoot, real)) {
+    if (!real || !st?.isFile()) {
       excluded.push({ path: rel, reason: 'missing' });
+      continue;
+    }
+    const targetReason = targetExclusion(workspaceReal, real);
+    if (targetReason || !isInside(checkpointRoot, real)) {
+      excluded.push({ path: rel, reason: targetReason ?? 'outside-workspace' });
       continue;
     }
     sources.set(rel, { kind: 'file', absPath: real, size: st.size });
@@ -262,17 +308,25 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     sources.set(file.path, { kind: 'memory', bytes: Buffer.from(file.text, 'utf8') });
   }
 
-  const workspaceRoot = await realpath(input.workspaceRoot);
+  const workspaceRoot = workspaceReal;
   for (const asset of input.readmeAssets) {
     const rel = toPosix(path.posix.normalize(asset.replace(/^\.\//, '')));
-    if (rel.startsWith('../') || path.isAbsolute(rel) || isNeverUpload(rel)) {
-      excluded.push({ path: asset, reason: rel.startsWith('../') ? 'missing' : 'never-uploaded' });
+    if (rel.startsWith('../') || path.isAbsolute(rel) || isNeverUpload(rel) || isNeverUploadName(rel)) {
+      excluded.push({
+        path: asset,
+        reason: rel.startsWith('../') || path.isAbsolute(rel) ? 'outside-workspace' : 'never-uploaded',
+      });
       continue;
     }
     const real = await realpath(path.join(workspaceRoot, ...rel.split('/'))).catch(() => null);
     const st = real ? await stat(real).catch(() => null) : null;
-    if (!real || !st?.isFile() || !isInside(workspaceRoot, real)) {
+    if (!real || !st?.isFile()) {
       excluded.push({ path: rel, reason: 'missing' });
+      continue;
+    }
+    const targetReason = targetExclusion(workspaceRoot, real);
+    if (targetReason) {
+      excluded.push({ path: rel, reason: targetReason });
       continue;
     }
     sources.set(rel, { kind: 'file', absPath: real, size: st.size });
@@ -303,11 +357,17 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     },
   );
 
-  const secrets: string[] = [];
   const tokenBytes = input.token ? Buffer.from(input.token.trim(), 'utf8') : null;
   const files: PlannedFile[] = [];
   for (const [repoPath, source] of sources) {
     signal?.throwIfAborted();
+    // A token as a file name would become a public path.
+    if (HF_TOKEN_PATTERN.test(repoPath) || (input.token && repoPath.includes(input.token.trim()))) {
+      secrets.push(
+        `a file whose name contains a Hugging Face token (${redactSecrets(repoPath, [input.token])})`,
+      );
+      continue;
+    }
     if (source.kind === 'memory') {
       const text = Buffer.from(source.bytes).toString('utf8');
       if (HF_TOKEN_PATTERN.test(text) || (tokenBytes && Buffer.from(source.bytes).includes(tokenBytes))) {
@@ -325,15 +385,27 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
       });
       continue;
     }
-    const digest = digests.get(source.absPath)!;
+    let digest = digests.get(source.absPath)!;
     let sample: Uint8Array | undefined;
     if (digest.size < REGULAR_FILE_MAX_BYTES) {
-      // Small files are read whole: the user's exact token is looked for even if it is not hf_-shaped.
+      // Small files are read whole, and these very bytes are what the commit sends and what is hashed and
+      // scanned: a cached digest or "no secret" can never stand for content that changed behind it.
       const bytes = await readFile(source.absPath);
       sample = bytes.subarray(0, 512);
       if (tokenBytes && bytes.includes(tokenBytes)) {
         secrets.push(`${repoPath} (contains your token)`);
         continue;
+      }
+      const found = HF_TOKEN_PATTERN.exec(bytes.toString('latin1'));
+      digest = {
+        ...digest,
+        size: bytes.length,
+        sha256: await sha256Of(bytes),
+        gitOid: await gitBlobOid(bytes),
+        secretAt: found ? found.index : null,
+      };
+      if (!predictLfs(repoPath, bytes.length, sample)) {
+        sources.set(repoPath, { kind: 'memory', bytes });
       }
     }
     if (digest.secretAt !== null) {

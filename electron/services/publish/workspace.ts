@@ -4,7 +4,7 @@
  *
  * Hashing starts as soon as the checkpoint is known, so it overlaps the card, whoami and repo checks.
  */
-import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import * as modelcard from '../../../shared/modelcard';
 import { formatScore } from '../../../shared/format';
@@ -13,6 +13,7 @@ import type {
   PublishOutcome,
   PublishPlan,
   PublishSummary,
+  RepoVisibility,
   VerificationReport,
 } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
@@ -30,6 +31,7 @@ import { Hasher } from '../hash';
 import { scanWorkspace } from '../scan';
 import {
   describeAccount,
+  hubErrorToAppError,
   requireWriteAccess,
   resolveToken,
   type Keychain,
@@ -75,6 +77,11 @@ export interface PublishWorkspaceOptions {
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
   onLog?: (line: string) => void;
+  /**
+   * Asked when --private names a repository that already exists and is public (its visibility is not
+   * changed by a publish): true publishes publicly anyway. Absent: refused.
+   */
+  confirmPublic?: (repoId: string) => Promise<boolean>;
 }
 
 export interface PublishWorkspaceResult {
@@ -209,12 +216,72 @@ async function gatherEvalOutputs(
   };
 }
 
+/** The app's limit for a model card (the same as the Card screen's and the IPC contract's). */
+export const MAX_README_BYTES = 8 * 1024 * 1024;
+const MAX_CONTEXT_JSON_BYTES = 64 * 1024 * 1024;
+
+/** config.json or trainer_state.json for a generated card; null when absent, not a regular file or not JSON. */
 async function readJsonFile<T>(file: string): Promise<T | null> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    const text = await readBoundedText(file, { maxBytes: MAX_CONTEXT_JSON_BYTES });
+    return text === null ? null : (JSON.parse(text) as T);
   } catch {
     return null;
   }
+}
+
+/** 'public' or 'private' for an existing repository, null when it does not exist (or is not visible). */
+async function existingVisibility(
+  repoId: string,
+  endpoint: string,
+  token: string,
+): Promise<RepoVisibility | null> {
+  let res: Response;
+  try {
+    res = await fetch(`${endpoint}/api/models/${repoId}`, { headers: { Authorization: `Bearer ${token}` } });
+  } catch (err) {
+    throw hubErrorToAppError(err, endpoint, `looking up ${repoId}`);
+  }
+  if (res.status === 404 || res.status === 401) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new AppError('HUB_REJECTED', `The Hub answered ${res.status} when asked about ${repoId}.`);
+  }
+  const info = (await res.json()) as { private?: unknown };
+  return info.private === true ? 'private' : 'public';
+}
+
+/**
+ * The Model card screen's checks, applied before anything is sent: metadata the Hub cannot parse and a
+ * card over the app's size limit stop the publish; the other problems are said, as the screen shows them.
+ */
+export function checkCard(text: string, scan: ScanResult, log: (line: string) => void): void {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_README_BYTES) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `The model card is ${bytes} bytes, over the ${MAX_README_BYTES}-byte limit the app and the Hub's card viewer use. Shorten README.md, then publish again.`,
+    );
+  }
+  const validation = modelcard.validateCard(text, {
+    exists: (p) => scan.readmeAssets.find((a) => a.path === p)?.exists ?? true,
+  });
+  const blocking = validation.problems.filter(
+    (p) =>
+      p.code === 'yaml-syntax' || p.code === 'front-matter-unclosed' || (p.code === 'wrong-type' && !p.key),
+  );
+  if (blocking.length > 0) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `The model card's metadata (the YAML between the --- lines at the top of README.md) cannot be read: ${blocking
+        .map((p) => p.message)
+        .join(' ')} Fix README.md, then publish again. Nothing was uploaded.`,
+    );
+  }
+  for (const p of validation.problems) log(`Model card ${p.severity}: ${p.message}`);
 }
 
 export async function publishWorkspace(options: PublishWorkspaceOptions): Promise<PublishWorkspaceResult> {
@@ -255,6 +322,29 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     log(`Dry run without an account: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (account && !options.dryRun) requireWriteAccess(account);
+  let visibility: RepoVisibility | undefined;
+  if (account && token) {
+    // Who may publish where is known now: it is said before any scan or benchmark runs.
+    const early = parseRepoName(options.repo, account.user);
+    if (early.namespace !== account.user && !account.orgs.includes(early.namespace)) {
+      throw new AppError(
+        'REPO_FORBIDDEN',
+        `You are signed in as ${account.user}, who cannot publish to "${early.namespace}": it is another user or an organisation you are not a member of${account.orgs.length ? ` (your organisations: ${account.orgs.join(', ')})` : ''}. Use ${account.user}/${early.name}, or ask an admin of ${early.namespace} to add you.`,
+      );
+    }
+    const existing = await existingVisibility(early.id, endpoint, token);
+    visibility = existing ?? (options.private ? 'private' : 'public');
+    if (existing === 'public' && options.private && !options.dryRun) {
+      const confirmed = (await options.confirmPublic?.(early.id)) ?? false;
+      if (!confirmed) {
+        throw new AppError(
+          'NOT_CONFIRMED',
+          `${early.id} already exists and is public; --private does not make it private, so the checkpoint would be public. Make the repository private on the Hub first, publish to another name, or pass --confirm-public to publish publicly. Nothing was uploaded.`,
+        );
+      }
+      log(`${early.id} is public: publishing publicly, as confirmed.`);
+    }
+  }
   progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Scanning the workspace' });
   const scan: ScanResult = await scanWorkspace(root, { signal });
   if (scan.checkpoints.length === 0) {
@@ -265,7 +355,12 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
   }
 
   // The card as it is on disk is checked before anything is hashed: a README the Hub would refuse stops here.
-  const existing = scan.readme ? await readFile(scan.readme, 'utf8') : null;
+  const existing = scan.readme
+    ? await readBoundedText(scan.readme, {
+        maxBytes: MAX_README_BYTES,
+        label: path.relative(root, scan.readme) || 'README.md',
+      })
+    : null;
   if (existing !== null) {
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
     await assertCardPublishable({ readme: existing, files: [], endpoint, token, signal, onLog: log });
@@ -345,6 +440,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       evalOutputs,
     });
     for (const w of card.warnings) log(`Model card: ${w}`);
+    checkCard(card.text, scan, log);
     for (const m of card.mappings) log(`Evaluation results: ${m.note}`);
     for (const c of card.conflicts.filter((x) => x.overwritten)) {
       log(
@@ -397,6 +493,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
         summary: {
           repoId: repo.id,
           url: `${endpoint}/${repo.id}`,
+          ...(visibility ? { visibility } : {}),
           checkpoint: checkpoint.name,
           evalAccuracy,
           commit: null,
@@ -438,6 +535,8 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       commit: result.outcome.commit,
       commits: result.outcome.commits.map((c) => c.oid),
       account: account!.user,
+      visibility:
+        (await existingVisibility(result.repo.id, endpoint, token!).catch(() => null)) ?? visibility,
       signal,
     });
     progress({
@@ -461,6 +560,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
         commit: result.outcome.commit,
         files: verification.files,
         verified: verification.verified,
+        ...(visibility ? { visibility } : {}),
       },
     };
   } finally {

@@ -7,9 +7,10 @@
  * folder, one stat per checkpoint file, and for safetensors only the header; all file-system calls go
  * through one bounded pool.
  */
-import type { Dirent, Stats } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { readKnownSize, statFile } from './fsx';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import { compareCheckpointNames, stepFromName } from '../../../shared/checkpoints';
 import { AppError } from '../../../shared/result';
@@ -351,8 +352,24 @@ async function analyseCheckpoint(
       }
       continue;
     }
+    if (!(await readable(s.entry.abs, s.stats))) {
+      // Listed by the folder but not readable by us: publishing would fail half-way, so it is a problem now.
+      problems.push({
+        code: 'unreadable',
+        message: `${s.fileRel} cannot be read (permission denied). Fix its permissions (chmod u+r) or move it out of the checkpoint.`,
+        file: s.fileRel,
+      });
+      continue;
+    }
     regular.set(s.fileRel, s.stats);
-    files.push({ path: s.fileRel, bytes: s.stats.size, role, mtimeMs: s.stats.mtimeMs });
+    files.push({
+      path: s.fileRel,
+      bytes: s.stats.size,
+      role,
+      mtimeMs: s.stats.mtimeMs,
+      ino: s.stats.ino,
+      ctimeMs: s.stats.ctimeMs,
+    });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
@@ -456,6 +473,21 @@ async function analyseCheckpoint(
   };
 }
 
+/**
+ * Whether this process may read the file: decided from the mode bits already at hand (no extra system
+ * call for the usual readable file), confirmed with access(2) only when they say no (groups, ACLs).
+ */
+async function readable(file: string, st: Stats): Promise<boolean> {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return true;
+  const bits = st.uid === uid ? 0o400 : st.gid === process.getgid?.() ? 0o040 : 0o004;
+  if (st.mode & bits) return true;
+  return access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function checkIndex(
   abs: string,
   index: CheckpointFile,
@@ -544,9 +576,9 @@ async function findReadme(
   if (!readme) return { readme: null, readmeAssets: [] };
   let text: string;
   try {
-    const s = await limit(() => stat(readme));
-    if (!s.isFile() || s.size > MAX_README_BYTES) return { readme, readmeAssets: [] };
-    text = await limit(() => readFile(readme, 'utf8'));
+    const read = await limit(() => readBoundedText(readme, { maxBytes: MAX_README_BYTES }));
+    if (read === null) return { readme, readmeAssets: [] };
+    text = read;
   } catch {
     return { readme, readmeAssets: [] };
   }

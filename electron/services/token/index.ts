@@ -5,12 +5,17 @@
  * get is an `AccountInfo` (user, orgs, role, masked token, source).
  */
 import { whoAmI } from '@huggingface/hub';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { AccountInfo, TokenRole, TokenSource } from '../../../shared/publish';
-import { maskToken } from '../../../shared/redact';
+import {
+  TOKEN_SOURCE_LABELS,
+  type AccountInfo,
+  type TokenRole,
+  type TokenSource,
+} from '../../../shared/publish';
+import { maskToken, redactSecrets, tokenCharacterProblem } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
+import { readBoundedText } from '../safe-read';
 import { createKeychain, type Keychain } from './keychain';
 
 export {
@@ -51,14 +56,31 @@ const MISSING_HINT =
   'put it in hf_token.txt in the workspace. ' +
   WRITE_TOKEN_HINT;
 
+/** A token file holds one short line; anything bigger is not a token file. */
+const MAX_TOKEN_FILE_BYTES = 4096;
+
 async function readTokenFile(file: string): Promise<string | null> {
-  try {
-    const text = (await readFile(file, 'utf8')).trim();
-    return text || null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new AppError('UNREADABLE', `Cannot read the token file ${file}: ${(err as Error).message}`);
+  const text = await readBoundedText(file, {
+    maxBytes: MAX_TOKEN_FILE_BYTES,
+    label: `The token file ${file}`,
+  });
+  return text?.trim() || null;
+}
+
+/**
+ * Refuses a token with anything outside printable ASCII before it reaches an HTTP header: the header
+ * error would quote it whole, and it is never a valid token anyway. The message names the source only.
+ */
+export function checkTokenCharacters(token: string, source: TokenSource): string {
+  const problem = tokenCharacterProblem(token);
+  if (problem) {
+    throw new AppError(
+      'TOKEN_INVALID',
+      `The token from ${TOKEN_SOURCE_LABELS[source] ?? source} is not usable: ${problem}. A token is one line of letters, ` +
+        `digits and underscores: keep only that line (no second line, no trailing NUL), then try again.`,
+    );
   }
+  return token;
 }
 
 /** `$HF_TOKEN_PATH`, else `$HF_HOME/token`, else `~/.cache/huggingface/token`, as huggingface_hub reads it. */
@@ -78,7 +100,12 @@ export async function resolveToken(options: ResolveTokenOptions = {}): Promise<R
   const env = options.env ?? process.env;
   const notes: string[] = [];
   const explicit = options.explicit?.trim();
-  if (explicit) return { token: explicit, source: 'explicit', notes };
+  const found = (token: string, source: TokenSource): ResolvedToken => ({
+    token: checkTokenCharacters(token, source),
+    source,
+    notes,
+  });
+  if (explicit) return found(explicit, 'explicit');
   if (options.tokenFile) {
     const token = await readTokenFile(options.tokenFile);
     if (!token) {
@@ -87,28 +114,31 @@ export async function resolveToken(options: ResolveTokenOptions = {}): Promise<R
         `The token file ${options.tokenFile} is missing or empty. ${MISSING_HINT}`,
       );
     }
-    return { token, source: 'token-file', notes };
+    return found(token, 'token-file');
   }
   const sessionToken = options.session?.get();
-  if (sessionToken) return { token: sessionToken, source: 'session', notes };
+  if (sessionToken) return found(sessionToken, 'session');
   const keychain = options.keychain === undefined ? createKeychain() : options.keychain;
   if (keychain) {
     try {
       const stored = (await keychain.load())?.trim();
-      if (stored) return { token: stored, source: 'keychain', notes };
+      if (stored) return found(stored, 'keychain');
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== 'KEYCHAIN_UNAVAILABLE') throw err;
       notes.push(`The system keychain was skipped: ${err.message.split('. ')[0]}.`);
     }
   }
   const fromEnv = env.HF_TOKEN?.trim();
-  // With HF_TOKEN set the keychain is not needed: no note about it on every command.
-  if (fromEnv) return { token: fromEnv, source: 'env', notes: [] };
+  if (fromEnv) {
+    // With HF_TOKEN set the keychain is not needed: no note about it on every command.
+    notes.length = 0;
+    return found(fromEnv, 'env');
+  }
   const hfFile = await readTokenFile(huggingFaceTokenPath(env));
-  if (hfFile) return { token: hfFile, source: 'hf-token-file', notes };
+  if (hfFile) return found(hfFile, 'hf-token-file');
   if (options.workspaceRoot) {
     const ws = await readTokenFile(path.join(options.workspaceRoot, 'hf_token.txt'));
-    if (ws) return { token: ws, source: 'workspace', notes };
+    if (ws) return found(ws, 'workspace');
   }
   throw new AppError('TOKEN_MISSING', `No Hugging Face token found. ${MISSING_HINT}`);
 }
@@ -170,6 +200,33 @@ export async function forgetToken(stores: {
   }
 }
 
+const WHOAMI_ATTEMPTS = 4;
+
+function retryDelayMs(err: unknown, attempt: number): number {
+  // Retry-After (seconds) when the Hub says; otherwise 0.5 s, 1 s, 2 s. Never more than 10 s per wait.
+  const headers = (err as { headers?: Headers | Record<string, string> }).headers;
+  const raw = headers instanceof Headers ? headers.get('retry-after') : headers?.['retry-after'];
+  const seconds = raw ? Number(raw) : NaN;
+  return Math.min(
+    10_000,
+    Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 500 * 2 ** (attempt - 1),
+  );
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
 interface WhoAmIAuth {
   type?: string;
   accessToken?: {
@@ -187,18 +244,29 @@ export async function describeAccount(
   endpoint: string,
   options: { source: TokenSource; fetch?: typeof fetch; signal?: AbortSignal },
 ): Promise<AccountInfo> {
+  checkTokenCharacters(token, options.source);
   if (!token.startsWith('hf_')) {
     throw new AppError(
       'TOKEN_INVALID',
       `The token from ${options.source} is not a Hugging Face token (they start with "hf_"). ${WRITE_TOKEN_HINT}`,
     );
   }
-  let info: Awaited<ReturnType<typeof whoAmI>>;
-  try {
-    info = await whoAmI({ accessToken: token, hubUrl: endpoint, fetch: options.fetch });
-  } catch (err) {
-    throw hubErrorToAppError(err, endpoint, 'whoami');
+  let info: Awaited<ReturnType<typeof whoAmI>> | undefined;
+  // 429 and 5xx are the Hub being busy, not an answer about the token: asked again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      info = await whoAmI({ accessToken: token, hubUrl: endpoint, fetch: options.fetch });
+      break;
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode ?? 0;
+      const retriable = status === 429 || (status >= 500 && status <= 599);
+      if (!retriable || attempt >= WHOAMI_ATTEMPTS || options.signal?.aborted) {
+        throw hubErrorToAppError(err, endpoint, 'whoami');
+      }
+      await sleep(retryDelayMs(err, attempt), options.signal);
+    }
   }
+  if (!info) throw new AppError('NETWORK', `No answer from the Hub at ${endpoint} to whoami.`);
   if (info.type !== 'user') {
     throw new AppError(
       'TOKEN_INVALID',
@@ -251,7 +319,8 @@ export function hubErrorToAppError(err: unknown, endpoint: string, what: string)
     return new AppError('CANCELLED', 'Cancelled.');
   }
   const status = (err as { statusCode?: number }).statusCode;
-  const message = err instanceof Error ? err.message : String(err);
+  // Client and header errors can quote the request, token included.
+  const message = redactSecrets(err instanceof Error ? err.message : String(err));
   if (status === 401) {
     return new AppError(
       'TOKEN_INVALID',
@@ -282,6 +351,6 @@ export function hubErrorToAppError(err: unknown, endpoint: string, what: string)
 function describeNetworkError(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code;
-  if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  if (cause?.message) return redactSecrets(cause.message);
+  return redactSecrets(err instanceof Error ? err.message : String(err));
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type {
   PublishPlan,
   PublishReceipt,
+  RepoVisibility,
   VerificationCheck,
   VerificationReport,
 } from '../../../shared/publish';
@@ -29,6 +30,8 @@ export interface VerifyInput {
   commit: string | null;
   commits: string[];
   account: string | null;
+  /** The repository's visibility, for the receipt. */
+  visibility?: RepoVisibility;
   fetch?: typeof fetch;
   signal?: AbortSignal;
 }
@@ -118,6 +121,7 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
       files,
       verified,
       account: input.account,
+      ...(input.visibility ? { visibility: input.visibility } : {}),
     };
     const dir = path.join(input.dataDir, 'receipts');
     await mkdir(dir, { recursive: true });

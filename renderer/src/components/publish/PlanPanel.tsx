@@ -13,10 +13,15 @@ const REASONS: Record<ExcludedFile['reason'], string> = {
   'excluded-by-pattern': 'matches an exclude pattern',
   'not-included': 'not matched by the include patterns',
   'never-uploaded': 'never uploaded: may hold a secret, or belongs to the evaluation harness',
-  missing: 'missing, or outside the checkpoint',
+  missing: 'missing, or not a regular file',
+  'outside-workspace': 'a link to a file outside the checkpoint or workspace: never followed',
 };
 
-const WHY = { picked: 'your pick', best: 'best eval_accuracy', latest: 'latest checkpoint, not evaluated' } as const;
+const WHY = {
+  picked: 'your pick',
+  best: 'best eval_accuracy',
+  latest: 'latest checkpoint, not evaluated',
+} as const;
 
 export function PlanPanel() {
   const plan = publishStore.use((s) => s.plan);
@@ -46,12 +51,18 @@ export function PlanPanel() {
           Checkpoint <strong>{checkpoint.name}</strong>
           {checkpoint.evalAccuracy !== null && <> · eval_accuracy {formatScore(checkpoint.evalAccuracy)}</>}
           <span className="muted"> ({WHY[checkpoint.why]}) </span>
-          <button type="button" className="link" onClick={() => workspaceStore.set({ screen: 'checkpoints' })}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => workspaceStore.set({ screen: 'checkpoints' })}
+          >
             Choose another
           </button>
         </p>
       ) : (
-        <p className="muted">No checkpoint to publish yet: open a workspace with at least one valid checkpoint.</p>
+        <p className="muted">
+          No checkpoint to publish yet: open a workspace with at least one valid checkpoint.
+        </p>
       )}
       {prepared && !prepared.done && !prepared.error && (
         <p className="muted publish-small" data-testid="publish-hash-ahead">

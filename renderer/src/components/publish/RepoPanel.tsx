@@ -2,7 +2,14 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { checkRepoNameSyntax } from '../../../../shared/repo-name';
 import type { AppErrorData } from '../../../../shared/result';
 import { api } from '../../api';
-import { namespaces, publishStore, refreshAccount, setNamespace, setPrivate, setRepoName } from '../../state/publish';
+import {
+  namespaces,
+  publishStore,
+  refreshAccount,
+  setNamespace,
+  setPrivate,
+  setRepoName,
+} from '../../state/publish';
 
 /** Errors about the name itself are shown next to the field, the others with the plan. */
 export const NAME_ERRORS = new Set(['REPO_NAME_INVALID', 'REPO_FORBIDDEN']);
@@ -79,11 +86,21 @@ export function RepoPanel() {
       <fieldset className="publish-fieldset" disabled={running}>
         <legend>Visibility</legend>
         <label className="publish-check">
-          <input type="radio" name="publish-visibility" checked={!isPrivate} onChange={() => setPrivate(false)} />
+          <input
+            type="radio"
+            name="publish-visibility"
+            checked={!isPrivate}
+            onChange={() => setPrivate(false)}
+          />
           Public: anyone can see and download it
         </label>
         <label className="publish-check">
-          <input type="radio" name="publish-visibility" checked={isPrivate} onChange={() => setPrivate(true)} />
+          <input
+            type="radio"
+            name="publish-visibility"
+            checked={isPrivate}
+            onChange={() => setPrivate(true)}
+          />
           Private: only you{namespace && owners.indexOf(namespace) > 0 ? ` and members of ${namespace}` : ''}
         </label>
       </fieldset>
@@ -144,12 +161,16 @@ function EndpointSetting({ current, disabled }: { current: string | null; disabl
             setSaved(false);
           }}
         />
-        <button type="submit" className="button" disabled={disabled || !value.trim() || value.trim() === current}>
+        <button
+          type="submit"
+          className="button"
+          disabled={disabled || !value.trim() || value.trim() === current}
+        >
           Save
         </button>
       </div>
       {error && (
-        <p id={errorId} className="publish-field-error" role="alert">
+        <p id={errorId} className="publish-field-error" role="alert" data-code={error.code}>
           {error.message}
         </p>
       )}
