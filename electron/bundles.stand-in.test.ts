@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { JOB_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract';
+import { FILE_DERIVED_CHANNELS, JOB_CHANNELS, REQUEST_CHANNELS } from '../shared/ipc/contract';
 import {
   createElectronStandIn,
   StandInBrowserWindow,
@@ -134,7 +134,12 @@ describe('the built main process and preload against an Electron stand-in (not E
   });
 
   it('uses HUB_PUBLISHER_DATA_DIR as the data folder and saves the window state there on close', async () => {
-    await invoke('settings:set', { hubEndpoint: 'http://127.0.0.1:9' }, fromPage());
+    // Moving the endpoint needs the user's yes in a native dialog: the stand-in user clicks "Change endpoint".
+    stand.nextMessageBoxResponse = 1;
+    const changed = await invoke('settings:set', { hubEndpoint: 'http://127.0.0.1:9' }, fromPage());
+    stand.nextMessageBoxResponse = 0;
+    expect(changed).toMatchObject({ ok: true });
+    expect(stand.messageBoxes.at(-1)?.buttons).toEqual(['Cancel', 'Change endpoint']);
     expect(existsSync(path.join(tmp, 'app-data', 'settings.json'))).toBe(true);
     expect(existsSync(path.join(tmp, 'user-data', 'settings.json'))).toBe(false);
     window.simulateClose();
@@ -184,7 +189,10 @@ describe('the built main process and preload against an Electron stand-in (not E
     for (const domain of domains) expect(Object.keys(api), domain).toContain(domain);
     for (const channel of [...REQUEST_CHANNELS, ...JOB_CHANNELS]) {
       const [domain, verb] = channel.split(':') as [string, string];
-      expect(typeof api[domain]![verb], channel).toBe('function');
+      // A dropped folder's path comes from the File (webUtils.getPathForFile), never from a page string.
+      if (FILE_DERIVED_CHANNELS.includes(channel)) expect(api[domain]?.[verb], channel).toBeUndefined();
+      else expect(typeof api[domain]![verb], channel).toBe('function');
     }
+    expect(typeof api.files!.openDropped).toBe('function');
   });
 });

@@ -138,6 +138,9 @@ export interface ElectronStandIn {
   ipcHandlers: Map<string, Listener>;
   exposed: Map<string, unknown>;
   exitCodes: number[];
+  /** Message boxes shown, with their options, and the button index the stand-in user clicks next. */
+  messageBoxes: { buttons?: string[]; message?: string }[];
+  nextMessageBoxResponse: number;
   userData: string;
   module: Record<string, unknown>;
 }
@@ -154,6 +157,10 @@ export function createElectronStandIn(options: {
     ipcHandlers: new Map(),
     exposed: new Map(),
     exitCodes: [],
+    messageBoxes: [],
+    // docs/api/dialog.md "dialog.showMessageBox": resolves { response } with the clicked button's index;
+    // Escape or closing the box gives cancelId, which the app sets to "Cancel" (index 0).
+    nextMessageBoxResponse: 0,
     userData: options.userData,
     module: {},
   };
@@ -213,7 +220,11 @@ export function createElectronStandIn(options: {
     BrowserWindow: StandInBrowserWindow,
     dialog: {
       showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
-      showMessageBox: async () => ({ response: 0 }),
+      showMessageBox: async (...args: unknown[]) => {
+        // (options) or (window, options): the options are the last argument.
+        stand.messageBoxes.push(args.at(-1) as { buttons?: string[]; message?: string });
+        return { response: stand.nextMessageBoxResponse, checkboxChecked: false };
+      },
     },
     shell: { openExternal: async () => undefined },
     // docs/api/net.md:67 "net.fetch(input[, init])": the Fetch API through Chromium's network stack, which

@@ -99,7 +99,7 @@ export const requests = {
   'app:openExternal': channel<boolean>()(z.object({ url: z.string().max(2048) })),
   'workspace:choose': channel<string | null>()(z.void()),
   /**
-   * A folder dropped on the window. Not a function of `window.api`: only `api.workspace.drop(file)`, whose
+   * A folder dropped on the window. Not a function of `window.api`: only `api.files.openDropped(file)`, whose
    * preload side derives the path from the File itself, sends it.
    */
   'workspace:dropped': channel<string>()(z.object({ path: z.string().max(4096) })),
