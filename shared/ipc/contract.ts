@@ -89,7 +89,9 @@ const publishRequest = z.object({
     )
     .max(500)
     .optional(),
-  /** Let those files replace values the Hub's copies hold (otherwise a different value is refused). */
+  /** The card's `model-index` was written from the scores: merge it with the Hub's README's, never clobber. */
+  modelIndex: z.boolean().optional(),
+  /** Let those files and that `model-index` replace values the Hub holds (otherwise a different value is refused). */
   overwriteResults: z.boolean().optional(),
 });
 

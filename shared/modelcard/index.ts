@@ -60,5 +60,5 @@ export type {
   ModelIndexResult,
   ValueConflict,
 } from './eval-results';
-export { describeBlockers, prepareCardResults, publishBlockers } from './results-card';
+export { describeBlockers, mergeHubModelIndex, prepareCardResults, publishBlockers } from './results-card';
 export type { CardResults, CardResultsInput, EvalOutputOptions } from './results-card';

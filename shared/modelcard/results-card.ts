@@ -155,3 +155,29 @@ export function publishBlockers(
 export function describeBlockers(problems: readonly CardProblem[]): string {
   return `The model card cannot be published as it is:\n${problems.map((p) => `- ${p.key ? `${p.key}: ` : ''}${p.message}`).join('\n')}\nNothing was uploaded.`;
 }
+
+/**
+ * Merges the `model-index` of the README already on the Hub into a card whose `model-index` the app wrote
+ * (the window builds the card without the Hub's copy; the main process has it at publish time). Entries
+ * only the Hub has are kept; a value the Hub holds that the card would change is a conflict, refused by
+ * `publishBlockers` unless `overwrite` (huggingface_hub `metadata_update` semantics).
+ */
+export function mergeHubModelIndex(
+  readme: string,
+  hubReadme: string | null,
+  options: { overwrite?: boolean } = {},
+): { text: string; conflicts: ValueConflict[] } {
+  const local: unknown = readMetadata(readme).data?.['model-index'];
+  const remote: unknown = hubReadme === null ? undefined : readMetadata(hubReadme).data?.['model-index'];
+  if (!Array.isArray(remote) || !Array.isArray(local)) return { text: readme, conflicts: [] };
+  if (modelIndexProblems(remote).length > 0 || modelIndexProblems(local).length > 0) {
+    return { text: readme, conflicts: [] };
+  }
+  const merged = mergeModelIndex(remote, local as never, options);
+  if (same(merged.value, local)) return { text: readme, conflicts: merged.conflicts };
+  return { text: editMetadata(readme, { set: { 'model-index': merged.value } }).text, conflicts: merged.conflicts };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -152,6 +152,31 @@ describe('publish handlers', () => {
     expect(same.files.map((f) => f.path)).not.toContain('.eval_results/gsm8k.yaml');
   });
 
+  it('keeps the model-index the Hub README already has, refusing to change its values unless asked', async () => {
+    const app = setup();
+    await app.signIn(WRITE);
+    const entry = (name: string, type: string, value: number) =>
+      `  - task:\n      type: text-generation\n    dataset:\n      name: ${name}\n      type: ${type}\n    metrics:\n    - type: accuracy\n      value: ${value}\n`;
+    const card = (...entries: string[]) => `---\nmodel-index:\n- name: hub-mi\n  results:\n${entries.join('')}---\n${README}`;
+    await createRepo({ repo: 'alice/hub-mi', accessToken: WRITE, hubUrl: hub.url });
+    const onHub = card(entry('mmlu', 'cais/mmlu', 0.61), entry('arc', 'allenai/ai2_arc', 0.3));
+    await uploadFiles({ repo: 'alice/hub-mi', files: [{ path: 'README.md', content: new Blob([onHub]) }], accessToken: WRITE, hubUrl: hub.url });
+    // The window wrote this checkpoint's arc score into the card's model-index, without the Hub's copy.
+    const readme = card(entry('arc', 'allenai/ai2_arc', 0.5));
+    const refused = await app.call<PublishPlan>('publish:plan', request('hub-mi', { readme, modelIndex: true }));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'CARD_INVALID' } });
+    expect(!refused.ok && refused.error.message).toContain('model-index[0].results[1].metrics[0].value');
+
+    const run = await app.start<PublishResult>('publish:run', request('hub-mi', { readme, modelIndex: true, overwriteResults: true }));
+    ok(await run.done);
+    const published = await (await fetch(`${hub.url}/alice/hub-mi/resolve/main/README.md`, { headers: { Authorization: `Bearer ${WRITE}` } })).text();
+    // mmlu, which only the Hub had, is still there; arc carries this checkpoint's value.
+    expect(published).toContain('name: mmlu');
+    expect(published).toMatch(/name: arc[\s\S]*value: 0.5/);
+    expect(published).not.toContain('value: 0.3');
+    expect(published.endsWith(README)).toBe(true);
+  });
+
   it('reports a bad name or a namespace the account cannot use before scanning anything', async () => {
     const app = setup();
     await app.signIn(WRITE);

@@ -15,7 +15,7 @@ import { evaluateWorkspace } from '../../services/evaluate';
 import { Hasher } from '../../services/hash';
 import { applyRemote, planPublish, type LocalPlan } from '../../services/publish/plan';
 import { assertCardPublishable, fetchHubText } from '../../services/publish/card-check';
-import { mergeEvalResultsFile, type EvalResultEntry, type ValueConflict } from '../../../shared/modelcard';
+import { mergeEvalResultsFile, mergeHubModelIndex, type EvalResultEntry, type ValueConflict } from '../../../shared/modelcard';
 import { parse } from 'yaml';
 import { parseRepoName } from '../../../shared/repo-name';
 import { listRemote, publish } from '../../services/publish/upload';
@@ -117,17 +117,25 @@ async function localPlan(
     conflicts.push(...merged.conflicts);
     if (!merged.unchanged) cardFiles.push({ path: file.path, text: merged.value.text });
   }
+  // Likewise the Hub README's model-index, which the window did not have when it wrote the card's.
+  let readme = args.readme;
+  if (args.modelIndex && token && options.repoId) {
+    const onHub = await fetchHubText(endpoint, options.repoId, 'README.md', token, { signal: options.signal });
+    const merged = mergeHubModelIndex(readme, onHub, { overwrite: args.overwriteResults });
+    conflicts.push(...merged.conflicts);
+    readme = merged.text;
+  }
   // The card is checked (locally and by the endpoint's validate-yaml) before any file is hashed.
-  await assertCardPublishable({ readme: args.readme, files: cardFiles, conflicts, endpoint, token, signal: options.signal });
+  await assertCardPublishable({ readme, files: cardFiles, conflicts, endpoint, token, signal: options.signal });
   const checkpoint = await findCheckpoint(context, args.root, args.checkpoint, options);
   const evalAccuracy = await knownEvalAccuracy(context, args.root, checkpoint.name, args.python, options.signal);
   return planPublish({
     checkpoint,
     workspaceRoot: args.root,
-    readmeText: args.readme,
+    readmeText: readme,
     cardFiles,
     // The card as edited decides which images travel with it, not the README on disk.
-    readmeAssets: referencedPaths(args.readme),
+    readmeAssets: referencedPaths(readme),
     include: args.include,
     exclude: args.exclude,
     evalAccuracy,

@@ -196,7 +196,7 @@ function publishRequest() {
   if (!root || !checkpoint || readme === null || !repo) return null;
   const python = evaluationStore.get().python ?? undefined;
   const evalResults = currentCardOutputs()?.files.map((f) => ({ path: f.path, text: f.text })) ?? [];
-  const overwriteResults = cardStore.get().evalOptions.overwrite;
+  const { overwrite: overwriteResults, modelIndex } = cardStore.get().evalOptions;
   return {
     root,
     checkpoint: checkpoint.name,
@@ -204,7 +204,9 @@ function publishRequest() {
     repo,
     private: publishStore.get().private,
     python,
-    ...(evalResults.length ? { evalResults, overwriteResults } : {}),
+    ...(evalResults.length ? { evalResults } : {}),
+    ...(modelIndex ? { modelIndex } : {}),
+    ...(evalResults.length || modelIndex ? { overwriteResults } : {}),
   };
 }
 
