@@ -63,7 +63,8 @@ export function sendError(ctx: RequestContext, error: HubError): void {
 
 export function resetConnection(ctx: RequestContext): never {
   ctx.logEntry.status = 0;
-  ctx.req.socket.resetAndDestroy();
+  // The socket is gone when the client already hung up (Node sets req.socket to null then).
+  ctx.req.socket?.resetAndDestroy();
   throw new ConnectionResetByFault('connection reset by fault plan');
 }
 
@@ -135,6 +136,7 @@ export async function drainBody(ctx: RequestContext): Promise<void> {
 export function delayUnlessClosed(ctx: RequestContext, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const socket = ctx.req.socket;
+    if (!socket || socket.destroyed) return resolve();
     const done = () => {
       clearTimeout(timer);
       socket.off('close', done);

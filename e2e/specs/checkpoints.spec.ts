@@ -59,3 +59,24 @@ test('evaluation runs live, shows failures with their cause, and the chart picks
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, testInfo, 'checkpoints-dark');
 });
+
+test('an interpreter chosen in the native picker runs the evaluation', async ({ page, bridge, tmp }) => {
+  const { root } = await buildWorkspace(path.join(tmp, 'run'), {
+    layout: 'step',
+    steps: [100, 200],
+    benchmarks: { common_sense: { kind: 'score', scores: { step_100: 0.5, step_200: 0.7 } } },
+  });
+  await page.goto(bridge.url);
+  await dropFolder(page, root);
+  await expect(page.getByTestId('best-reason')).toContainText('step_200');
+  // The bridge answers the native file dialog as a user would, with a real interpreter.
+  const python = '/usr/bin/python3';
+  bridge.setNextChosenInterpreter(python);
+  await page.getByRole('button', { name: 'Choose interpreter…' }).click();
+  await expect(page.getByLabel('Python')).toHaveValue(python);
+  await expect(page.getByLabel('Python').locator('option:checked')).toHaveText(`Python (chosen) — ${python}`);
+  await page.getByRole('button', { name: 'Evaluate again' }).click();
+  await expect(page.getByRole('progressbar', { name: /Evaluating/ })).toBeHidden({ timeout: 30_000 });
+  await expect(page.getByTestId('best-reason')).toContainText('step_200');
+  await expect(page.getByRole('button', { name: /failed for/ })).toHaveCount(0);
+});

@@ -24,6 +24,17 @@ export function EvaluationBar() {
     };
   }, [root]);
 
+  // Only interpreters the main process found, or one the user picks in the native file dialog, may run.
+  const chooseInterpreter = async () => {
+    const picked = await api.evaluation.chooseInterpreter();
+    if (!picked.ok || !picked.value) return;
+    const chosen = picked.value;
+    setInterpreters((list) =>
+      list.some((i) => i.path === chosen) ? list : [...list, { path: chosen, version: '', origin: 'user' }],
+    );
+    evaluationStore.set({ python: chosen });
+  };
+
   const failed = report?.checkpoints.some((c) => Object.keys(c.errors).length > 0) ?? false;
   const running_items = running?.progress?.items?.filter((i) => i.state === 'running') ?? [];
 
@@ -45,6 +56,9 @@ export function EvaluationBar() {
             ))}
           </select>
         </label>
+        <button type="button" className="button" onClick={() => void chooseInterpreter()} disabled={!!running}>
+          Choose interpreter…
+        </button>
         {running ? (
           <button type="button" className="button" onClick={running.cancel}>
             Cancel evaluation
@@ -86,5 +100,5 @@ export function EvaluationBar() {
 
 function describe(i: PythonInterpreter): string {
   const origin = { 'workspace-venv': 'workspace .venv', conda: 'conda', path: 'PATH', user: 'chosen' }[i.origin];
-  return `Python ${i.version} (${origin}) — ${i.path}`;
+  return `Python${i.version ? ` ${i.version}` : ''} (${origin}) — ${i.path}`;
 }
