@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub } from './index';
 import type { LocalHub } from './index';
-import { probePythonClient } from '../python/client';
+import { probePythonClient, runPython } from '../python/client';
 
 /**
  * The Python client in its default configuration: with `hf_xet` and without HF_HUB_DISABLE_XET it uploads only
@@ -18,24 +16,7 @@ const xetSkipReason =
   skipReason ?? (client && !client.xet ? `hf_xet is not installed next to ${client.python}` : undefined);
 const python = client?.python ?? 'python3';
 
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(python, args, {
-      env,
-      timeout: 180_000,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string; message: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr || e.message,
-    };
-  }
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => runPython(python, args, { env, timeout: 180_000 });
 
 const publishScript = String.raw`
 import json, os, sys

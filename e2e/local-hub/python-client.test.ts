@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,28 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub } from './index';
 import type { LocalHub } from './index';
-import { probePythonClient } from '../python/client';
+import { probePythonClient, runPython } from '../python/client';
 
 const { client, skipReason } = probePythonClient();
 
-/** Runs a child process to its end without blocking this process's event loop. */
-async function run(file: string, args: string[], options: { env: NodeJS.ProcessEnv; timeout: number }) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(file, args, {
-      ...options,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string; message: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr || e.message,
-    };
-  }
-}
 const python = client?.python ?? 'python3';
 
 // Runs the Python client's usual publish flow; HF_HUB_DISABLE_XET=1 keeps LFS uploads on the classic protocol.
@@ -78,7 +58,7 @@ describe('Python huggingface_hub client', () => {
       };
       for (const [name, content] of Object.entries(contents)) await writeFile(join(folder, name), content);
       // Asynchronous: the local Hub answers from this same process, so a synchronous spawn would deadlock.
-      const result = await run(python, ['-c', script, 'alice/from-python', folder], {
+      const result = await runPython(python, ['-c', script, 'alice/from-python', folder], {
         env: {
           ...process.env,
           HF_ENDPOINT: hub.url,

@@ -5,10 +5,11 @@
  * index; `npm run setup:python` does the same on a developer's machine. Where it is missing the tests skip
  * with the reason, except under `HUB_PUBLISHER_REQUIRE_PYTHON_CLIENT=1` (CI), where they fail instead.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -56,4 +57,33 @@ export function probePythonClient(): PythonClientProbe {
     probed = { client: undefined, skipReason };
   }
   return probed;
+}
+
+export interface PythonRun {
+  /** The exit code; -1 when the process could not start or was killed (timeout). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the Python client to its end without blocking this process's event loop: the local Hub usually
+ * answers from this same process, so a synchronous spawn would deadlock.
+ */
+export async function runPython(
+  python: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; timeout: number },
+): Promise<PythonRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(python, args, {
+      ...options,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string; message: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr || e.message };
+  }
 }
