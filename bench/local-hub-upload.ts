@@ -3,13 +3,18 @@
  * takes LFS parts and how much memory it needs. The server runs as a child process (the same command line as
  * `npm run local-hub`), started fresh for every size, so its peak RSS (VmHWM) is its own and per size.
  *
- * Two passes per size, each against a fresh server:
+ * Three passes per size, each against a fresh server:
  *  1. the real client (`uploadFiles` streaming the file from disk): what a publish sees;
- *  2. a lean HTTP client (node:http piping the file, 5 parts at a time, like the real client): how fast the
- *     server itself takes parts when the client's own costs (web streams inside fetch) are taken away.
+ *  2. a plain HTTP client (node:http piping the file, 5 parts at a time, like the real client) doing the multipart
+ *     upload: how fast the server itself takes parts when the client's own costs (web streams inside fetch) are
+ *     taken away;
+ *  3. the same client sending the whole object in one basic PUT (the server is started with a multipart threshold
+ *     above the object's size).
  *
- *   npx tsx bench/local-hub-upload.ts            # 256 MiB and 2 GiB
- *   npx tsx bench/local-hub-upload.ts 64 1024    # sizes in MiB
+ *   npx tsx bench/local-hub-upload.ts                 # 256 MiB and 2 GiB
+ *   npx tsx bench/local-hub-upload.ts 64 1024         # sizes in MiB
+ *   npx tsx bench/local-hub-upload.ts --plain-only    # skip the real client (pass 1)
+ *   LOCAL_HUB_BENCH_CPU_PROF=/tmp/prof npx tsx bench/local-hub-upload.ts   # --cpu-prof every server into that folder
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,13 +23,13 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { Agent } from 'node:http';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRepo, pathsInfo, uploadFiles } from '@huggingface/hub';
+import { createRepo, uploadFiles } from '@huggingface/hub';
 
 const MiB = 1024 * 1024;
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,10 +40,23 @@ interface ServerProcess {
   url: string;
 }
 
-async function startServer(dataDir: string): Promise<ServerProcess> {
+async function startServer(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
+  const profileDir = process.env.LOCAL_HUB_BENCH_CPU_PROF;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(projectRoot, 'e2e/local-hub/cli.ts'), '--port', '0', '--data-dir', dataDir, '--user', `bench:${token}:write`],
+    [
+      ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      '--import',
+      'tsx',
+      join(projectRoot, 'e2e/local-hub/cli.ts'),
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--user',
+      `bench:${token}:write`,
+      ...extraArgs,
+    ],
     { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
@@ -64,24 +82,59 @@ async function memoryOf(pid: number): Promise<{ peakMiB: number; currentMiB: num
   return { peakMiB: kib('VmHWM') / 1024, currentMiB: kib('VmRSS') / 1024 };
 }
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat. */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100;
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+interface CpuUse {
+  user: number;
+  system: number;
+  /** CPU seconds per thread: "main" (the event loop), the others by name and thread id. */
+  byThread: Map<string, number>;
 }
 
-/** Writes `size` bytes of incompressible data without holding more than one 16 MiB block in memory. */
-async function generateFile(path: string, size: number): Promise<void> {
+/** CPU seconds (user and system, all threads) a process has used so far, from /proc/PID/task/TID/stat. */
+async function cpuOf(pid: number): Promise<CpuUse> {
+  const ticksPerSecond = 100;
+  const use: CpuUse = { user: 0, system: 0, byThread: new Map() };
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    // Node names few of its threads, so the main thread (tid = pid) is told apart by its id.
+    const name =
+      tid === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}#${tid}`;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const user = Number(fields[11]) / ticksPerSecond;
+    const system = Number(fields[12]) / ticksPerSecond;
+    use.user += user;
+    use.system += system;
+    use.byThread.set(name, (use.byThread.get(name) ?? 0) + user + system);
+  }
+  return use;
+}
+
+/** "1.23 s (user 0.70, system 0.53; main 0.9, node#123 0.2, …)": what the server spent between two readings. */
+function describeCpu(before: CpuUse, after: CpuUse, mb: number): string {
+  const user = after.user - before.user;
+  const system = after.system - before.system;
+  const threads = [...after.byThread]
+    .map(([name, seconds]) => [name, seconds - (before.byThread.get(name) ?? 0)] as const)
+    .filter(([, seconds]) => seconds >= 0.01)
+    .sort((x, y) => y[1] - x[1])
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`)
+    .join(', ');
+  return `${(user + system).toFixed(2)} s → ${(mb / (user + system)).toFixed(0)} MB per CPU-second (user ${user.toFixed(2)}, system ${system.toFixed(2)}; ${threads})`;
+}
+
+/** Writes `size` bytes of incompressible data without holding more than one 16 MiB block in memory; returns its SHA-256. */
+async function generateFile(path: string, size: number): Promise<string> {
   const block = randomBytes(16 * MiB);
+  const hash = createHash('sha256');
   const out = createWriteStream(path);
   for (let written = 0, index = 0; written < size; index++) {
     // Every block differs, so no two parts of the file are identical.
     block.writeUInt32LE(index, 0);
     const length = Math.min(block.length, size - written);
-    if (!out.write(Buffer.from(block.subarray(0, length)))) await once(out, 'drain');
+    const data = Buffer.from(block.subarray(0, length));
+    hash.update(data);
+    if (!out.write(data)) await once(out, 'drain');
     written += length;
   }
   out.end();
@@ -90,6 +143,7 @@ async function generateFile(path: string, size: number): Promise<void> {
   const handle = await open(path, 'r+');
   await handle.datasync();
   await handle.close();
+  return hash.digest('hex');
 }
 
 interface Timeline {
@@ -121,76 +175,123 @@ function timingFetch(timeline: Timeline): typeof fetch {
   };
 }
 
-interface LeanResult {
+interface PlainResult {
+  /** From the first body byte sent to the last part (or the PUT) answered. */
   partsSeconds: number;
+  /** The multipart completion call, where the server's last SHA-256 work shows; 0 for a basic PUT. */
   completionSeconds: number;
   parts: number;
 }
 
-/** Batch, parts and completion with plain node:http: the fewest CPU cycles a client can spend on the bytes. */
-async function leanUpload(url: string, repo: string, file: string, oid: string, size: number): Promise<LeanResult> {
+/** PUTs bytes [start, end) of `file` with node:http and resolves with the response's ETag. */
+function putRange(agent: Agent, url: string, file: string, start: number, end: number): Promise<string> {
+  return new Promise<string>((resolvePut, reject) => {
+    const req = request(url, { method: 'PUT', agent, headers: { 'Content-Length': end - start } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolvePut(String(res.headers.etag))
+          : reject(new Error(`PUT answered ${res.statusCode}: ${Buffer.concat(chunks).toString('utf8')}`)),
+      );
+    });
+    req.on('error', reject);
+    createReadStream(file, { start, end: end - 1, highWaterMark: MiB }).pipe(req);
+  });
+}
+
+/**
+ * Batch, then the parts (5 at a time) and completion, or one basic PUT when the server offers no multipart, all
+ * with plain node:http: the fewest CPU cycles a client can spend on the bytes.
+ */
+async function plainUpload(
+  url: string,
+  repo: string,
+  file: string,
+  oid: string,
+  size: number,
+  expect: 'multipart' | 'basic',
+): Promise<PlainResult> {
   const auth = { Authorization: `Bearer ${token}` };
   const batchResponse = await fetch(`${url}/${repo}.git/info/lfs/objects/batch`, {
     method: 'POST',
-    headers: { ...auth, 'Content-Type': 'application/vnd.git-lfs+json', Accept: 'application/vnd.git-lfs+json' },
-    body: JSON.stringify({ operation: 'upload', transfers: ['basic', 'multipart'], hash_algo: 'sha_256', objects: [{ oid, size }] }),
-  });
-  const batch = (await batchResponse.json()) as { objects: { actions?: { upload: { href: string; header?: Record<string, string> } } }[] };
-  const upload = batch.objects[0]?.actions?.upload;
-  if (!upload?.header?.chunk_size) throw new Error(`Expected a multipart upload for ${size} bytes`);
-  const chunkSize = Number(upload.header.chunk_size);
-  const partUrls = Object.keys(upload.header)
-    .filter((key) => /^\d+$/.test(key))
-    .map((key) => upload.header![key]!);
-  const agent = new Agent({ keepAlive: true, maxSockets: 5 });
-  const putPart = (partUrl: string, start: number, end: number) =>
-    new Promise<string>((resolvePart, reject) => {
-      const req = request(partUrl, { method: 'PUT', agent, headers: { 'Content-Length': end - start } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolvePart(String(res.headers.etag)) : reject(new Error(`part answered ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      createReadStream(file, { start, end: end - 1, highWaterMark: MiB }).pipe(req);
-    });
-  const etags: string[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 5 }, async () => {
-      while (next < partUrls.length) {
-        const index = next++;
-        etags[index] = await putPart(partUrls[index]!, index * chunkSize, Math.min(size, (index + 1) * chunkSize));
-      }
+    headers: {
+      ...auth,
+      'Content-Type': 'application/vnd.git-lfs+json',
+      Accept: 'application/vnd.git-lfs+json',
+    },
+    body: JSON.stringify({
+      operation: 'upload',
+      transfers: ['basic', 'multipart'],
+      hash_algo: 'sha_256',
+      objects: [{ oid, size }],
     }),
-  );
-  const partsDone = performance.now();
-  const completion = await fetch(upload.href, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-    body: JSON.stringify({ oid, parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })) }),
   });
-  const completed = performance.now();
-  agent.destroy();
-  if (completion.status !== 200) throw new Error(`Completion answered ${completion.status}: ${await completion.text()}`);
-  return { partsSeconds: (partsDone - started) / 1000, completionSeconds: (completed - partsDone) / 1000, parts: partUrls.length };
+  const batch = (await batchResponse.json()) as {
+    objects: { actions?: { upload: { href: string; header?: Record<string, string> } } }[];
+  };
+  const upload = batch.objects[0]?.actions?.upload;
+  if (!upload) throw new Error(`The batch offered no upload for ${size} bytes`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+  try {
+    if (expect === 'basic') {
+      if (upload.header?.chunk_size)
+        throw new Error(`Expected a basic PUT for ${size} bytes, the server offered multipart`);
+      const started = performance.now();
+      await putRange(agent, upload.href, file, 0, size);
+      return { partsSeconds: (performance.now() - started) / 1000, completionSeconds: 0, parts: 1 };
+    }
+    if (!upload.header?.chunk_size) throw new Error(`Expected a multipart upload for ${size} bytes`);
+    const chunkSize = Number(upload.header.chunk_size);
+    const partUrls = Object.keys(upload.header)
+      .filter((key) => /^\d+$/.test(key))
+      .map((key) => upload.header![key]!);
+    const etags: string[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        while (next < partUrls.length) {
+          const index = next++;
+          etags[index] = await putRange(
+            agent,
+            partUrls[index]!,
+            file,
+            index * chunkSize,
+            Math.min(size, (index + 1) * chunkSize),
+          );
+        }
+      }),
+    );
+    const partsDone = performance.now();
+    const completion = await fetch(upload.href, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+      body: JSON.stringify({ oid, parts: etags.map((etag, index) => ({ partNumber: index + 1, etag })) }),
+    });
+    const completed = performance.now();
+    if (completion.status !== 200)
+      throw new Error(`Completion answered ${completion.status}: ${await completion.text()}`);
+    return {
+      partsSeconds: (partsDone - started) / 1000,
+      completionSeconds: (completed - partsDone) / 1000,
+      parts: partUrls.length,
+    };
+  } finally {
+    agent.destroy();
+  }
 }
 
-async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
+async function realClientPass(file: string, dataDir: string, sizeMiB: number): Promise<void> {
   const size = sizeMiB * MiB;
-  const file = join(workDir, `weights-${sizeMiB}MiB.safetensors`);
-  const dataDir = join(workDir, `data-${sizeMiB}MiB`);
-  process.stdout.write(`\n${sizeMiB} MiB: generating data… `);
-  await generateFile(file, size);
-  process.stdout.write('done\n');
   const server = await startServer(dataDir);
-  let oid: string | undefined;
   try {
     const pid = server.child.pid!;
     const idle = await memoryOf(pid);
     const repo = `bench/upload-${sizeMiB}mib`;
     await createRepo({ repo, accessToken: token, hubUrl: server.url });
     const timeline: Timeline = { parts: 0 };
-    const cpuBefore = await cpuSecondsOf(pid);
+    const cpuBefore = await cpuOf(pid);
     const started = performance.now();
     const result = await uploadFiles({
       repo,
@@ -203,7 +304,7 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
     });
     const ended = performance.now();
     const memory = await memoryOf(pid);
-    const cpuSeconds = (await cpuSecondsOf(pid)) - cpuBefore;
+    const cpuAfter = await cpuOf(pid);
     if (!result?.commit.oid || timeline.firstPartAt === undefined || timeline.completedAt === undefined) {
       throw new Error('Upload finished without going through the LFS upload endpoints');
     }
@@ -211,40 +312,81 @@ async function benchOne(workDir: string, sizeMiB: number): Promise<void> {
     const transferSeconds = (timeline.completedAt - timeline.firstPartAt) / 1000;
     const partsSeconds = ((timeline.lastPartDoneAt ?? timeline.completedAt) - timeline.firstPartAt) / 1000;
     const hashSeconds = ((timeline.firstBatchAt ?? started) - started) / 1000;
-    console.log(`  parts uploaded          ${timeline.parts}`);
-    console.log(`  client sha256           ${hashSeconds.toFixed(2)} s (${(mb / hashSeconds).toFixed(0)} MB/s, client side)`);
-    console.log(`  server took the parts   ${partsSeconds.toFixed(2)} s → ${(mb / partsSeconds).toFixed(0)} MB/s`);
-    console.log(`  parts + completion      ${transferSeconds.toFixed(2)} s → ${(mb / transferSeconds).toFixed(0)} MB/s (server throughput incl. SHA-256 check)`);
-    console.log(`  whole uploadFiles       ${((ended - started) / 1000).toFixed(2)} s → ${(mb / ((ended - started) / 1000)).toFixed(0)} MB/s`);
-    console.log(`  server CPU              ${cpuSeconds.toFixed(2)} s → ${(mb / cpuSeconds).toFixed(0)} MB per CPU-second (all threads, load-independent)`);
-    console.log(`  server RSS              idle ${idle.currentMiB.toFixed(0)} MiB, peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`);
-    const [stored] = await pathsInfo({ repo, paths: ['model.safetensors'], accessToken: token, hubUrl: server.url });
-    oid = stored?.lfs?.oid;
+    console.log(`  real client (@huggingface/hub uploadFiles, ${timeline.parts} parts):`);
+    console.log(
+      `    client sha256         ${hashSeconds.toFixed(2)} s (${(mb / hashSeconds).toFixed(0)} MB/s, client side)`,
+    );
+    console.log(
+      `    server took the parts ${partsSeconds.toFixed(2)} s → ${(mb / partsSeconds).toFixed(0)} MB/s`,
+    );
+    console.log(
+      `    parts + completion    ${transferSeconds.toFixed(2)} s → ${(mb / transferSeconds).toFixed(0)} MB/s (incl. SHA-256 check)`,
+    );
+    console.log(
+      `    whole uploadFiles     ${((ended - started) / 1000).toFixed(2)} s → ${(mb / ((ended - started) / 1000)).toFixed(0)} MB/s`,
+    );
+    console.log(`    server CPU            ${describeCpu(cpuBefore, cpuAfter, mb)}`);
+    console.log(
+      `    server RSS            idle ${idle.currentMiB.toFixed(0)} MiB, peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`,
+    );
   } finally {
     await stopServer(server);
     await rm(dataDir, { recursive: true, force: true });
   }
-  if (!oid) throw new Error('The uploaded file has no LFS oid');
-  const leanServer = await startServer(dataDir);
+}
+
+async function plainClientPass(
+  file: string,
+  dataDir: string,
+  sizeMiB: number,
+  oid: string,
+  mode: 'multipart' | 'basic',
+): Promise<void> {
+  const size = sizeMiB * MiB;
+  // For the basic pass, a threshold above the size makes the batch answer with one PUT URL.
+  const server = await startServer(
+    dataDir,
+    mode === 'basic' ? ['--multipart-threshold', String(size + 1)] : [],
+  );
   try {
-    const repo = `bench/lean-${sizeMiB}mib`;
-    await createRepo({ repo, accessToken: token, hubUrl: leanServer.url });
-    const cpuBefore = await cpuSecondsOf(leanServer.child.pid!);
-    const lean = await leanUpload(leanServer.url, repo, file, oid, size);
-    const memory = await memoryOf(leanServer.child.pid!);
-    const cpuSeconds = (await cpuSecondsOf(leanServer.child.pid!)) - cpuBefore;
+    const pid = server.child.pid!;
+    const repo = `bench/plain-${mode}-${sizeMiB}mib`;
+    await createRepo({ repo, accessToken: token, hubUrl: server.url });
+    const cpuBefore = await cpuOf(pid);
+    const plain = await plainUpload(server.url, repo, file, oid, size, mode);
+    const memory = await memoryOf(pid);
+    const cpuAfter = await cpuOf(pid);
     const mb = size / 1e6;
-    console.log(`  lean HTTP client (server capacity):`);
-    console.log(`    server took the parts ${lean.partsSeconds.toFixed(2)} s → ${(mb / lean.partsSeconds).toFixed(0)} MB/s (${lean.parts} parts)`);
+    const total = plain.partsSeconds + plain.completionSeconds;
+    const label = mode === 'basic' ? 'one basic PUT' : `multipart, ${plain.parts} parts, 5 at a time`;
+    console.log(`  plain HTTP client, ${label}:`);
     console.log(
-      `    parts + completion    ${(lean.partsSeconds + lean.completionSeconds).toFixed(2)} s → ${(mb / (lean.partsSeconds + lean.completionSeconds)).toFixed(0)} MB/s (completion ${lean.completionSeconds.toFixed(2)} s)`,
+      `    server took the body  ${plain.partsSeconds.toFixed(2)} s → ${(mb / plain.partsSeconds).toFixed(0)} MB/s`,
     );
-    console.log(`    server CPU            ${cpuSeconds.toFixed(2)} s → ${(mb / cpuSeconds).toFixed(0)} MB per CPU-second`);
+    console.log(
+      `    accepted (SHA-256 ok) ${total.toFixed(2)} s → ${(mb / total).toFixed(0)} MB/s` +
+        (mode === 'multipart' ? ` (completion ${plain.completionSeconds.toFixed(2)} s)` : ''),
+    );
+    console.log(`    server CPU            ${describeCpu(cpuBefore, cpuAfter, mb)}`);
     console.log(`    server RSS            peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`);
   } finally {
-    await stopServer(leanServer);
-    await rm(file, { force: true });
+    await stopServer(server);
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchOne(workDir: string, sizeMiB: number, withRealClient: boolean): Promise<void> {
+  const file = join(workDir, `weights-${sizeMiB}MiB.safetensors`);
+  const dataDir = join(workDir, `data-${sizeMiB}MiB`);
+  process.stdout.write(`\n${sizeMiB} MiB: generating data… `);
+  const oid = await generateFile(file, sizeMiB * MiB);
+  process.stdout.write('done\n');
+  try {
+    if (withRealClient) await realClientPass(file, dataDir, sizeMiB);
+    await plainClientPass(file, dataDir, sizeMiB, oid, 'multipart');
+    await plainClientPass(file, dataDir, sizeMiB, oid, 'basic');
+  } finally {
+    await rm(file, { force: true });
   }
 }
 
@@ -259,14 +401,20 @@ function sha256Calibration(): number {
 }
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number);
-  for (const size of sizes) if (!Number.isInteger(size) || size <= 0) throw new Error(`Sizes are whole MiB, got "${size}"`);
+  const args = process.argv.slice(2);
+  const withRealClient = !args.includes('--plain-only');
+  const sizes = args.filter((arg) => arg !== '--plain-only').map(Number);
+  for (const size of sizes)
+    if (!Number.isInteger(size) || size <= 0) throw new Error(`Sizes are whole MiB, got "${size}"`);
   const workDir = await mkdtemp(join(tmpdir(), 'local-hub-bench-'));
   const [load1] = (await readFile('/proc/loadavg', 'utf8')).split(' ');
-  console.log(`local Hub upload benchmark (Node ${process.version}, load average ${load1} on this machine, data in ${workDir})`);
+  console.log(
+    `local Hub upload benchmark (Node ${process.version}, load average ${load1} on this machine, data in ${workDir})`,
+  );
   console.log(`SHA-256 alone on one core right now: ${sha256Calibration().toFixed(0)} MB/s`);
   try {
-    for (const sizeMiB of sizes.length > 0 ? sizes : [256, 2048]) await benchOne(workDir, sizeMiB);
+    for (const sizeMiB of sizes.length > 0 ? sizes : [256, 2048])
+      await benchOne(workDir, sizeMiB, withRealClient);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

@@ -45,8 +45,8 @@ parentPort.on('message', (message) => {
 `;
 
 /**
- * SHA-256 of multipart uploads, computed off the main thread from the parts already on disk (page cache), so
- * the event loop keeps taking parts at full speed while earlier parts are verified.
+ * SHA-256 of multipart uploads and large basic PUTs, computed off the main thread from the bytes already on disk
+ * (page cache), so the event loop keeps taking bodies at full speed while earlier bytes are verified.
  */
 export class RangeHasher {
   private worker: Worker | undefined;

@@ -349,13 +349,15 @@ describe('what the client cannot send (hand-made requests)', () => {
     return json.objects[0]!;
   }
 
-  it('rejects a basic upload whose body does not hash to its oid, and stores nothing', async () => {
-    const claimed = randomBytes(1000);
+  // 12 MB stays under the multipart threshold but is large enough to be hashed in the worker thread.
+  it.each([1000, 12_000_000])('rejects a basic upload of %i bytes whose body does not hash to its oid, and stores nothing', async (size) => {
+    const claimed = randomBytes(size);
     const oid = sha256(claimed);
     const object = await batch(oid, claimed.length);
     const href = object.actions!.upload.href;
     expect(href.startsWith(`${hub.url}/`)).toBe(true);
-    const wrong = await fetch(href, { method: 'PUT', body: randomBytes(1000) });
+    expect(object.actions!.upload.header).toBeUndefined();
+    const wrong = await fetch(href, { method: 'PUT', body: randomBytes(size) });
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { error: string }).error).toContain('SHA-256');
     expect((await batch(oid, claimed.length)).actions).toBeDefined();
