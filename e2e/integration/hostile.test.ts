@@ -26,6 +26,9 @@ const TOKEN = 'hf_' + 'HostileSuiteWriteTokenMMMMMMMMMMMMM';
 /** Someone else's token, sitting in a workspace file: never to be published. */
 const OTHER_TOKEN = 'hf_' + 'SomebodyElsesTokenZZZZZZZZZZZZZZZZZ';
 const OAUTH_TOKEN = 'hf_oauth_' + 'OAuthTokenInAConfigFileQQQQQQQQQQQQ';
+// Token-shaped values are built at run time, so no literal in the repository looks like a real token.
+const SECOND_LINE_TOKEN = 'hf_' + 'SecondLineOfTheTokenFileXXXXXXXXXXX';
+const LINE_TWO_TOKEN = 'hf_' + 'AnotherTokenOnLineTwoYYYYYYYYYYYYY';
 const repoRoot = path.resolve(__dirname, '../..');
 /** A run that takes longer than this is a hang: the CLI is killed and the case fails. */
 const HANG_MS = 45_000;
@@ -281,7 +284,7 @@ function appRegistry(dataDir: string, platform: Partial<Platform> = {}, env: Nod
 describe('secrets that got out', () => {
   it('1. a token with a line break, a CR or a NUL is refused before any request, and never printed', async () => {
     for (const [label, content] of [
-      ['second line', `${TOKEN}\nhf_SecondLineOfTheTokenFileXXXXXXXXXXX\n`],
+      ['second line', `${TOKEN}\n${SECOND_LINE_TOKEN}\n`],
       ['carriage return', `${TOKEN}\rtrailer-after-cr-123456789`],
       ['NUL', `${TOKEN}\0after-the-nul-byte-123456789`],
     ] as const) {
@@ -301,7 +304,7 @@ describe('secrets that got out', () => {
       await expectUntouched(c);
     }
     // HF_TOKEN with a newline, and a workspace hf_token.txt with two lines.
-    const c = await seal(await workspace({ tokenFile: `${TOKEN}\n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` }));
+    const c = await seal(await workspace({ tokenFile: `${TOKEN}\n${LINE_TWO_TOKEN}` }));
     const env = await cli(
       publishArgs(c, 'env-nl'),
       { HF_TOKEN: `${TOKEN}\nSecondLineOfTheEnvironment` },
@@ -312,7 +315,7 @@ describe('secrets that got out', () => {
     const ws = await cli(publishArgs(c, 'ws-nl'), {}, c.dataDir);
     expect(ws.stderr).toMatch(/hf_token\.txt is not usable: it contains a line break/);
     await expectNothingLeaked(
-      [TOKEN, 'SecondLineOfTheEnvironment', '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'],
+      [TOKEN, 'SecondLineOfTheEnvironment', LINE_TWO_TOKEN],
       [env.stdout, env.stderr, ws.stdout, ws.stderr],
       c.dataDir,
     );

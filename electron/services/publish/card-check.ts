@@ -5,7 +5,8 @@
  * Also reads what the card's metadata merges with: `.eval_results/*.yaml` in the workspace and on the Hub,
  * and the README on the Hub.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import * as modelcard from '../../../shared/modelcard';
 import { AppError } from '../../../shared/result';
@@ -98,15 +99,17 @@ export async function assertCardPublishable(input: CardCheckInput): Promise<void
 /** `.eval_results/*.yaml` already in the workspace root, by repo path. */
 export async function readWorkspaceEvalResults(root: string): Promise<Record<string, string>> {
   const folder = path.join(root, modelcard.EVAL_RESULTS_FOLDER);
-  const names = await readdir(folder).catch(() => [] as string[]);
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const name of names.sort()) {
-    const repoPath = `${modelcard.EVAL_RESULTS_FOLDER}/${name}`;
-    if (!modelcard.isEvalResultsPath(repoPath)) continue;
-    const file = path.join(folder, name);
-    const info = await stat(file).catch(() => null);
-    if (!info?.isFile() || info.size > MAX_EVAL_RESULTS_BYTES) continue;
-    out[repoPath] = await readFile(file, 'utf8');
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const repoPath = `${modelcard.EVAL_RESULTS_FOLDER}/${entry.name}`;
+    if (!entry.isFile() || !modelcard.isEvalResultsPath(repoPath)) continue;
+    // The bounded reader checks the open descriptor, so a file swapped for a FIFO after readdir cannot hang.
+    const text = await readBoundedText(path.join(folder, entry.name), {
+      maxBytes: MAX_EVAL_RESULTS_BYTES,
+      label: repoPath,
+    });
+    if (text !== null) out[repoPath] = text;
   }
   return out;
 }

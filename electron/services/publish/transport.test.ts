@@ -147,16 +147,4 @@ describe('createHubFetch', () => {
     setTimeout(() => ac.abort(), 50);
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
   });
-
-  it('lets a commit body be checked before it is sent', async () => {
-    script = [];
-    const f = createHubFetch({
-      inspectCommit: (body) => {
-        if (body.includes('bad')) throw new Error('changed on disk');
-      },
-    });
-    await expect(
-      f(`${url}/api/models/a/b/commit/main`, { method: 'POST', body: '{"bad":1}' }),
-    ).rejects.toThrow(/changed/);
-  });
 });

