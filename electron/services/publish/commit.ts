@@ -74,8 +74,10 @@ function changedOnDisk(path: string): AppError {
 /** The whole content of a file the Hub keeps as a regular (git) file, checked against the plan. */
 async function regularContent(file: CommitFile): Promise<Buffer> {
   const { planned, source } = file;
-  const bytes =
-    source.kind === 'memory' ? Buffer.from(source.bytes) : await readRange(source.absPath, planned.bytes + 1);
+  // The plan hashed and scanned these very bytes (the card, or a small file read once): nothing to re-check.
+  if (source.kind === 'memory')
+    return Buffer.from(source.bytes.buffer, source.bytes.byteOffset, source.bytes.byteLength);
+  const bytes = await readRange(source.absPath, planned.bytes + 1);
   if (bytes.length !== planned.bytes) throw changedOnDisk(planned.path);
   const same = planned.gitOid
     ? (await gitBlobOid(bytes)) === planned.gitOid
