@@ -11,9 +11,9 @@ import { generateModelCard, type CardInput, type ColumnChoice, type ModelConfig,
 import type { AppErrorData } from '../../../shared/result';
 import type { CheckpointEvaluation, EvaluationReport } from '../../../shared/types';
 import { api } from '../api';
-import { applyScores, detectColumn, revertCells, type FilledCell, type ScoresInput } from '../components/card/live-table';
-import { rebaseGenerated, singleChange } from '../components/card/rebase';
-import { cardOutputs, DEFAULT_EVAL_OPTIONS, type CardOutputs, type EvalOptions } from '../components/card/eval-outputs';
+import { applyScores, detectColumn, revertCells, type FilledCell, type ScoresInput } from '../card/live-table';
+import { rebaseGenerated, singleChange } from '../card/rebase';
+import { cardOutputs, DEFAULT_EVAL_OPTIONS, type CardOutputs, type EvalOptions } from '../card/eval-outputs';
 import { formatScore } from '../../../shared/format';
 import type { HubBenchmarkDataset } from '../../../shared/modelcard';
 import { chosenCheckpoint, evaluationStore } from './evaluation';

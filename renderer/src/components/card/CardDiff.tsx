@@ -3,7 +3,7 @@
  * already exists there. A unified line diff with a few lines of context.
  */
 import { memo, useMemo } from 'react';
-import { diffLines, displayLine, toHunks, type DiffLine } from './diff';
+import { diffLines, displayLine, toHunks, type DiffLine } from '../../card/diff';
 
 export const CardDiff = memo(function CardDiff({ before, after, label }: { before: string; after: string; label: string }) {
   const hunks = useMemo(() => toHunks(diffLines(before, after)), [before, after]);

@@ -21,7 +21,7 @@ import CodeMirror, {
 } from '@uiw/react-codemirror';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { attachEditor, cardStore, editorChanged } from '../../state/card';
-import type { FilledCell } from './live-table';
+import type { FilledCell } from '../../card/live-table';
 import { useColorScheme } from './useColorScheme';
 
 /** Marks a transaction as the app's (a new checkpoint's scores), not the user's typing. */

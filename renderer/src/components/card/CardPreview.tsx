@@ -14,7 +14,7 @@ import { api } from '../../api';
 import { FrontMatter } from './FrontMatter';
 import { remarkHubHtml } from './hub-html';
 import { resolveImage, useImage } from './images';
-import type { FilledCell } from './live-table';
+import type { FilledCell } from '../../card/live-table';
 import { splitSections } from './sections';
 
 interface PreviewProps {

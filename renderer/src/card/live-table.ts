@@ -9,7 +9,7 @@
  * - the cells the app filled are remembered as ranges (mapped through every edit), with what they held
  *   before, so they can be shown, and put back when the user moves the fill to another column.
  */
-import { AVERAGE_KEY, updateBenchmarkTable, type ColumnChoice, type TableUpdateReport, type TextChange } from '../../../../shared/modelcard';
+import { AVERAGE_KEY, updateBenchmarkTable, type ColumnChoice, type TableUpdateReport, type TextChange } from '../../../shared/modelcard';
 
 /** A table cell the app wrote, as a range of the current text. */
 export interface FilledCell {
