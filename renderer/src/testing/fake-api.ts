@@ -15,6 +15,13 @@ export interface FakeApi {
   calls: { channel: string; args: unknown }[];
   callsTo(channel: string): unknown[];
   emit<E extends EventChannel>(event: E, payload: EventPayloads[E]): void;
+  /**
+   * Answers a job channel with a new job id; `started` learns of it (with the arguments) and may end it at
+   * once or keep it for the test to end later with `finish`.
+   */
+  job(channel: string, started: (args: unknown, jobId: string) => void): void;
+  /** Ends a job as the main process would: one `job:done` with its result. */
+  finish(jobId: string, result: Result<unknown>): void;
 }
 
 export function createFakeApi(): FakeApi {
@@ -54,15 +61,33 @@ export function createFakeApi(): FakeApi {
       },
     },
   ) as Api;
+  let nextJob = 1;
+  const jobSessions = new Map<string, string>();
+  const emit: FakeApi['emit'] = (event, payload) => {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  };
   return {
     api,
+    emit,
+    job(channel, started) {
+      handlers.set(channel, (args) => {
+        const jobId = `job-${nextJob++}`;
+        jobSessions.set(jobId, (args as { sessionId?: string } | undefined)?.sessionId ?? '');
+        // After the answer that names the job, as the main process's events follow its reply.
+        setTimeout(() => started(args, jobId), 0);
+        return { ok: true, value: { jobId } };
+      });
+    },
+    finish: (jobId, result) => emit('job:done', { jobId, sessionId: jobSessions.get(jobId) ?? '', result }),
     answer: (channel, handler) => handlers.set(channel, handler),
     calls,
     callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.args),
-    emit(event, payload) {
-      for (const listener of listeners.get(event) ?? []) listener(payload);
-    },
   };
+}
+
+/** A session id as the main process makes them (`ws-` and 16 hex digits). */
+export function sessionIdFor(n: number): string {
+  return `ws-${n.toString(16).padStart(16, '0')}`;
 }
 
 /** Lets pending promise callbacks run (answers already resolved reach their stores). */

@@ -54,23 +54,23 @@ describe('images of the card, resolved as the Hub resolves them', () => {
       if (path === 'gone.png') return { ok: true, value: null };
       return { ok: false, error: { code: 'UNREADABLE', message: 'Not a regular file.' } };
     });
-    expect(await images.loadImage('/w', 'plot.png')).toEqual({
+    expect(await images.loadImage('ws-0000000000000001', 'plot.png')).toEqual({
       status: 'ok',
       url: 'data:image/png;base64,AAAA',
     });
-    expect(await images.loadImage('/w', 'plot.png')).toEqual({
+    expect(await images.loadImage('ws-0000000000000001', 'plot.png')).toEqual({
       status: 'ok',
       url: 'data:image/png;base64,AAAA',
     });
-    expect(await images.loadImage('/w', 'gone.png')).toEqual({ status: 'missing' });
-    expect(await images.loadImage('/w', 'fifo.png')).toEqual({
+    expect(await images.loadImage('ws-0000000000000001', 'gone.png')).toEqual({ status: 'missing' });
+    expect(await images.loadImage('ws-0000000000000001', 'fifo.png')).toEqual({
       status: 'error',
       message: 'Not a regular file.',
     });
     expect(fake.callsTo('workspace:image')).toEqual([
-      { root: '/w', path: 'plot.png' },
-      { root: '/w', path: 'gone.png' },
-      { root: '/w', path: 'fifo.png' },
+      { sessionId: 'ws-0000000000000001', path: 'plot.png' },
+      { sessionId: 'ws-0000000000000001', path: 'gone.png' },
+      { sessionId: 'ws-0000000000000001', path: 'fifo.png' },
     ]);
   });
 });
