@@ -19,6 +19,7 @@ import type {
   CheckpointInfo,
   CheckpointProblem,
   JobProgress,
+  ScanPhase,
   ScanResult,
   WeightsFormat,
 } from '../../../shared/types';
@@ -118,7 +119,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   let dirsRead = 0;
   let dirsQueued = 1;
   let truncated = false;
-  const report = (phase: string, done: number, total: number, message?: string) =>
+  const report = (phase: ScanPhase, done: number, total: number, message?: string) =>
     options.onProgress?.({ phase, done, total, unit: 'items', ...(message ? { message } : {}) });
 
   const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
