@@ -72,7 +72,8 @@ const FILES_AT_ONCE = 8;
 const MAX_DIRS = 100_000;
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-const MAX_README_BYTES = 4 * 1024 * 1024;
+/** The one README size limit: the scanner's, the model card's and the IPC contract's. */
+export const MAX_README_BYTES = 8 * 1024 * 1024;
 
 interface DirEntryInfo {
   name: string;

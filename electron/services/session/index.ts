@@ -38,7 +38,7 @@ import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from
 import { publish as uploadPlan } from '../publish/upload';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
-import { referencedPaths, scanWorkspace } from '../scan';
+import { MAX_README_BYTES, referencedPaths, scanWorkspace } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
@@ -66,8 +66,7 @@ export interface SessionServices {
   accounts: AccountSource;
 }
 
-/** The app's limit for a model card (the same as the Card screen's and the IPC contract's). */
-export const MAX_README_BYTES = 8 * 1024 * 1024;
+export { MAX_README_BYTES };
 const MAX_CONTEXT_JSON_BYTES = 64 * 1024 * 1024;
 
 /** What a publish is asked to do: the window's request, or the CLI's options. */
