@@ -100,6 +100,11 @@ const publishRequest = z.object({
    * the same commit, as the CLI's `--delete-remote`.
    */
   deleteRemote: z.boolean().optional(),
+  /**
+   * Of those, the ones the user chose to keep: verification counts them as accounted for. Any other file on
+   * the Hub outside this publish is reported as `unaccounted` and the publish is not called verified.
+   */
+  keepRemote: z.array(z.string().min(1).max(1024)).max(100_000).optional(),
   /** `.eval_results/*.yaml` the Model card screen generated from the same scores, uploaded with the card. */
   evalResults: z
     .array(

@@ -19,6 +19,7 @@ import type {
   CheckpointInfo,
   CheckpointProblem,
   JobProgress,
+  ScanPhase,
   ScanResult,
   WeightsFormat,
 } from '../../../shared/types';
@@ -71,7 +72,8 @@ const FILES_AT_ONCE = 8;
 const MAX_DIRS = 100_000;
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-const MAX_README_BYTES = 4 * 1024 * 1024;
+/** The one README size limit: the scanner's, the model card's and the IPC contract's. */
+export const MAX_README_BYTES = 8 * 1024 * 1024;
 
 interface DirEntryInfo {
   name: string;
@@ -118,7 +120,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   let dirsRead = 0;
   let dirsQueued = 1;
   let truncated = false;
-  const report = (phase: string, done: number, total: number, message?: string) =>
+  const report = (phase: ScanPhase, done: number, total: number, message?: string) =>
     options.onProgress?.({ phase, done, total, unit: 'items', ...(message ? { message } : {}) });
 
   const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
