@@ -137,6 +137,7 @@ function publishRequest() {
   const { repo } = repoTarget();
   const state = publishStore.get();
   if (!sessionId || !checkpoint || readme === null || !repo) return null;
+  const keepRemote = state.plan?.remoteOnly.map((f) => f.path) ?? [];
   const evalResults = currentCardOutputs()?.files.map((f) => ({ path: f.path, text: f.text })) ?? [];
   const { overwrite: overwriteResults, modelIndex } = cardStore.get().evalOptions;
   return {
@@ -145,7 +146,8 @@ function publishRequest() {
     readme,
     repo,
     private: state.private,
-    ...(state.deleteRemote ? { deleteRemote: true } : {}),
+    // Kept on purpose: verification counts them as accounted for. Deleting applies to all of them.
+    ...(state.deleteRemote ? { deleteRemote: true } : keepRemote.length ? { keepRemote } : {}),
     ...(evalResults.length ? { evalResults } : {}),
     ...(modelIndex ? { modelIndex } : {}),
     ...(evalResults.length || modelIndex ? { overwriteResults } : {}),
