@@ -242,6 +242,9 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('publish-status')).toContainText('Cancelled');
+  // Before the commit: the main process says nothing landed, and the screen says so (not a fixed text).
+  await expect(page.getByTestId('publish-status')).toContainText('Nothing was committed');
+  await expect(page.getByTestId('publish-status')).not.toContainText('Too late');
   hub.setFaults(undefined);
   const completed = hub.requestLog
     .slice(from)
