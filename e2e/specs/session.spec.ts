@@ -70,11 +70,11 @@ test('another workspace is evaluated on its own and never shows the previous one
   tmp,
 }, testInfo) => {
   await page.goto(bridge.url);
-  // The first workspace's evaluation is slow: the second is opened while it runs.
+  // The first workspace's evaluation is slow: the second is opened while its scripts run.
   await open(page, tmp, 'slow-run', {
-    benchmarks: { arc: { kind: 'score', scores: { step_100: 0.111, step_200: 0.222 }, delayMs: 6000 } },
+    benchmarks: { arc: { kind: 'score', scores: { step_100: 0.111, step_200: 0.222 }, delayMs: 12_000 } },
   });
-  await expect(page.getByRole('button', { name: 'Cancel evaluation' })).toBeVisible();
+  await expect(page.getByText(/Evaluating: \d+ of 2 runs/)).toBeVisible({ timeout: 30_000 });
 
   const second = await open(page, tmp, 'quick-run', {
     benchmarks: { arc: { kind: 'score', scores: { step_100: 0.777, step_200: 0.888 } } },
@@ -82,7 +82,7 @@ test('another workspace is evaluated on its own and never shows the previous one
   await expect(page.getByTestId('best-reason')).toContainText('step_200', { timeout: 60_000 });
   await expect(page.locator('[data-checkpoint="step_200"]').getByTestId('eval-accuracy')).toHaveText('0.888');
   // Long enough for the first workspace's scripts to have answered, were they still running.
-  await page.waitForTimeout(7000);
+  await page.waitForTimeout(13_000);
   await expect(page.getByRole('main')).not.toContainText('0.222');
   await expect(page.getByRole('main')).not.toContainText('0.111');
   await expect(page.getByRole('banner')).toContainText(second);
@@ -168,4 +168,38 @@ test('each workspace has its own repository; publishing into another workspace�
   expect(files).toContain('model.safetensors');
   expect(files).not.toContain('model-00001-of-00002.safetensors');
   expect(files).not.toContain('added-elsewhere.txt');
+
+  // The first workspace, opened again, proposes the repository it was published to.
+  await open(page, tmp, 'bert-run', { sharded: true, readme: '# BERT base\n\nAn encoder.\n' });
+  await nav(page, 'Publish');
+  await expect(name).toHaveValue('tr1');
+  await expect(page.getByTestId('publish-repo-source')).toHaveAttribute('data-source', 'remembered');
+});
+
+test('the card fills the model’s own column, as the CLI does, never the baseline’s (case 3)', async ({
+  page,
+  bridge,
+  tmp,
+}) => {
+  await page.goto(bridge.url);
+  // Published once already: the model's column holds numbers, no placeholders say which column is meant.
+  const readme = [
+    '# my-model',
+    '',
+    '| Benchmark | my-model | Baseline |',
+    '|---|---|---|',
+    '| Math Reasoning | 0.100 | 0.300 |',
+    '',
+  ].join('\n');
+  await open(page, tmp, 'column-run', {
+    readme,
+    benchmarks: { math_reasoning: { kind: 'score', scores: { step_100: 0.41, step_200: 0.62 } } },
+  });
+  await expect(page.getByTestId('best-reason')).toContainText('step_200', { timeout: 60_000 });
+  await nav(page, 'Model card');
+  const row = page.getByRole('region', { name: 'Preview' }).getByRole('row', { name: /Math Reasoning/ });
+  await expect(row.getByRole('cell')).toHaveText(['Math Reasoning', '0.620', '0.300']);
+  await expect(page.getByRole('textbox', { name: 'Model card editor' })).toContainText(
+    '| Math Reasoning | 0.620 | 0.300 |',
+  );
 });
