@@ -640,45 +640,47 @@ export class WorkspaceSession {
     } finally {
       this.#forgetRepo(repo.id);
     }
-    if (signal.aborted) {
-      // The cancel came while the commit was already on its way: it landed.
+    try {
+      // A cancel that came while the commit was on its way, or during verification, is too late: it landed.
+      signal.throwIfAborted();
+      progress({
+        phase: 'verify',
+        done: 0,
+        total: result.plan.files.length,
+        unit: 'items',
+        message: 'Checking what the Hub holds',
+      });
+      const readme = local.sources.get('README.md');
+      const verification = await verifyPublish({
+        plan: result.plan,
+        repo: result.repo,
+        endpoint,
+        token,
+        readme: readme?.kind === 'memory' ? readme.bytes : null,
+        dataDir: this.services.dataDir,
+        commit: result.outcome.commit,
+        commits: result.outcome.commits.map((c) => c.oid),
+        account: account.user,
+        visibility:
+          (await this.services.hub.repoState(repo.id, token).catch(() => null))?.visibility ?? undefined,
+        keep: request.keepRemote ?? [],
+        workspace: await this.realRoot(),
+        fetch: this.services.hub.fetch,
+        signal,
+      });
+      this.#forgetRepo(repo.id);
+      progress({
+        phase: 'verify',
+        done: verification.checks.filter((c) => c.ok).length,
+        total: verification.checks.length,
+        unit: 'items',
+        message: verification.verified ? 'Verified' : 'Verification found problems',
+      });
+      return { outcome: result.outcome, verification, plan: result.plan };
+    } catch (err) {
+      if (!isCancelled(err, signal)) throw err;
       throw await this.#cancelled(repo, token, { created, headBefore });
     }
-
-    progress({
-      phase: 'verify',
-      done: 0,
-      total: result.plan.files.length,
-      unit: 'items',
-      message: 'Checking what the Hub holds',
-    });
-    const readme = local.sources.get('README.md');
-    const verification = await verifyPublish({
-      plan: result.plan,
-      repo: result.repo,
-      endpoint,
-      token,
-      readme: readme?.kind === 'memory' ? readme.bytes : null,
-      dataDir: this.services.dataDir,
-      commit: result.outcome.commit,
-      commits: result.outcome.commits.map((c) => c.oid),
-      account: account.user,
-      visibility:
-        (await this.services.hub.repoState(repo.id, token).catch(() => null))?.visibility ?? undefined,
-      keep: request.keepRemote ?? [],
-      workspace: await this.realRoot(),
-      fetch: this.services.hub.fetch,
-      signal,
-    });
-    this.#forgetRepo(repo.id);
-    progress({
-      phase: 'verify',
-      done: verification.checks.filter((c) => c.ok).length,
-      total: verification.checks.length,
-      unit: 'items',
-      message: verification.verified ? 'Verified' : 'Verification found problems',
-    });
-    return { outcome: result.outcome, verification, plan: result.plan };
   }
 
   /** What a cancel left on the Hub, as the error the job ends with. */
