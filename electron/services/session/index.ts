@@ -579,7 +579,7 @@ export class WorkspaceSession {
 
   /**
    * Uploads and verifies. Cancelled before the commit, nothing is committed (a repository this run created
-   * is removed again); cancelled too late, it says which commit landed. Both end in `CANCELLED`.
+   * is said to be left empty); cancelled too late, it says which commit landed. Both end in `CANCELLED`.
    */
   async publish(request: PublishRequest, options: PublishRunOptions = {}): Promise<SessionPublishResult> {
     const signal = this.signalFor(options.signal);
@@ -691,13 +691,10 @@ export class WorkspaceSession {
   ): Promise<AppError> {
     const now = await this.services.hub.repoState(repo.id, token).catch(() => null);
     const committed = now?.exists && now.head !== null && now.head !== before.headBefore ? now.head : null;
-    let createdRepo: PublishCancelOutcome['createdRepo'] = null;
-    if (before.created && committed === null) {
-      createdRepo = await this.services.hub
-        .deleteRepo(repo.id, token)
-        .then(() => 'removed' as const)
-        .catch(() => 'left-empty' as const);
-    }
+    // A repository this run created stays (empty): what was uploaded into it is not sent again on the next
+    // publish, which resumes there.
+    const createdRepo: PublishCancelOutcome['createdRepo'] =
+      before.created && committed === null ? 'left-empty' : null;
     const outcome: PublishCancelOutcome = { repoId: repo.id, committed, createdRepo };
     return new AppError('CANCELLED', describeCancel(outcome), outcome);
   }
@@ -707,10 +704,10 @@ export class WorkspaceSession {
 export function describeCancel(outcome: PublishCancelOutcome): string {
   if (outcome.committed) return `Too late: committed ${outcome.committed} to ${outcome.repoId}.`;
   const repoNote =
-    outcome.createdRepo === 'removed'
-      ? ` ${outcome.repoId}, which this run created, was removed again.`
-      : outcome.createdRepo === 'left-empty'
-        ? ` ${outcome.repoId}, which this run created, is left empty (it could not be removed).`
-        : '';
+    outcome.createdRepo === 'left-empty'
+      ? ` ${outcome.repoId} was created by this run and is left empty: publish again to resume (what was uploaded is not sent twice), or delete it on the Hub.`
+      : outcome.createdRepo === 'removed'
+        ? ` ${outcome.repoId}, which this run created, was removed again.`
+        : ' Publish again to resume: what was uploaded is not sent twice.';
   return `Cancelled. Nothing was committed to ${outcome.repoId}.${repoNote}`;
 }
