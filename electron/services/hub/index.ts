@@ -1,12 +1,11 @@
 /**
  * The one Hub client of the main process and the CLI: every request a workspace session makes to the Hub
- * (whoami, repository info and head, files on the Hub, listing, deleting a repository this run created)
+ * (whoami, repository state and head, text files on the Hub, listings)
  * goes through here, with one HTTP-status → error-code map and one test for "this was cancelled".
  *
  * The byte transfer (`publish/upload.ts`, `commit.ts`, `lfs.ts`, `transport.ts`) keeps its own retrying
  * fetch; it gets this client's `fetch` so both use the same network stack (Electron's `net.fetch` in the app).
  */
-import { deleteRepo, downloadFile, HubApiError } from '@huggingface/hub';
 import type { AccountInfo, RepoVisibility, TokenSource } from '../../../shared/publish';
 import type { RepoName } from '../../../shared/repo-name';
 import { AppError, isAbortError } from '../../../shared/result';
@@ -117,39 +116,6 @@ export class HubClient {
   /** Every file of the repository's `main` (empty when it does not exist). */
   async files(repo: RepoName, token: string): Promise<Map<string, RemoteEntry>> {
     return listRemote(repo, await this.endpoint(), token, this.fetch);
-  }
-
-  /** The README downloaded as bytes (verification compares them one for one). */
-  async readmeBytes(repoId: string, token: string): Promise<Uint8Array | null> {
-    const endpoint = await this.endpoint();
-    try {
-      const blob = await downloadFile({
-        repo: { type: 'model', name: repoId },
-        path: 'README.md',
-        hubUrl: endpoint,
-        accessToken: token,
-        fetch: this.fetch,
-      });
-      return blob ? new Uint8Array(await blob.arrayBuffer()) : null;
-    } catch (err) {
-      if (err instanceof HubApiError && err.statusCode === 404) return null;
-      throw hubErrorToAppError(err, endpoint, `downloading README.md from ${repoId}`);
-    }
-  }
-
-  /** Deletes a repository (only ever one this run created and left without a commit of its own). */
-  async deleteRepo(repoId: string, token: string): Promise<void> {
-    const endpoint = await this.endpoint();
-    try {
-      await deleteRepo({
-        repo: { type: 'model', name: repoId },
-        accessToken: token,
-        hubUrl: endpoint,
-        fetch: this.fetch,
-      });
-    } catch (err) {
-      throw hubErrorToAppError(err, endpoint, `deleting ${repoId}`);
-    }
   }
 
   async #get(

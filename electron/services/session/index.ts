@@ -579,7 +579,7 @@ export class WorkspaceSession {
 
   /**
    * Uploads and verifies. Cancelled before the commit, nothing is committed (a repository this run created
-   * is removed again); cancelled too late, it says which commit landed. Both end in `CANCELLED`.
+   * is said to be left empty); cancelled too late, it says which commit landed. Both end in `CANCELLED`.
    */
   async publish(request: PublishRequest, options: PublishRunOptions = {}): Promise<SessionPublishResult> {
     const signal = this.signalFor(options.signal);
@@ -640,45 +640,47 @@ export class WorkspaceSession {
     } finally {
       this.#forgetRepo(repo.id);
     }
-    if (signal.aborted) {
-      // The cancel came while the commit was already on its way: it landed.
+    try {
+      // A cancel that came while the commit was on its way, or during verification, is too late: it landed.
+      signal.throwIfAborted();
+      progress({
+        phase: 'verify',
+        done: 0,
+        total: result.plan.files.length,
+        unit: 'items',
+        message: 'Checking what the Hub holds',
+      });
+      const readme = local.sources.get('README.md');
+      const verification = await verifyPublish({
+        plan: result.plan,
+        repo: result.repo,
+        endpoint,
+        token,
+        readme: readme?.kind === 'memory' ? readme.bytes : null,
+        dataDir: this.services.dataDir,
+        commit: result.outcome.commit,
+        commits: result.outcome.commits.map((c) => c.oid),
+        account: account.user,
+        visibility:
+          (await this.services.hub.repoState(repo.id, token).catch(() => null))?.visibility ?? undefined,
+        keep: request.keepRemote ?? [],
+        workspace: await this.realRoot(),
+        fetch: this.services.hub.fetch,
+        signal,
+      });
+      this.#forgetRepo(repo.id);
+      progress({
+        phase: 'verify',
+        done: verification.checks.filter((c) => c.ok).length,
+        total: verification.checks.length,
+        unit: 'items',
+        message: verification.verified ? 'Verified' : 'Verification found problems',
+      });
+      return { outcome: result.outcome, verification, plan: result.plan };
+    } catch (err) {
+      if (!isCancelled(err, signal)) throw err;
       throw await this.#cancelled(repo, token, { created, headBefore });
     }
-
-    progress({
-      phase: 'verify',
-      done: 0,
-      total: result.plan.files.length,
-      unit: 'items',
-      message: 'Checking what the Hub holds',
-    });
-    const readme = local.sources.get('README.md');
-    const verification = await verifyPublish({
-      plan: result.plan,
-      repo: result.repo,
-      endpoint,
-      token,
-      readme: readme?.kind === 'memory' ? readme.bytes : null,
-      dataDir: this.services.dataDir,
-      commit: result.outcome.commit,
-      commits: result.outcome.commits.map((c) => c.oid),
-      account: account.user,
-      visibility:
-        (await this.services.hub.repoState(repo.id, token).catch(() => null))?.visibility ?? undefined,
-      keep: request.keepRemote ?? [],
-      workspace: await this.realRoot(),
-      fetch: this.services.hub.fetch,
-      signal,
-    });
-    this.#forgetRepo(repo.id);
-    progress({
-      phase: 'verify',
-      done: verification.checks.filter((c) => c.ok).length,
-      total: verification.checks.length,
-      unit: 'items',
-      message: verification.verified ? 'Verified' : 'Verification found problems',
-    });
-    return { outcome: result.outcome, verification, plan: result.plan };
   }
 
   /** What a cancel left on the Hub, as the error the job ends with. */
@@ -689,13 +691,10 @@ export class WorkspaceSession {
   ): Promise<AppError> {
     const now = await this.services.hub.repoState(repo.id, token).catch(() => null);
     const committed = now?.exists && now.head !== null && now.head !== before.headBefore ? now.head : null;
-    let createdRepo: PublishCancelOutcome['createdRepo'] = null;
-    if (before.created && committed === null) {
-      createdRepo = await this.services.hub
-        .deleteRepo(repo.id, token)
-        .then(() => 'removed' as const)
-        .catch(() => 'left-empty' as const);
-    }
+    // A repository this run created stays (empty): what was uploaded into it is not sent again on the next
+    // publish, which resumes there.
+    const createdRepo: PublishCancelOutcome['createdRepo'] =
+      before.created && committed === null ? 'left-empty' : null;
     const outcome: PublishCancelOutcome = { repoId: repo.id, committed, createdRepo };
     return new AppError('CANCELLED', describeCancel(outcome), outcome);
   }
@@ -705,10 +704,10 @@ export class WorkspaceSession {
 export function describeCancel(outcome: PublishCancelOutcome): string {
   if (outcome.committed) return `Too late: committed ${outcome.committed} to ${outcome.repoId}.`;
   const repoNote =
-    outcome.createdRepo === 'removed'
-      ? ` ${outcome.repoId}, which this run created, was removed again.`
-      : outcome.createdRepo === 'left-empty'
-        ? ` ${outcome.repoId}, which this run created, is left empty (it could not be removed).`
-        : '';
+    outcome.createdRepo === 'left-empty'
+      ? ` ${outcome.repoId} was created by this run and is left empty: publish again to resume (what was uploaded is not sent twice), or delete it on the Hub.`
+      : outcome.createdRepo === 'removed'
+        ? ` ${outcome.repoId}, which this run created, was removed again.`
+        : ' Publish again to resume: what was uploaded is not sent twice.';
   return `Cancelled. Nothing was committed to ${outcome.repoId}.${repoNote}`;
 }
