@@ -119,16 +119,6 @@ export function needsOtherWorkspaceConfirmation(state = publishStore.get()): boo
   return Boolean(target?.lastPublishedFrom) && state.confirmedOtherWorkspace !== target?.repoId;
 }
 
-/** A Hub-friendly default name from the workspace folder; the Hub's own rules are checked by the main process. */
-export function suggestedName(root: string): string {
-  const base = root.split(/[\\/]/).filter(Boolean).pop() ?? '';
-  return base
-    .replace(/[^A-Za-z0-9._-]+/g, '-')
-    .replace(/([-.])\1+/g, '$1')
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
-    .slice(0, 96);
-}
-
 /** What the main process needs to plan or run a publish; null while something is missing. */
 function publishRequest() {
   const sessionId = currentSessionId();
