@@ -6,8 +6,8 @@
  * CLI fills, matched against the model's name, or a generated card), so the window and the CLI fill the
  * same cells.
  *
- * The card follows the chosen checkpoint even while another screen is open: the store listens to the
- * evaluation store itself, so Publish never uploads a table that belongs to another checkpoint. The user's
+ * The card follows the session's chosen checkpoint even while another screen is open (it listens to the
+ * session model itself), so Publish never uploads a table that belongs to another checkpoint. The user's
  * text is never replaced when the checkpoint changes, only the table cells in it (see live-table.ts).
  */
 import type { CardContext } from '../../../shared/ipc/contract';
@@ -286,13 +286,17 @@ async function loadCard(sessionId: string, checkpoint: string): Promise<void> {
     original !== null && !draft
       ? startFromPrepared(original, prepared.text, prepared.column, checkpoint)
       : null;
+  const text = draft?.text ?? start?.text ?? original;
+  const cells = draft?.cells ?? start?.cells ?? [];
+  // Prepared again for another repository: an open editor takes the new text as one change.
+  if (cardStore.get().text !== null && text !== null) replaceText(text, null, cells);
   cardStore.set({
     context,
     original,
     readmePath: prepared.readmePath ?? context.readmePath,
     loading: false,
-    text: draft?.text ?? start?.text ?? original,
-    cells: draft?.cells ?? start?.cells ?? [],
+    text,
+    cells,
     // The column the session fills (matched against the model's name, never a baseline's).
     column: draft ? draft.column : original !== null ? prepared.column : undefined,
     columnByUser: draft?.columnByUser ?? false,
