@@ -24,7 +24,7 @@ import type {
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
 import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
-import { evaluateWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
+import { evaluateWorkspace, scanWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
 import type { Hasher } from '../hash';
 import { HubClient, isCancelled } from '../hub';
 import {
@@ -38,7 +38,7 @@ import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from
 import { publish as uploadPlan } from '../publish/upload';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
-import { MAX_README_BYTES, referencedPaths, scanWorkspace } from '../scan';
+import { MAX_README_BYTES, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
