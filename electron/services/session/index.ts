@@ -26,7 +26,7 @@ import { AppError } from '../../../shared/result';
 import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
 import { evaluateWorkspace, scanWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
 import type { Hasher } from '../hash';
-import { HubClient, isCancelled } from '../hub';
+import { isCancelled, type HubClient } from '../hub';
 import {
   applyRemote,
   planPublish,
