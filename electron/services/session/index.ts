@@ -706,8 +706,6 @@ export function describeCancel(outcome: PublishCancelOutcome): string {
   const repoNote =
     outcome.createdRepo === 'left-empty'
       ? ` ${outcome.repoId} was created by this run and is left empty: publish again to resume (what was uploaded is not sent twice), or delete it on the Hub.`
-      : outcome.createdRepo === 'removed'
-        ? ` ${outcome.repoId}, which this run created, was removed again.`
-        : ' Publish again to resume: what was uploaded is not sent twice.';
+      : ' Publish again to resume: what was uploaded is not sent twice.';
   return `Cancelled. Nothing was committed to ${outcome.repoId}.${repoNote}`;
 }
