@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
+  CardContext,
   EventChannel,
   EventPayloads,
   PreparedCard,
@@ -493,7 +494,22 @@ describe('parity: the CLI and the window publish the same card and files', () =>
     expect(appReadme?.toString()).toBe(cliReadme?.toString());
     expect(Buffer.compare(appReadme!, cliReadme!)).toBe(0);
     expect(await hubFiles(second.url, `alice/${repo}`)).toEqual(await hubFiles(hub.url, `alice/${repo}`));
-    if (label.startsWith('a lowercase')) expect(cliReadme!.toString().startsWith('# Lowercase\n')).toBe(true);
+    if (label.startsWith('a lowercase')) {
+      expect(cliReadme!.toString().startsWith('# Lowercase\n')).toBe(true);
+      // The Model card screen finds it too (the scanner's rule), instead of offering to generate one.
+      const again = await openApp(second.url);
+      try {
+        const { sessionId } = await again.open(root);
+        const context = await again.call<CardContext>('card:context', {
+          sessionId,
+          checkpoint: 'checkpoint-100',
+        });
+        expect(context.readmePath).toBe('readme.md');
+        expect(context.readme?.startsWith('# Lowercase\n')).toBe(true);
+      } finally {
+        await again.close();
+      }
+    }
     if (label.startsWith('a table')) expect(cliReadme!.toString()).toContain('| arc | 0.500 | 0.400 |');
     if (label.startsWith('benchmark')) {
       expect(cliReadme!.toString()).toContain('| arc | 0.500 |');
