@@ -264,8 +264,19 @@ export class WorkspaceSession {
   async account(signal?: AbortSignal): Promise<SignedIn | null> {
     const key = `${this.services.accounts.generation}\0${await this.services.hub.endpoint()}`;
     if (this.#account?.key !== key) {
-      const signedIn = this.services.accounts.signIn(this.root, { signal }).catch(() => null);
-      this.#account = { key, signedIn };
+      const entry: { key: string; signedIn: Promise<SignedIn | null> } = {
+        key,
+        signedIn: Promise.resolve(null),
+      };
+      entry.signedIn = this.services.accounts.signIn(this.root, { signal }).catch((err: unknown) => {
+        // No token (or one the Hub refused) stays so until a sign-in; a network failure is asked again.
+        const lasting =
+          err instanceof AppError &&
+          (err.code === 'TOKEN_MISSING' || err.code === 'TOKEN_INVALID' || err.code === 'TOKEN_READ_ONLY');
+        if (!lasting && this.#account === entry) this.#account = null;
+        return null;
+      });
+      this.#account = entry;
     }
     return this.#account.signedIn;
   }
