@@ -255,6 +255,18 @@ describe('case 1: a workspace publishes into its own repository', () => {
       const mixed = await app.job<PublishResult>('publish:run', { ...request, confirmOtherWorkspace: true });
       expect(mixed.verification.verified).toBe(false);
       expect(mixed.verification.unaccounted.map((f) => f.path)).toContain('model.safetensors');
+      // Kept knowingly ("keep" on each entry), the same repository is verified; "delete" would remove them.
+      const keepRemote = plan.remoteOnly.map((f) => f.path);
+      const kept = await app.job<PublishResult>('publish:run', {
+        ...request,
+        confirmOtherWorkspace: true,
+        keepRemote,
+      });
+      expect(kept.verification).toMatchObject({ verified: true, unaccounted: [] });
+      expect(kept.verification.kept).toEqual(keepRemote);
+      const deleting = await app.call<PublishPlan>('publish:plan', { ...request, deleteRemote: true });
+      expect(deleting.remoteOnly.every((f) => f.action === 'delete')).toBe(true);
+      expect(deleting.deletions).toEqual(expect.arrayContaining(['model.safetensors']));
     } finally {
       await app.close();
     }
