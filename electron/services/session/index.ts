@@ -131,6 +131,7 @@ export class WorkspaceSession {
   #scan: Promise<ScanResult> | null = null;
   /** The last evaluation report of this workspace (run, or read from what is remembered). */
   #report: Promise<EvaluationReport> | null = null;
+  #settled: EvaluationReport | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -230,14 +231,23 @@ export class WorkspaceSession {
         signal: this.signalFor(signal),
       }))();
     this.#report = run;
-    run.catch(() => {
-      if (this.#report === run) this.#report = null;
-    });
+    run.then(
+      (report) => {
+        if (this.#report === run) this.#settled = report;
+      },
+      () => {
+        if (this.#report === run) this.#report = null;
+      },
+    );
     return run;
   }
 
-  /** The evaluation the session has; when it has none, what is remembered (nothing is run). */
+  /**
+   * The evaluation the session has (the last one that finished, so a plan never waits for benchmarks
+   * still running); when it has none, what is remembered (nothing is run).
+   */
   knownEvaluation(signal?: AbortSignal): Promise<EvaluationReport> {
+    if (this.#settled) return Promise.resolve(this.#settled);
     return this.#report ?? this.evaluate({ cacheOnly: true, signal });
   }
 
@@ -245,6 +255,7 @@ export class WorkspaceSession {
     await setManualScore(this.services.dataDir, this.root, checkpoint, benchmark, score);
     // The report the session holds no longer says what the user sees: read it again when next needed.
     this.#report = null;
+    this.#settled = null;
   }
 
   async #evalAccuracyOf(checkpoint: string, signal?: AbortSignal): Promise<number | null> {
