@@ -114,8 +114,11 @@ export interface PublishCancelOutcome {
   repoId: string;
   /** The head commit this run made before the cancel took effect ("Too late: committed <sha>"). */
   committed: string | null;
-  /** `removed`: the run created the repository and deleted it again; `left-empty`: it could not be deleted. */
-  createdRepo: 'removed' | 'left-empty' | null;
+  /**
+   * `left-empty`: this run created the repository and nothing was committed to it; it is kept, so the next
+   * publish resumes there without sending again what was uploaded (the user may delete it on the Hub).
+   */
+  createdRepo: 'left-empty' | null;
 }
 
 export interface PublishedFile {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
+  CardContext,
   EventChannel,
   EventPayloads,
   PreparedCard,
@@ -254,6 +255,18 @@ describe('case 1: a workspace publishes into its own repository', () => {
       const mixed = await app.job<PublishResult>('publish:run', { ...request, confirmOtherWorkspace: true });
       expect(mixed.verification.verified).toBe(false);
       expect(mixed.verification.unaccounted.map((f) => f.path)).toContain('model.safetensors');
+      // Kept knowingly ("keep" on each entry), the same repository is verified; "delete" would remove them.
+      const keepRemote = plan.remoteOnly.map((f) => f.path);
+      const kept = await app.job<PublishResult>('publish:run', {
+        ...request,
+        confirmOtherWorkspace: true,
+        keepRemote,
+      });
+      expect(kept.verification).toMatchObject({ verified: true, unaccounted: [] });
+      expect(kept.verification.kept).toEqual(keepRemote);
+      const deleting = await app.call<PublishPlan>('publish:plan', { ...request, deleteRemote: true });
+      expect(deleting.remoteOnly.every((f) => f.action === 'delete')).toBe(true);
+      expect(deleting.deletions).toEqual(expect.arrayContaining(['model.safetensors']));
     } finally {
       await app.close();
     }
@@ -493,7 +506,22 @@ describe('parity: the CLI and the window publish the same card and files', () =>
     expect(appReadme?.toString()).toBe(cliReadme?.toString());
     expect(Buffer.compare(appReadme!, cliReadme!)).toBe(0);
     expect(await hubFiles(second.url, `alice/${repo}`)).toEqual(await hubFiles(hub.url, `alice/${repo}`));
-    if (label.startsWith('a lowercase')) expect(cliReadme!.toString().startsWith('# Lowercase\n')).toBe(true);
+    if (label.startsWith('a lowercase')) {
+      expect(cliReadme!.toString().startsWith('# Lowercase\n')).toBe(true);
+      // The Model card screen finds it too (the scanner's rule), instead of offering to generate one.
+      const again = await openApp(second.url);
+      try {
+        const { sessionId } = await again.open(root);
+        const context = await again.call<CardContext>('card:context', {
+          sessionId,
+          checkpoint: 'checkpoint-100',
+        });
+        expect(context.readmePath).toBe('readme.md');
+        expect(context.readme?.startsWith('# Lowercase\n')).toBe(true);
+      } finally {
+        await again.close();
+      }
+    }
     if (label.startsWith('a table')) expect(cliReadme!.toString()).toContain('| arc | 0.500 | 0.400 |');
     if (label.startsWith('benchmark')) {
       expect(cliReadme!.toString()).toContain('| arc | 0.500 |');

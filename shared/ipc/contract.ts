@@ -16,7 +16,6 @@ import { GLOB_LIMITS, globProblem } from '../glob';
 import type { Result } from '../result';
 import type {
   AccountInfo,
-  PublishCancelOutcome,
   PublishOutcome,
   PublishPlan,
   VerificationReport,

@@ -330,7 +330,8 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     const request: PublishRequest = {
       checkpoint: checkpoint.name,
       readme: card.text,
-      repo: options.repo,
+      // With the owner filled in: a dry run without an account still plans for "you/NAME".
+      repo: repo.id,
       private: options.private,
       include: options.include,
       exclude: options.exclude,

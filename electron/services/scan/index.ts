@@ -23,7 +23,6 @@ import type {
   ScanResult,
   WeightsFormat,
 } from '../../../shared/types';
-import { discoverEvaluationSetup } from '../evaluate/discover';
 import { createLimiter, mapLimit, type Limiter } from './limit';
 import { referencedPaths } from './readme';
 import {
@@ -91,7 +90,16 @@ interface DirRecord {
   subdirs: string[];
 }
 
-export async function scanWorkspace(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+/**
+ * What the folder holds: checkpoints, README, token file, result files. How the workspace is evaluated is
+ * not the scanner's business (`evaluate`'s `scanWorkspace` adds it), so scanning never calls into evaluation.
+ */
+export interface FolderScan extends Omit<ScanResult, 'evaluation'> {
+  /** Absolute paths of harness result files (`results*.json`) found outside the checkpoints. */
+  resultFiles: string[];
+}
+
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<FolderScan> {
   const { signal } = options;
   const limit = createLimiter(options.concurrency ?? 64);
   const maxDepth = options.maxDepth ?? 8;
@@ -261,9 +269,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
     if (ownerCheckpoint(d.rel, checkpointSet) !== null) continue;
     for (const f of d.files) if (/^results.*\.json$/i.test(f.name)) resultFiles.push(f.abs);
   }
-  const evaluation = await discoverEvaluationSetup(root, checkpoints, { resultFiles, warnings, signal });
-
-  return { root, checkpoints, readme, readmeAssets, tokenFile, evaluation, warnings };
+  return { root, checkpoints, readme, readmeAssets, tokenFile, resultFiles, warnings };
 }
 
 function skipDir(name: string): boolean {

@@ -24,9 +24,9 @@ import type {
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
 import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
-import { evaluateWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
+import { evaluateWorkspace, scanWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
 import type { Hasher } from '../hash';
-import { HubClient, isCancelled } from '../hub';
+import { isCancelled, type HubClient } from '../hub';
 import {
   applyRemote,
   planPublish,
@@ -38,7 +38,7 @@ import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from
 import { publish as uploadPlan } from '../publish/upload';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
-import { MAX_README_BYTES, referencedPaths, scanWorkspace } from '../scan';
+import { MAX_README_BYTES, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
@@ -131,6 +131,7 @@ export class WorkspaceSession {
   #scan: Promise<ScanResult> | null = null;
   /** The last evaluation report of this workspace (run, or read from what is remembered). */
   #report: Promise<EvaluationReport> | null = null;
+  #settled: EvaluationReport | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -230,14 +231,23 @@ export class WorkspaceSession {
         signal: this.signalFor(signal),
       }))();
     this.#report = run;
-    run.catch(() => {
-      if (this.#report === run) this.#report = null;
-    });
+    run.then(
+      (report) => {
+        if (this.#report === run) this.#settled = report;
+      },
+      () => {
+        if (this.#report === run) this.#report = null;
+      },
+    );
     return run;
   }
 
-  /** The evaluation the session has; when it has none, what is remembered (nothing is run). */
+  /**
+   * The evaluation the session has (the last one that finished, so a plan never waits for benchmarks
+   * still running); when it has none, what is remembered (nothing is run).
+   */
   knownEvaluation(signal?: AbortSignal): Promise<EvaluationReport> {
+    if (this.#settled) return Promise.resolve(this.#settled);
     return this.#report ?? this.evaluate({ cacheOnly: true, signal });
   }
 
@@ -245,6 +255,7 @@ export class WorkspaceSession {
     await setManualScore(this.services.dataDir, this.root, checkpoint, benchmark, score);
     // The report the session holds no longer says what the user sees: read it again when next needed.
     this.#report = null;
+    this.#settled = null;
   }
 
   async #evalAccuracyOf(checkpoint: string, signal?: AbortSignal): Promise<number | null> {
@@ -264,8 +275,19 @@ export class WorkspaceSession {
   async account(signal?: AbortSignal): Promise<SignedIn | null> {
     const key = `${this.services.accounts.generation}\0${await this.services.hub.endpoint()}`;
     if (this.#account?.key !== key) {
-      const signedIn = this.services.accounts.signIn(this.root, { signal }).catch(() => null);
-      this.#account = { key, signedIn };
+      const entry: { key: string; signedIn: Promise<SignedIn | null> } = {
+        key,
+        signedIn: Promise.resolve(null),
+      };
+      entry.signedIn = this.services.accounts.signIn(this.root, { signal }).catch((err: unknown) => {
+        // No token (or one the Hub refused) stays so until a sign-in; a network failure is asked again.
+        const lasting =
+          err instanceof AppError &&
+          (err.code === 'TOKEN_MISSING' || err.code === 'TOKEN_INVALID' || err.code === 'TOKEN_READ_ONLY');
+        if (!lasting && this.#account === entry) this.#account = null;
+        return null;
+      });
+      this.#account = entry;
     }
     return this.#account.signedIn;
   }
@@ -706,8 +728,6 @@ export function describeCancel(outcome: PublishCancelOutcome): string {
   const repoNote =
     outcome.createdRepo === 'left-empty'
       ? ` ${outcome.repoId} was created by this run and is left empty: publish again to resume (what was uploaded is not sent twice), or delete it on the Hub.`
-      : outcome.createdRepo === 'removed'
-        ? ` ${outcome.repoId}, which this run created, was removed again.`
-        : ' Publish again to resume: what was uploaded is not sent twice.';
+      : ' Publish again to resume: what was uploaded is not sent twice.';
   return `Cancelled. Nothing was committed to ${outcome.repoId}.${repoNote}`;
 }

@@ -24,7 +24,7 @@ afterEach(() => {
   container.remove();
 });
 
-async function showCancelled(cancel: PublishCancelOutcome | undefined): Promise<string> {
+async function showCancelled(cancel: PublishCancelOutcome | undefined, message: string): Promise<string> {
   const { ProgressPanel } = await import('./ProgressPanel');
   const { replaceSession } = await import('../../state/session');
   const { publishStore } = await import('../../state/publish');
@@ -37,35 +37,39 @@ async function showCancelled(cancel: PublishCancelOutcome | undefined): Promise<
   publishStore.set({
     run: 'cancelled',
     phases: ['token', 'hash', 'upload'],
-    runError: { code: 'CANCELLED', message: 'Cancelled by the main process.', ...(cancel ? { cancel } : {}) },
+    runError: { code: 'CANCELLED', message, ...(cancel ? { cancel } : {}) },
   });
   act(() => root.render(<ProgressPanel />));
   return container.querySelector('[data-testid="publish-status"]')?.textContent ?? '';
 }
 
 describe('a cancelled publish says what the Hub holds', () => {
-  it('before the commit: nothing was committed, and what became of a repository the run created', async () => {
-    expect(await showCancelled({ repoId: 'alice/x', committed: null, createdRepo: 'removed' })).toBe(
-      'Cancelled. Nothing was committed. The repository this run created was removed again. Publish again resumes without re-sending what the Hub already has.',
+  it('before the commit: the main process’s words, which say nothing was committed and what became of the repository', async () => {
+    const message =
+      'Cancelled. Nothing was committed to alice/x. alice/x was created by this run and is left empty: publish again to resume.';
+    expect(
+      await showCancelled({ repoId: 'alice/x', committed: null, createdRepo: 'left-empty' }, message),
+    ).toBe(message);
+    expect(container.querySelector('[data-testid="publish-cancelled-commit"]')).toBeNull();
+  });
+
+  it('after the commit: too late, with a link to the commit that landed', async () => {
+    const { accountStore } = await import('../../state/account');
+    const { signedIn } = await import('../../testing/workspaces');
+    accountStore.set({ status: { ...signedIn('alice'), hubEndpoint: 'https://hub.example' } });
+    const text = await showCancelled(
+      { repoId: 'alice/x', committed: '0123456789abcdef0123', createdRepo: null },
+      'Too late: committed 0123456789abcdef0123 to alice/x.',
     );
-    act(() => root.unmount());
-    root = createRoot(container);
-    expect(await showCancelled({ repoId: 'alice/x', committed: null, createdRepo: 'left-empty' })).toContain(
-      'alice/x, was left empty',
+    expect(text).toBe('Too late: committed 0123456789abcdef0123 to alice/x.');
+    expect(container.querySelector('[data-testid="publish-cancelled-commit"]')?.textContent).toBe(
+      'https://hub.example/alice/x/commit/0123456789abcdef0123',
     );
   });
 
-  it('after the commit: too late, with the commit', async () => {
-    const text = await showCancelled({
-      repoId: 'alice/x',
-      committed: '0123456789abcdef0123',
-      createdRepo: null,
-    });
-    expect(text).toContain('Too late: committed 0123456789');
-    expect(text).not.toContain('Nothing was committed');
-  });
-
-  it('without an outcome, the main process’s own message', async () => {
-    expect(await showCancelled(undefined)).toBe('Cancelled by the main process.');
+  it('without a message, what the outcome says', async () => {
+    expect(await showCancelled({ repoId: 'alice/x', committed: 'abc', createdRepo: null }, '')).toBe(
+      'Too late: committed abc to alice/x.',
+    );
   });
 });

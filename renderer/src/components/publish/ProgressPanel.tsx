@@ -28,20 +28,14 @@ const PHASE_LABELS: Record<PublishPhase, string> = {
 /** The window's publish starts from the session's scan, evaluation and card: those phases show only if reported. */
 const DONE_BEFORE_PUBLISH = new Set<PublishPhase>(['scan', 'evaluate', 'card']);
 
-/** What a cancel left on the Hub, as the user needs to hear it. */
+/**
+ * What a cancel left on the Hub: the main process's own words (it knows whether the commit landed and what
+ * became of a repository the run created); without them, what the outcome alone says.
+ */
 function cancelledText(outcome: ReturnType<typeof cancelOutcome>, message: string | undefined): string {
-  if (outcome?.committed)
-    return `Too late: committed ${outcome.committed.slice(0, 10)}. The publish landed; the cancel came after the commit.`;
-  if (outcome) {
-    const created =
-      outcome.createdRepo === 'removed'
-        ? ' The repository this run created was removed again.'
-        : outcome.createdRepo === 'left-empty'
-          ? ` The repository this run created, ${outcome.repoId}, was left empty.`
-          : '';
-    return `Cancelled. Nothing was committed.${created} Publish again resumes without re-sending what the Hub already has.`;
-  }
-  return message ?? 'Cancelled.';
+  if (message) return message;
+  if (outcome?.committed) return `Too late: committed ${outcome.committed} to ${outcome.repoId}.`;
+  return 'Cancelled. Nothing was committed.';
 }
 
 const STATE_LABELS: Record<JobItemProgress['state'], string> = {
