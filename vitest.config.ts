@@ -8,6 +8,8 @@ export default defineConfig({
       'electron/**/*.test.ts',
       'e2e/local-hub/**/*.test.ts',
       'e2e/integration/**/*.test.ts',
+      // The renderer's own logic and stores; files that need a DOM say so with `// @vitest-environment happy-dom`.
+      'renderer/**/*.test.{ts,tsx}',
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildWorkspace, tempDir } from '../e2e/fixtures/workspace';
 import { evaluateWorkspace, resolveInterpreter } from '../electron/services/evaluate';
-import { scanWorkspace } from '../electron/services/scan';
+import { scanWorkspace } from '../electron/services/evaluate';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -87,7 +87,7 @@ async function childMain(mode: string, args: Record<string, unknown>): Promise<v
     }
     case 'after-click': {
       const { Hasher } = await import('../electron/services/hash');
-      const { scanWorkspace } = await import('../electron/services/scan');
+      const { scanWorkspace } = await import('../electron/services/evaluate');
       const { planPublish } = await import('../electron/services/publish/plan');
       const { publish } = await import('../electron/services/publish/upload');
       const { verifyPublish } = await import('../electron/services/verify');

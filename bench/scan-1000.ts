@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { buildWorkspace } from '../e2e/fixtures/workspace';
-import { scanWorkspace } from '../electron/services/scan';
+import { scanWorkspace } from '../electron/services/evaluate';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -66,11 +66,59 @@ export interface PublishPlan {
   excluded: ExcludedFile[];
   /** Remote files that are not in the plan and would be deleted (only when deleting is asked for). */
   deletions: string[];
+  /**
+   * Files the repository holds that this upload does not ("on the Hub, not in this upload"), each kept or
+   * deleted as the request's `deleteRemote` says. Empty when the repository is new or could not be listed.
+   */
+  remoteOnly: RemoteOnlyFile[];
+  /** The repository as the Hub and the receipts know it; null when there is no account to ask with. */
+  target: PublishTarget | null;
   totalBytes: number;
   lfsBytes: number;
   /** Paths grouped in commits, in order; each group becomes one commit. */
   commits: string[][];
   commitTitle: string;
+}
+
+export interface RemoteOnlyFile {
+  path: string;
+  bytes: number;
+  action: 'keep' | 'delete';
+}
+
+export interface PublishTarget {
+  repoId: string;
+  /** Null when it could not be asked (network, no token). */
+  exists: boolean | null;
+  visibility: RepoVisibility | null;
+  /**
+   * The last publish to this repository recorded on this machine came from another workspace: the window
+   * asks before publishing (and `publish:run` needs `confirmOtherWorkspace`). Null otherwise.
+   */
+  lastPublishedFrom: OtherWorkspacePublish | null;
+}
+
+export interface OtherWorkspacePublish {
+  /** That workspace's folder. */
+  workspace: string;
+  at: string;
+  checkpoint: string;
+  commit: string | null;
+}
+
+/**
+ * What a cancelled publish left on the Hub, for the message and the CLI's exit: `committed` null means no
+ * commit of this run landed; `createdRepo` says what happened to a repository this run created.
+ */
+export interface PublishCancelOutcome {
+  repoId: string;
+  /** The head commit this run made before the cancel took effect ("Too late: committed <sha>"). */
+  committed: string | null;
+  /**
+   * `left-empty`: this run created the repository and nothing was committed to it; it is kept, so the next
+   * publish resumes there without sending again what was uploaded (the user may delete it on the Hub).
+   */
+  createdRepo: 'left-empty' | null;
 }
 
 export interface PublishedFile {
@@ -113,6 +161,13 @@ export interface VerificationReport {
   receiptPath: string | null;
   /** The files as the Hub holds them (LFS or not as the Hub decided). */
   files: { path: string; bytes: number; lfs: boolean; sha256: string }[];
+  /**
+   * Files the repository holds that this publish neither uploaded nor was told to keep (another
+   * checkpoint's weights, say): while any are there, `verified` is false.
+   */
+  unaccounted: { path: string; bytes: number }[];
+  /** Files on the Hub the user chose to keep ("on the Hub, not in this upload" → keep). */
+  kept: string[];
 }
 
 export interface PublishReceipt {
@@ -130,6 +185,8 @@ export interface PublishReceipt {
   account: string | null;
   /** Who can see the repository after the publish, as the Hub reported it (absent in older receipts). */
   visibility?: RepoVisibility;
+  /** The workspace folder published from (absent in older receipts). */
+  workspace?: string;
 }
 
 export type RepoVisibility = 'public' | 'private';
@@ -147,17 +204,4 @@ export interface PublishSummary {
   visibility?: RepoVisibility;
 }
 
-/** Phases of a publish job, in order; the progress event's `phase` is one of these. */
-export const PUBLISH_PHASES = [
-  'token',
-  'scan',
-  'evaluate',
-  'card',
-  'hash',
-  'plan',
-  'repo',
-  'upload',
-  'commit',
-  'verify',
-] as const;
-export type PublishPhase = (typeof PUBLISH_PHASES)[number];
+export { PUBLISH_PHASES, type PublishPhase } from './types';

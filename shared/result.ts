@@ -2,6 +2,8 @@
  * How every outcome crosses a process boundary: as data, never as a thrown Error, so the renderer can
  * switch on a stable code and show a message that says what to do.
  */
+import type { PublishCancelOutcome } from './publish';
+
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'UNKNOWN_CHANNEL',
@@ -27,6 +29,8 @@ export const ERROR_CODES = [
   'NOT_CONFIRMED',
   /** A path or interpreter the user never opened or chose. */
   'NOT_ALLOWED',
+  /** The workspace session was closed or replaced by another `workspace:open`; open the workspace again. */
+  'SESSION_CLOSED',
   'INTERNAL',
 ] as const;
 
@@ -35,6 +39,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface AppErrorData {
   code: ErrorCode;
   message: string;
+  /** With `CANCELLED` from a publish: what the run left on the Hub. */
+  cancel?: PublishCancelOutcome;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppErrorData };
@@ -44,13 +50,14 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly cancel?: PublishCancelOutcome,
   ) {
     super(message);
     this.name = 'AppError';
   }
 
   toData(): AppErrorData {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message, ...(this.cancel ? { cancel: this.cancel } : {}) };
   }
 }
 

@@ -129,9 +129,38 @@ export interface PythonInterpreter {
   origin: 'workspace-venv' | 'conda' | 'path' | 'user';
 }
 
+/** Phases of a scan: walking the folders, then reading each checkpoint. */
+export const SCAN_PHASES = ['walk', 'checkpoints'] as const;
+export type ScanPhase = (typeof SCAN_PHASES)[number];
+
+/** Phases of an evaluation job. */
+export const EVALUATION_PHASES = ['evaluate'] as const;
+export type EvaluationPhase = (typeof EVALUATION_PHASES)[number];
+
+/**
+ * Phases of a publish job, in order (the CLI runs all of them, the window from `token`/`hash` on);
+ * `publish:prepare` reports `hash`.
+ */
+export const PUBLISH_PHASES = [
+  'token',
+  'scan',
+  'evaluate',
+  'card',
+  'hash',
+  'plan',
+  'repo',
+  'upload',
+  'commit',
+  'verify',
+] as const;
+export type PublishPhase = (typeof PUBLISH_PHASES)[number];
+
+/** Every phase any job reports: one typed list for the main process, the CLI and the renderer. */
+export type JobPhase = ScanPhase | EvaluationPhase | PublishPhase;
+
 /** Progress of a long job: one shape for scan, evaluation and publish, so one view can show all three. */
 export interface JobProgress {
-  phase: string;
+  phase: JobPhase;
   /** Units done and total in the phase's unit (bytes, files, benchmark runs). */
   done: number;
   total: number;

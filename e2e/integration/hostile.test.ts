@@ -265,6 +265,17 @@ function appRegistry(dataDir: string, platform: Partial<Platform> = {}, env: Nod
   const sender = { id: 'window-1', trusted: true };
   const call = <T = unknown>(channel: string, args?: unknown) =>
     registry.dispatch(sender, channel, args) as Promise<Result<T>>;
+  /** As another window of the app would call. */
+  const callAs = <T = unknown>(id: string, channel: string, args?: unknown) =>
+    registry.dispatch({ id, trusted: true }, channel, args) as Promise<Result<T>>;
+  /** Opens the folder the folder dialog answers, as the window does; answers the session id. */
+  const open = async (): Promise<string> => {
+    const chosen = await call<string | null>('workspace:choose');
+    if (!chosen.ok || !chosen.value) throw new Error('the folder dialog answered nothing');
+    const opened = await call<{ sessionId: string }>('workspace:open', { root: chosen.value });
+    if (!opened.ok) throw new Error(opened.error.message);
+    return opened.value.sessionId;
+  };
   /** Starts a job and answers every event it sent, job:done last. */
   const runJob = async (channel: string, args: unknown): Promise<unknown[]> => {
     const started = await call<{ jobId: string }>(channel, args);
@@ -276,7 +287,7 @@ function appRegistry(dataDir: string, platform: Partial<Platform> = {}, env: Nod
     for (let i = 0; i < 1200 && !events.some(isDone); i++) await new Promise((r) => setTimeout(r, 50));
     return events.filter((e) => (e as { payload: { jobId: string } }).payload.jobId === jobId);
   };
-  return { registry, call, runJob, events };
+  return { registry, call, callAs, open, runJob, events };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -417,13 +428,13 @@ describe('secrets that got out', () => {
     };
     // The script saw no token at all.
     expect(report.checkpoints[0]!.errors.leak!.stderrTail).toContain('token: None');
-    const { call, runJob } = appRegistry(
+    const { open, runJob } = appRegistry(
       c.dataDir,
       { chooseFolder: async () => c.root },
       { HF_TOKEN: TOKEN },
     );
-    await call('workspace:choose');
-    const done = await runJob('evaluation:run', { root: c.root, useCache: false });
+    const sessionId = await open();
+    const done = await runJob('evaluation:run', { sessionId, useCache: false });
     expect(JSON.stringify(done.at(-1))).toContain('job:done');
     await expectNothingLeaked(
       [TOKEN, OTHER_TOKEN],
@@ -522,17 +533,17 @@ describe('hangs and exhaustion', () => {
     }
     // In the app: four FIFO reads at once must not starve the file-system handlers.
     const c = await seal(await workspace({ fifos: ['README.md'] }));
-    const { call } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
-    await call('workspace:choose');
+    const { call, open } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
+    const sessionId = await open();
     const answers = await Promise.all(
-      [1, 2, 3, 4, 5].map(() => call('card:context', { root: c.root, checkpoint: 'step_100' })),
+      [1, 2, 3, 4, 5].map(() => call('card:context', { sessionId, checkpoint: 'step_100' })),
     );
     for (const a of answers)
       expect(a).toMatchObject({
         ok: false,
         error: { code: 'UNREADABLE', message: expect.stringMatching(/named pipe/) },
       });
-    expect(await call('workspace:image', { root: c.root, path: 'missing.png' })).toEqual({
+    expect(await call('workspace:image', { sessionId, path: 'missing.png' })).toEqual({
       ok: true,
       value: null,
     });
@@ -544,11 +555,11 @@ describe('hangs and exhaustion', () => {
     const redos = '*a'.repeat(24) + 'b';
     const r = await cli(publishArgs(c, 'redos', ['--dry-run', '--include', redos]), {}, c.dataDir);
     expect(r.hung).toBe(false);
-    expect(r.code).toBe(0);
-    const { call } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
-    await call('workspace:choose');
+    expect(r.code, r.stderr).toBe(0);
+    const { call, open } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
+    const sessionId = await open();
     const plan = await call('publish:plan', {
-      root: c.root,
+      sessionId,
       checkpoint: 'step_100',
       readme: '# x\n',
       repo: 'mallory/redos',
@@ -556,7 +567,7 @@ describe('hangs and exhaustion', () => {
     });
     expect(plan.ok, JSON.stringify(plan)).toBe(true);
     const long = await call('publish:plan', {
-      root: c.root,
+      sessionId,
       checkpoint: 'step_100',
       readme: '# x\n',
       repo: 'mallory/redos',
@@ -570,13 +581,13 @@ describe('hangs and exhaustion', () => {
 describe('trust at the IPC boundary', () => {
   it('9. __proto__ as a checkpoint or benchmark pollutes nothing, over IPC or --set-score', async () => {
     const c = await seal(await workspace());
-    const { call } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
-    await call('workspace:choose');
+    const { call, open } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
+    const sessionId = await open();
     for (const args of [
-      { root: c.root, checkpoint: '__proto__', benchmark: 'polluted', score: 0.5 },
-      { root: c.root, checkpoint: 'step_100', benchmark: '__proto__', score: 0.5 },
-      { root: c.root, checkpoint: '__proto__', benchmark: 'toString', score: null },
-      { root: c.root, checkpoint: 'constructor', benchmark: 'prototype', score: null },
+      { sessionId, checkpoint: '__proto__', benchmark: 'polluted', score: 0.5 },
+      { sessionId, checkpoint: 'step_100', benchmark: '__proto__', score: 0.5 },
+      { sessionId, checkpoint: '__proto__', benchmark: 'toString', score: null },
+      { sessionId, checkpoint: 'constructor', benchmark: 'prototype', score: null },
     ]) {
       expect(await call('evaluation:setScore', args)).toMatchObject({
         ok: false,
@@ -594,17 +605,30 @@ describe('trust at the IPC boundary', () => {
 
   it('10. only workspaces the user opened and interpreters found or chosen are acted on', async () => {
     const c = await seal(await workspace());
-    const { call } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
+    const { call, callAs, open } = appRegistry(c.dataDir, { chooseFolder: async () => c.root });
+    // A session is only ever opened for a folder the user opened; everything else names a session.
     const refused = [
-      await call('workspace:image', { root: '/', path: 'usr/share/pixmaps/debian-logo.png' }),
-      await call('card:context', { root: os.homedir(), checkpoint: '.' }),
-      await call('workspace:scan', { root: '/proc/self' }),
-      await call('evaluation:interpreters', { root: '/' }),
+      await call('workspace:open', { root: '/' }),
+      await call('workspace:open', { root: os.homedir() }),
+      await call('workspace:open', { root: '/proc/self' }),
     ];
     for (const r of refused) expect(r).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } });
-    expect(await call('workspace:choose')).toEqual({ ok: true, value: c.root });
-    expect((await call('card:context', { root: c.root, checkpoint: 'step_100' })).ok).toBe(true);
-    expect(await call('evaluation:run', { root: c.root, python: '/bin/sh' })).toMatchObject({
+    expect(await call('workspace:scan', { root: '/proc/self' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT' },
+    });
+    expect(await call('card:context', { sessionId: 'ws-0000000000000000', checkpoint: '.' })).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_CLOSED' },
+    });
+    const sessionId = await open();
+    expect((await call('card:context', { sessionId, checkpoint: 'step_100' })).ok).toBe(true);
+    // Another window cannot use this window's session.
+    expect(await callAs('window-2', 'card:context', { sessionId, checkpoint: 'step_100' })).toMatchObject({
+      ok: false,
+      error: { code: 'SESSION_CLOSED' },
+    });
+    expect(await call('evaluation:run', { sessionId, python: '/bin/sh' })).toMatchObject({
       ok: false,
       error: { code: 'NOT_ALLOWED' },
     });

@@ -56,7 +56,7 @@ async function openWorkspace(page: Page, bridgeUrl: string, root: string) {
   await page.goto(bridgeUrl);
   await dropFolder(page, root);
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(2);
-  await expect(page.getByTestId('best-reason')).toContainText('step_200');
+  await expect(page.getByTestId('best-reason')).toContainText('step_200', { timeout: 60_000 });
 }
 
 async function signInAndName(page: Page, repo: string) {

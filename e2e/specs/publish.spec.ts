@@ -242,6 +242,11 @@ test('a cancelled upload, published again, resumes without re-sending what the H
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('publish-status')).toContainText('Cancelled');
+  // Before the commit: the main process says nothing landed, and the screen says so (not a fixed text).
+  await expect(page.getByTestId('publish-status')).toContainText('Nothing was committed');
+  await expect(page.getByTestId('publish-status')).not.toContainText('Too late');
+  // This run created the repository: the screen says it is left empty, to resume in.
+  await expect(page.getByTestId('publish-status')).toContainText('left empty');
   hub.setFaults(undefined);
   const completed = hub.requestLog
     .slice(from)
@@ -335,7 +340,9 @@ test('with a keychain service, a token kept there is found again after a reload 
     test.skip(true, reason);
   }
   // The user is told where a remembered token goes before choosing to keep it.
-  await expect(page.getByTestId('publish-token-storage')).toContainText('Kept in Secret Service (GNOME Keyring or KWallet)');
+  await expect(page.getByTestId('publish-token-storage')).toContainText(
+    'Kept in Secret Service (GNOME Keyring or KWallet)',
+  );
   await page.getByLabel('Hugging Face token').fill(WRITE);
   await keep.check();
   await page.getByRole('button', { name: 'Sign in' }).click();

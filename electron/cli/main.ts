@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 // Compiled into the built CLI, which does not live next to the sources (dist-electron/cli/).
 import pkg from '../../package.json' with { type: 'json' };
 import { redactSecrets } from '../../shared/redact';
+import { AppError } from '../../shared/result';
 import { commands } from './commands';
 import { useProxyFromEnvironment } from './proxy';
 import { printable } from './terminal';
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
     // control characters (a file name with escapes, a token with a line break) are shown, not obeyed.
     const message = redactSecrets(err instanceof Error ? err.message : String(err), [process.env.HF_TOKEN]);
     process.stderr.write(`hub-publisher: ${printable(message)}\n`);
+    // Ctrl-C (or SIGTERM) ends the run whatever it had reached: the shell's convention for "interrupted".
+    if (err instanceof AppError && err.code === 'CANCELLED') return 130;
     return 1;
   }
 }

@@ -7,11 +7,16 @@ type Sent = { senderId: string; event: EventChannel; payload: EventPayloads[Even
 
 function setup(intervalMs = 50) {
   const sent: Sent[] = [];
-  const registry = new HandlerRegistry((senderId, event, payload) => sent.push({ senderId, event, payload }), intervalMs);
+  const registry = new HandlerRegistry(
+    (senderId, event, payload) => sent.push({ senderId, event, payload }),
+    intervalMs,
+  );
   const done = (jobId: string) =>
     new Promise<EventPayloads['job:done']>((resolve) => {
       const timer = setInterval(() => {
-        const hit = sent.find((s) => s.event === 'job:done' && s.payload.jobId === jobId);
+        const hit = sent.find(
+          (s) => s.event === 'job:done' && (s.payload as { jobId?: string }).jobId === jobId,
+        );
         if (hit) {
           clearInterval(timer);
           resolve(hit.payload as EventPayloads['job:done']);
@@ -30,7 +35,14 @@ describe('HandlerRegistry', () => {
       throw new Error('must not run');
     });
     registry.handleJob('workspace:scan', scan);
-    for (const bad of [undefined, {}, { root: 42 }, { root: 'relative/path' }, { root: '' }]) {
+    for (const bad of [
+      undefined,
+      {},
+      { sessionId: 42 },
+      { sessionId: 'ws-../../etc' },
+      { sessionId: '' },
+      { root: '/w' },
+    ]) {
       const result = await registry.dispatch(app, 'workspace:scan', bad);
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error.code).toBe('INVALID_ARGUMENT');
@@ -47,7 +59,10 @@ describe('HandlerRegistry', () => {
     const foreign = await registry.dispatch({ id: 'x', trusted: false }, 'app:info', undefined);
     expect(foreign).toMatchObject({ ok: false, error: { code: 'FORBIDDEN_SENDER' } });
     expect(info).not.toHaveBeenCalled();
-    expect(await registry.dispatch(app, 'app:info', undefined)).toMatchObject({ ok: true, value: { version: '1' } });
+    expect(await registry.dispatch(app, 'app:info', undefined)).toMatchObject({
+      ok: true,
+      value: { version: '1' },
+    });
   });
 
   it('keeps error codes across the boundary and hides stacks', async () => {
@@ -55,7 +70,7 @@ describe('HandlerRegistry', () => {
     registry.handleJob('workspace:scan', async () => {
       throw new AppError('NOT_A_DIRECTORY', '/x is a file.');
     });
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/x' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000001' });
     if (!started.ok) throw new Error('expected a job');
     const { jobId } = started.value as { jobId: string };
     const { result } = await done(jobId);
@@ -77,7 +92,7 @@ describe('HandlerRegistry', () => {
       job.progress({ phase: 'scan', done: 1, total: 1, unit: 'items', message: `token ${token}` });
       throw new AppError('TOKEN_INVALID', `The Hub refused ${token}.`);
     });
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000002' });
     if (!started.ok) throw new Error('expected a job');
     await done((started.value as { jobId: string }).jobId);
     const everything = JSON.stringify(sent);
@@ -92,20 +107,25 @@ describe('HandlerRegistry', () => {
   it('delivers job:cancel to the handler AbortSignal and ends the job as CANCELLED', async () => {
     const { registry, done } = setup();
     let sawAbort = false;
-    registry.handleJob('workspace:scan', (_args, job) =>
-      new Promise((_resolve, reject) => {
-        job.signal.addEventListener('abort', () => {
-          sawAbort = true;
-          reject(job.signal.reason);
-        });
-      }),
+    registry.handleJob(
+      'workspace:scan',
+      (_args, job) =>
+        new Promise((_resolve, reject) => {
+          job.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            reject(job.signal.reason);
+          });
+        }),
     );
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000002' });
     if (!started.ok) throw new Error('expected a job');
     const { jobId } = started.value as { jobId: string };
     await new Promise((r) => setTimeout(r, 5));
     // Another window cannot cancel it.
-    expect(await registry.dispatch({ id: 'window-2', trusted: true }, 'job:cancel', { jobId })).toEqual({ ok: true, value: false });
+    expect(await registry.dispatch({ id: 'window-2', trusted: true }, 'job:cancel', { jobId })).toEqual({
+      ok: true,
+      value: false,
+    });
     expect(await registry.dispatch(app, 'job:cancel', { jobId })).toEqual({ ok: true, value: true });
     const { result } = await done(jobId);
     expect(sawAbort).toBe(true);
@@ -114,11 +134,15 @@ describe('HandlerRegistry', () => {
 
   it('cancels every job of a sender when its window closes', async () => {
     const { registry, done } = setup();
-    registry.handleJob('workspace:scan', (_args, job) =>
-      new Promise((_resolve, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason))),
+    registry.handleJob(
+      'workspace:scan',
+      (_args, job) =>
+        new Promise((_resolve, reject) =>
+          job.signal.addEventListener('abort', () => reject(job.signal.reason)),
+        ),
     );
-    const a = await registry.dispatch(app, 'workspace:scan', { root: '/a' });
-    const b = await registry.dispatch(app, 'workspace:scan', { root: '/b' });
+    const a = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000003' });
+    const b = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000004' });
     if (!a.ok || !b.ok) throw new Error('expected jobs');
     await new Promise((r) => setTimeout(r, 5));
     registry.cancelAllFrom(app.id);
@@ -134,10 +158,14 @@ describe('HandlerRegistry', () => {
     registry.onDispose(() => {
       disposed++;
     });
-    registry.handleJob('workspace:scan', (_args, job) =>
-      new Promise((_resolve, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason))),
+    registry.handleJob(
+      'workspace:scan',
+      (_args, job) =>
+        new Promise((_resolve, reject) =>
+          job.signal.addEventListener('abort', () => reject(job.signal.reason)),
+        ),
     );
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/a' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000003' });
     if (!started.ok) throw new Error('expected a job');
     await new Promise((r) => setTimeout(r, 5));
     await registry.dispose();
@@ -151,14 +179,24 @@ describe('HandlerRegistry', () => {
     const { registry, sent, done } = setup(1_000);
     registry.handleJob('workspace:scan', async (_args, job) => {
       for (let i = 1; i <= 500; i++) job.progress({ phase: 'scan', done: i, total: 500, unit: 'items' });
-      return { root: '/w', checkpoints: [], readme: null, readmeAssets: [], tokenFile: null, evaluation: { benchmarks: [], sources: [], configFile: null }, warnings: [] };
+      return {
+        root: '/w',
+        checkpoints: [],
+        readme: null,
+        readmeAssets: [],
+        tokenFile: null,
+        evaluation: { benchmarks: [], sources: [], configFile: null },
+        warnings: [],
+      };
     });
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000002' });
     if (!started.ok) throw new Error('expected a job');
     const { jobId } = started.value as { jobId: string };
     await done(jobId);
-    const events = sent.filter((s) => s.payload.jobId === jobId).map((s) => s.event);
-    const progress = sent.filter((s) => s.event === 'job:progress') as { payload: EventPayloads['job:progress'] }[];
+    const events = sent.filter((s) => (s.payload as { jobId?: string }).jobId === jobId).map((s) => s.event);
+    const progress = sent.filter((s) => s.event === 'job:progress') as {
+      payload: EventPayloads['job:progress'];
+    }[];
     expect(progress.length).toBeLessThanOrEqual(2);
     expect(progress.at(-1)?.payload.progress.done).toBe(500);
     expect(events.at(-1)).toBe('job:done');
@@ -170,9 +208,17 @@ describe('HandlerRegistry', () => {
       for (let i = 1; i <= 50; i++) job.progress({ phase: 'upload', done: i, total: 50, unit: 'items' });
       job.progress({ phase: 'verify', done: 0, total: 1, unit: 'items' });
       job.progress({ phase: 'verify', done: 1, total: 1, unit: 'items' });
-      return { root: '/w', checkpoints: [], readme: null, readmeAssets: [], tokenFile: null, evaluation: { benchmarks: [], sources: [], configFile: null }, warnings: [] };
+      return {
+        root: '/w',
+        checkpoints: [],
+        readme: null,
+        readmeAssets: [],
+        tokenFile: null,
+        evaluation: { benchmarks: [], sources: [], configFile: null },
+        warnings: [],
+      };
     });
-    const started = await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    const started = await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000002' });
     if (!started.ok) throw new Error('expected a job');
     await done((started.value as { jobId: string }).jobId);
     const progress = sent
@@ -189,7 +235,7 @@ describe('HandlerRegistry', () => {
       job.progress({ phase: 'scan', done: 0, total: 1, unit: 'items' });
       throw new AppError('NOT_FOUND', 'gone');
     });
-    await registry.dispatch(app, 'workspace:scan', { root: '/w' });
+    await registry.dispatch(app, 'workspace:scan', { sessionId: 'ws-0000000000000002' });
     expect(sent).toHaveLength(0);
   });
 });

@@ -43,6 +43,8 @@ export type Emit = <E extends EventChannel>(senderId: string, event: E, payload:
 
 interface RunningJob {
   senderId: string;
+  /** The workspace session the job works for (every job channel names one). */
+  sessionId: string;
   controller: AbortController;
 }
 
@@ -53,7 +55,8 @@ export class HandlerRegistry {
   private readonly jobHandlers = new Map<string, JobHandler<JobChannel>>();
   private readonly running = new Map<string, RunningJob>();
   private readonly disposers: (() => Promise<void> | void)[] = [];
-  private guard: ((channel: string, args: unknown) => Promise<void>) | null = null;
+  private readonly senderGoneListeners: ((senderId: string) => void)[] = [];
+  private guard: ((channel: string, args: unknown, sender: Sender) => Promise<void>) | null = null;
   private nextJob = 1;
 
   constructor(
@@ -74,7 +77,7 @@ export class HandlerRegistry {
   }
 
   /** A check every validated request passes before its handler runs (what the user opened or chose). */
-  setGuard(guard: (channel: string, args: unknown) => Promise<void>): this {
+  setGuard(guard: (channel: string, args: unknown, sender: Sender) => Promise<void>): this {
     this.guard = guard;
     return this;
   }
@@ -96,7 +99,7 @@ export class HandlerRegistry {
     }
     if (this.guard) {
       try {
-        await this.guard(channel, parsed.data);
+        await this.guard(channel, parsed.data, sender);
       } catch (err) {
         return { ok: false, error: safeError(err) };
       }
@@ -133,18 +136,35 @@ export class HandlerRegistry {
   /** Called when a window closes or a bridge connection drops. */
   cancelAllFrom(senderId: string): void {
     for (const job of this.running.values()) if (job.senderId === senderId) job.controller.abort();
+    for (const listener of this.senderGoneListeners) listener(senderId);
+  }
+
+  /** Work to do when a window closes or a bridge connection drops (its workspace session ends). */
+  onSenderGone(listener: (senderId: string) => void): void {
+    this.senderGoneListeners.push(listener);
+  }
+
+  /** Cancels the jobs of a workspace session (closed, or replaced by another workspace). */
+  cancelSession(sessionId: string): void {
+    for (const job of this.running.values()) if (job.sessionId === sessionId) job.controller.abort();
+  }
+
+  /** Sends an event that is not about one job (a session closing) to a sender. */
+  notify<E extends EventChannel>(senderId: string, event: E, payload: EventPayloads[E]): void {
+    this.emit(senderId, event, payload);
   }
 
   private start(senderId: string, channel: JobChannel, args: unknown): JobStarted {
     const jobId = `job-${this.nextJob++}`;
     const controller = new AbortController();
-    this.running.set(jobId, { senderId, controller });
+    const sessionId = String((args as { sessionId?: unknown }).sessionId ?? '');
+    this.running.set(jobId, { senderId, sessionId, controller });
     const progress = throttleLatest<JobProgress>(
-      (p) => this.emit(senderId, 'job:progress', { jobId, progress: p }),
+      (p) => this.emit(senderId, 'job:progress', { jobId, sessionId, progress: p }),
       this.progressIntervalMs,
     );
     const handler = this.jobHandlers.get(channel);
-    let phase: string | null = null;
+    let phase: JobProgress['phase'] | null = null;
     const context: JobContext = {
       jobId,
       signal: controller.signal,
@@ -154,7 +174,7 @@ export class HandlerRegistry {
         phase = p.phase;
         progress.push(p.message ? { ...p, message: redactSecrets(p.message) } : p);
       },
-      log: (line) => this.emit(senderId, 'job:log', { jobId, line: redactSecrets(line) }),
+      log: (line) => this.emit(senderId, 'job:log', { jobId, sessionId, line: redactSecrets(line) }),
     };
     // Started on the next tick so the caller receives the job id before any event of the job.
     setImmediate(async () => {
@@ -166,13 +186,16 @@ export class HandlerRegistry {
         // Job values carry script output and file names: token-like strings never cross as they are.
         result = ok(redactValue(value));
       } catch (err) {
-        result = controller.signal.aborted
-          ? fail('CANCELLED', 'Cancelled.')
-          : { ok: false, error: safeError(err) };
+        // A cancelled job that says what it left behind (a publish) keeps its own message.
+        const error = safeError(err);
+        result =
+          controller.signal.aborted && error.code !== 'CANCELLED'
+            ? fail('CANCELLED', 'Cancelled.')
+            : { ok: false, error };
       }
       progress.flush();
       this.running.delete(jobId);
-      this.emit(senderId, 'job:done', { jobId, result });
+      this.emit(senderId, 'job:done', { jobId, sessionId, result });
     });
     return { jobId };
   }
@@ -181,5 +204,9 @@ export class HandlerRegistry {
 /** Error data for the renderer: the code and message only, with anything token-like masked. */
 function safeError(err: unknown): AppErrorData {
   const data = toErrorData(err);
-  return { code: data.code, message: redactSecrets(data.message) };
+  return {
+    code: data.code,
+    message: redactSecrets(data.message),
+    ...(data.cancel ? { cancel: data.cancel } : {}),
+  };
 }

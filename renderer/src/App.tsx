@@ -4,7 +4,9 @@ import { CardScreen } from './screens/CardScreen';
 import { CheckpointsScreen } from './screens/CheckpointsScreen';
 import { PublishScreen } from './screens/PublishScreen';
 import { WorkspaceScreen } from './screens/WorkspaceScreen';
-import { openWorkspace, workspaceStore, type Screen } from './state/workspace';
+import { openWorkspace } from './state/open-workspace';
+import { sessionStore } from './state/session';
+import { workspaceStore, type Screen } from './state/workspace';
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'workspace', label: 'Workspace' },
@@ -15,7 +17,7 @@ const SCREENS: { id: Screen; label: string }[] = [
 
 export function App() {
   const screen = workspaceStore.use((s) => s.screen);
-  const root = workspaceStore.use((s) => s.root);
+  const root = sessionStore.use((m) => m.info?.root ?? null);
   const [dragging, setDragging] = useState(false);
 
   // A folder dropped anywhere on the window opens it as the workspace.

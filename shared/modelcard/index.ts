@@ -62,3 +62,5 @@ export type {
 } from './eval-results';
 export { describeBlockers, mergeHubModelIndex, prepareCardResults, publishBlockers } from './results-card';
 export type { CardResults, CardResultsInput, EvalOutputOptions } from './results-card';
+export { prepareCard, columnOf } from './prepare';
+export type { PrepareCardInput, PreparedCardText } from './prepare';

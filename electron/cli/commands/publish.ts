@@ -2,7 +2,7 @@ import { type Command } from 'commander';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatScore } from '../../../shared/format';
-import type { PublishPlan } from '../../../shared/publish';
+import type { OtherWorkspacePublish, PublishPlan, PublishSummary } from '../../../shared/publish';
 import { redactSecrets, redactValue } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { defaultDataDir } from '../../services/app-data';
@@ -36,6 +36,7 @@ interface PublishCliOptions {
   include?: string[];
   exclude?: string[];
   deleteRemote?: boolean;
+  keepRemote?: boolean;
   benchmarks: boolean;
   keychain: boolean;
   modelIndex?: boolean;
@@ -74,7 +75,14 @@ export function formatPlan(plan: PublishPlan, repoId: string): string {
   if (plan.excluded.length) {
     out += `Left out: ${plan.excluded.map((e) => `${e.path} (${e.reason})`).join(', ')}\n`;
   }
+  const kept = plan.remoteOnly.filter((f) => f.action === 'keep');
+  if (kept.length) {
+    out += `On the Hub, not in this upload (kept; --delete-remote deletes them): ${kept.map((f) => f.path).join(', ')}\n`;
+  }
   if (plan.deletions.length) out += `Will delete from the Hub: ${plan.deletions.join(', ')}\n`;
+  const other = plan.target?.lastPublishedFrom;
+  if (other)
+    out += `Last published from another workspace: ${other.workspace} (checkpoint ${other.checkpoint}, ${other.at})\n`;
   out += `Commit message: ${plan.commitTitle}\n`;
   return out;
 }
@@ -106,6 +114,10 @@ export function registerPublish(program: Command): void {
     .option('--include <glob>', 'only upload checkpoint files matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'never upload checkpoint files matching this glob (repeatable)', collect)
     .option('--delete-remote', 'delete files on the Hub that are not part of this publish')
+    .option(
+      '--keep-remote',
+      'keep files on the Hub that are not part of this publish, and still call it verified',
+    )
     .option('--no-benchmarks', 'do not run benchmarks; use remembered and imported scores only')
     .option('--no-keychain', 'do not read the token from the system keychain')
     .option(
@@ -144,6 +156,7 @@ export function registerPublish(program: Command): void {
       };
 
       let result: PublishWorkspaceResult;
+      let declined = false;
       try {
         const common = {
           root: path.resolve(folder),
@@ -155,6 +168,7 @@ export function registerPublish(program: Command): void {
           include: opts.include,
           exclude: opts.exclude,
           deleteRemote: opts.deleteRemote,
+          keepRemote: opts.keepRemote,
           runBenchmarks: opts.benchmarks,
           modelIndex: opts.modelIndex,
           evalResults: opts.evalResults,
@@ -174,19 +188,33 @@ export function registerPublish(program: Command): void {
               (await confirm(
                 `${repoId} already exists and is PUBLIC; --private does not change that. Publish publicly? [y/N] `,
               ))),
+          confirmOtherWorkspace: async (repoId: string, other: OtherWorkspacePublish) =>
+            opts.yes === true ||
+            (!opts.json &&
+              process.stdin.isTTY === true &&
+              (await confirm(
+                `${repoId} was last published from another workspace, ${other.workspace} (checkpoint ${other.checkpoint}). Publish this one there? [y/N] `,
+              ))),
+          // Shows the plan and asks, in the same run: one scan, one evaluation.
+          confirmPlan: opts.yes
+            ? undefined
+            : async (plan: PublishPlan, summary: PublishSummary) => {
+                bar.done();
+                process.stderr.write(printable(redactSecrets(formatPlan(plan, summary.repoId))));
+                declined = !(await confirm(`Publish to ${summary.url}? [y/N] `));
+                return !declined;
+              },
         };
-        if (!opts.dryRun && !opts.yes) {
-          // Show the plan first; the confirmed run reuses every hash from the cache.
-          const preview = await publishWorkspace({ ...common, dryRun: true });
-          bar.done();
-          process.stderr.write(printable(redactSecrets(formatPlan(preview.plan, preview.summary.repoId))));
-          if (!(await confirm(`Publish to ${preview.summary.url}? [y/N] `))) {
+        try {
+          result = await publishWorkspace({ ...common, dryRun: opts.dryRun });
+        } catch (err) {
+          if (declined) {
             process.stderr.write('Nothing was published.\n');
             process.exitCode = 1;
             return;
           }
+          throw err;
         }
-        result = await publishWorkspace({ ...common, dryRun: opts.dryRun });
       } finally {
         bar.done();
         release();
@@ -214,6 +242,12 @@ export function registerPublish(program: Command): void {
             }; ${committed} file(s) committed${reused ? ` (${reused} LFS object(s) already on the Hub, not sent again)` : ''}, ${result.outcome!.files.length - committed} unchanged; commit ${result.summary.commit ?? '-'}\n`,
         );
         for (const check of v.checks.filter((x) => !x.ok)) out(`  ${check.path}: ${check.problem}\n`);
+        if (v.unaccounted.length) {
+          out(
+            `  ${v.unaccounted.length} file(s) on the Hub are not from this publish: ${v.unaccounted.map((f) => f.path).join(', ')}\n` +
+              `  (--delete-remote removes them, --keep-remote keeps them knowingly)\n`,
+          );
+        }
         if (v.receiptPath) out(`receipt: ${v.receiptPath}\n`);
       }
       process.exitCode = result.dryRun || result.summary.verified ? 0 : 1;

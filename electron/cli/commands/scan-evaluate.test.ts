@@ -209,8 +209,12 @@ describe('terminal helpers', () => {
     );
     expect(bytes).toMatch(/^uploading \[#+-+\] 500 MB\/2.00 GB 50.0 MB\/s 30s left/);
     expect(
-      [...renderProgressLine({ phase: 'x', done: 1, total: 2, unit: 'items', message: 'm'.repeat(200) }, 40)]
-        .length,
+      [
+        ...renderProgressLine(
+          { phase: 'walk', done: 1, total: 2, unit: 'items', message: 'm'.repeat(200) },
+          40,
+        ),
+      ].length,
     ).toBeLessThan(40);
   });
 });

@@ -6,7 +6,7 @@ import { redactSecrets, redactValue } from '../../../shared/redact';
 import { colorEnabled, colors, createProgressBar, printable, renderTable } from '../terminal';
 
 // Loaded when the command runs: start-up (`--help`) must not pay for the scanner and its schemas.
-const scanning = () => import('../../services/scan');
+const scanning = () => import('../../services/evaluate');
 
 export function registerScan(program: Command): void {
   program

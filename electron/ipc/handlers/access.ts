@@ -8,7 +8,6 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/result';
 import { readJsonFile, writeJsonFile } from '../../services/evaluate/store';
-import type { HandlerContext } from './index';
 
 const RECENT_FILE = 'recent-workspaces.json';
 const MAX_RECENT = 20;
@@ -79,10 +78,4 @@ export class WorkspaceAccess {
       `${executable} is not an interpreter Hub Publisher found or you chose. Pick one from the list, or choose one with "Choose interpreter…".`,
     );
   }
-}
-
-/** The context's access list (tests that build a context by hand get one on first use). */
-export function accessOf(context: HandlerContext): WorkspaceAccess {
-  context.access ??= new WorkspaceAccess(context.dataDir);
-  return context.access;
 }

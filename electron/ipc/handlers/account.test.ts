@@ -9,12 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountStatus } from '../../../shared/ipc/contract';
 import type { Result } from '../../../shared/result';
 import type { Keychain } from '../../services/token';
-import { ScanCache } from '../../services/scan/cache';
-import { SettingsStore } from '../../services/settings';
 import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
 import { HandlerRegistry } from '../registry';
-import { accountSession, registerAccountHandlers } from './account';
-import type { HandlerContext } from './index';
+import { registerAccountHandlers } from './account';
+import { createHandlerContext } from './index';
 import { memoryKeychain, unavailableKeychain } from '../../services/token/test-keychains';
 
 const WRITE = 'hf_' + 'AliceWriteTokenForHandlerTestsAAAAA';
@@ -47,7 +45,7 @@ async function setup(keychain: Keychain) {
   await mkdir(path.join(dir, 'hfhome'), { recursive: true });
   // No HF_TOKEN and an empty HF_HOME: only the tokens a test puts somewhere are found.
   const env: NodeJS.ProcessEnv = { HF_HOME: path.join(dir, 'hfhome'), HF_ENDPOINT: hub.url };
-  const context: HandlerContext = {
+  const context = createHandlerContext({
     platform: {
       version: 'test',
       chooseFolder: async () => null,
@@ -56,11 +54,9 @@ async function setup(keychain: Keychain) {
       chooseInterpreter: async () => null,
     },
     dataDir: path.join(dir, 'data'),
-    settings: new SettingsStore(path.join(dir, 'data'), env),
-    scans: new ScanCache(),
     env,
-  };
-  accountSession(context, { keychain });
+    keychain,
+  });
   const registry = new HandlerRegistry(() => undefined);
   registerAccountHandlers(registry, context);
   const sender = { id: 'window-1', trusted: true };
@@ -166,11 +162,12 @@ describe('account handlers', () => {
   });
 
   it("finds the workspace's hf_token.txt when the workspace is given", async () => {
-    const { call, dir } = await setup(keychain);
+    const { call, dir, context } = await setup(keychain);
     const root = path.join(dir, 'ws');
     await mkdir(root);
     await writeFile(path.join(root, 'hf_token.txt'), `${WRITE}\n`);
-    const status = value(await call('account:status', { root }));
+    const { id: sessionId } = context.sessions.open(root, 'window-1');
+    const status = value(await call('account:status', { sessionId }));
     expect(status.account).toMatchObject({ user: 'alice', source: 'workspace' });
   });
 

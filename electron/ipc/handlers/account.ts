@@ -6,7 +6,7 @@
  * through the same `AccountSession`, so a token typed on the Publish screen is the one that publishes.
  */
 import type { AccountStatus } from '../../../shared/ipc/contract';
-import type { AccountInfo, TokenSource } from '../../../shared/publish';
+import type { TokenSource } from '../../../shared/publish';
 import { AppError, toErrorData } from '../../../shared/result';
 import {
   createKeychain,
@@ -19,44 +19,49 @@ import {
   type Keychain,
   type ResolvedToken,
 } from '../../services/token';
+import type { HubClient } from '../../services/hub';
+import type { AccountSource, SignedIn } from '../../services/session';
+import type { SettingsStore } from '../../services/settings';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
+
+export type { SignedIn } from '../../services/session';
 
 export interface AccountSessionOptions {
   /** The OS keychain; tests pass their own so real credentials are never touched. */
   keychain?: Keychain;
-  /** Given to the Hub client (tests count or fail requests with it). */
-  fetch?: typeof fetch;
 }
 
-/** A resolved token with its account; only main-process code ever sees `token`. */
-export interface SignedIn {
-  token: string;
-  account: AccountInfo;
+/** What the account session needs: the settings (endpoint, which endpoint a token is tied to), the Hub. */
+export interface AccountDeps {
+  settings: SettingsStore;
+  env: NodeJS.ProcessEnv;
+  hub: HubClient;
 }
 
-export class AccountSession {
+export class AccountSession implements AccountSource {
   /** Typed in without "keep in keychain": lives as long as the app, never written anywhere. */
   #typed: string | null = null;
   /** Asked to be remembered while no keychain was available. */
   readonly #session = new SessionTokenStore();
   readonly #keychain: Keychain;
-  readonly #fetch: typeof fetch | undefined;
   /** The workspace last asked about, so `forget` can say which token is used next. */
   #lastRoot: string | null = null;
+  #generation = 0;
 
   constructor(
-    private readonly context: HandlerContext,
+    private readonly context: AccountDeps,
     options: AccountSessionOptions = {},
   ) {
     // A separate service name keeps scripted runs (CI, the browser specs) away from the user's real entry.
     this.#keychain =
-      options.keychain ?? createKeychain({ service: context.env.HUB_PUBLISHER_KEYCHAIN_SERVICE || undefined });
-    this.#fetch = options.fetch ?? context.fetch;
+      options.keychain ??
+      createKeychain({ service: context.env.HUB_PUBLISHER_KEYCHAIN_SERVICE || undefined });
   }
 
-  get fetch(): typeof fetch | undefined {
-    return this.#fetch;
+  /** Changes on every sign-in and forget: workspace sessions ask for the account again. */
+  get generation(): number {
+    return this.#generation;
   }
 
   async keychainAvailable(): Promise<boolean> {
@@ -91,7 +96,7 @@ export class AccountSession {
     await this.#requireTokenEndpoint(source, endpoint);
     const account = await describeAccount(token, endpoint, {
       source,
-      fetch: this.#fetch,
+      fetch: this.context.hub.fetch,
       signal: options.signal,
     });
     if (options.requireWrite) requireWriteAccess(account);
@@ -145,7 +150,7 @@ export class AccountSession {
     const endpoint = await this.context.settings.hubEndpoint();
     await describeAccount(trimmed, endpoint, {
       source: remember ? 'keychain' : 'explicit',
-      fetch: this.#fetch,
+      fetch: this.context.hub.fetch,
     });
     await this.context.settings.update({ tokenEndpoint: endpoint });
     let notice: AppError | null = null;
@@ -157,6 +162,7 @@ export class AccountSession {
     } else {
       this.#typed = trimmed;
     }
+    this.#generation++;
     return this.status(undefined, notice);
   }
 
@@ -168,26 +174,18 @@ export class AccountSession {
     } catch (err) {
       // Nothing can be in a keychain that does not exist; the session copy is already gone.
       if (!(err instanceof AppError && err.code === 'KEYCHAIN_UNAVAILABLE')) throw err;
+    } finally {
+      this.#generation++;
     }
     return this.status();
   }
 }
 
-const sessions = new WeakMap<HandlerContext, AccountSession>();
-
-/** The one session of a handler context, shared by the account and publish handlers. */
-export function accountSession(context: HandlerContext, options?: AccountSessionOptions): AccountSession {
-  let session = sessions.get(context);
-  if (!session) {
-    session = new AccountSession(context, options);
-    sessions.set(context, session);
-  }
-  return session;
-}
-
 export function registerAccountHandlers(registry: HandlerRegistry, context: HandlerContext): void {
-  const session = accountSession(context);
-  registry.handle('account:status', ({ root }) => session.status(root));
+  const session = context.account;
+  registry.handle('account:status', ({ sessionId }) =>
+    session.status(sessionId ? context.sessions.require(sessionId).root : undefined),
+  );
   registry.handle('account:setToken', ({ token, remember }) => session.setToken(token, remember));
   registry.handle('account:forget', () => session.forget());
 }

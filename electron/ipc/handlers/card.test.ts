@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace, TINY_PNG } from '../../../e2e/fixtures/workspace';
 import { startLocalHub, type LocalHub } from '../../../e2e/local-hub';
 import { createRegistry } from './index';
-import { fetchRemoteReadme, readCardContext } from './card';
+import type { CardContext, WorkspaceSessionInfo } from '../../../shared/ipc/contract';
+import { HubClient } from '../../services/hub';
 
 let tmp: string;
 
@@ -17,7 +18,10 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** A registry where the user opened `opened` with the folder dialog (the only roots it answers for). */
+/**
+ * A registry where the user opened `opened` with the folder dialog: `dispatch` names that workspace's
+ * session, as the window does once it opened the folder.
+ */
 function registry(opened: string) {
   const r = createRegistry(() => {}, {
     dataDir: path.join(tmp, 'app-data'),
@@ -30,12 +34,30 @@ function registry(opened: string) {
       chooseInterpreter: async () => null,
     },
   });
+  let sessionId: Promise<string> | null = null;
+  const session = () =>
+    (sessionId ??= (async () => {
+      const root = await r.dispatch(sender, 'workspace:choose', undefined);
+      const info = await r.dispatch(sender, 'workspace:open', { root: root.ok ? root.value : opened });
+      if (!info.ok) throw new Error(info.error.message);
+      return (info.value as WorkspaceSessionInfo).sessionId;
+    })());
   return {
-    dispatch: async (s: typeof sender, channel: string, args: unknown) => {
-      await r.dispatch(s, 'workspace:choose', undefined);
-      return r.dispatch(s, channel, args);
-    },
+    dispatch: async (s: typeof sender, channel: string, args: Record<string, unknown>) =>
+      r.dispatch(s, channel, { sessionId: await session(), ...args }),
   };
+}
+
+/** What the Model card screen gets for a checkpoint of a workspace the user opened. */
+async function readCardContext(root: string, checkpoint: string): Promise<CardContext> {
+  const result = await registry(root).dispatch(sender, 'card:context', { checkpoint });
+  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+  return result.value as CardContext;
+}
+
+/** The README on the Hub as `card:remote` fetches it: anonymously, through the one Hub client. */
+function fetchRemoteReadme(repo: string, endpoint: string): Promise<string | null> {
+  return new HubClient(async () => endpoint).text(repo, 'README.md', null);
 }
 const sender = { id: 'test', trusted: true };
 
@@ -79,16 +101,22 @@ describe('card:context', () => {
     const gsm8k = '- dataset: {id: openai/gsm8k, task_id: gsm8k}\n  value: 0.3\n';
     await buildWorkspace(root, {
       steps: [1],
-      files: { '.eval_results/gsm8k.yaml': gsm8k, '.eval_results/notes.txt': 'x', '.eval_results/sub/deep.yaml': '- x' },
+      files: {
+        '.eval_results/gsm8k.yaml': gsm8k,
+        '.eval_results/notes.txt': 'x',
+        '.eval_results/sub/deep.yaml': '- x',
+      },
     });
-    expect((await readCardContext(root, 'step_1')).evalResults).toEqual({ '.eval_results/gsm8k.yaml': gsm8k });
+    expect((await readCardContext(root, 'step_1')).evalResults).toEqual({
+      '.eval_results/gsm8k.yaml': gsm8k,
+    });
   });
 
   it('knows the root itself as a checkpoint by its folder name, and refuses unknown names', async () => {
     const root = path.join(tmp, 'single-model');
     await buildWorkspace(root, { steps: [], checkpoints: [{ name: '.', config: { model_type: 'gpt2' } }] });
     expect((await readCardContext(root, 'single-model')).config?.model_type).toBe('gpt2');
-    const result = await registry(root).dispatch(sender, 'card:context', { root, checkpoint: 'step_404' });
+    const result = await registry(root).dispatch(sender, 'card:context', { checkpoint: 'step_404' });
     expect(result).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 });
@@ -111,7 +139,7 @@ describe('workspace:image', () => {
     await symlink('../../secret/leak.png', path.join(root, 'assets', 'relative-escape.png'));
   });
 
-  const image = (rel: string) => registry(root).dispatch(sender, 'workspace:image', { root, path: rel });
+  const image = (rel: string) => registry(root).dispatch(sender, 'workspace:image', { path: rel });
 
   it('returns an image inside the workspace as a data: URL, and null for a missing one', async () => {
     expect(await image('assets/loss.png')).toEqual({
@@ -175,17 +203,21 @@ describe('card:remote', () => {
 
   it('downloads the README of a repo from the configured endpoint', async () => {
     expect(await fetchRemoteReadme('alice/with-card', hub.url)).toBe('# On the Hub\n');
-    const result = await createRegistry(() => {}, {
+    const app = createRegistry(() => {}, {
       dataDir: path.join(tmp, 'app-data-remote'),
       env: { HF_ENDPOINT: hub.url },
       platform: {
         version: 'test',
-        chooseFolder: async () => null,
+        chooseFolder: async () => tmp,
         openExternal: async () => {},
         confirm: async () => false,
         chooseInterpreter: async () => null,
       },
-    }).dispatch(sender, 'card:remote', { repo: 'alice/with-card' });
+    });
+    const root = await app.dispatch(sender, 'workspace:choose', undefined);
+    const info = await app.dispatch(sender, 'workspace:open', { root: root.ok && root.value });
+    const sessionId = info.ok && (info.value as WorkspaceSessionInfo).sessionId;
+    const result = await app.dispatch(sender, 'card:remote', { sessionId, repo: 'alice/with-card' });
     expect(result).toEqual({ ok: true, value: '# On the Hub\n' });
   });
 

@@ -4,23 +4,12 @@
  * README references, as data: URLs because the renderer's CSP allows no other image source
  * (`workspace:image`). Everything here only reads, and only inside the workspace.
  */
-import { downloadFile, HubApiError } from '@huggingface/hub';
 import { open, realpath, stat } from 'node:fs/promises';
-import { readBoundedText } from '../../services/safe-read';
 import path from 'node:path';
-import type { CardContext } from '../../../shared/ipc/contract';
 import { AppError } from '../../../shared/result';
-import { ScanCache } from '../../services/scan/cache';
-import { readWorkspaceEvalResults } from '../../services/publish/card-check';
-import { hubErrorToAppError } from '../../services/token';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
 
-/** Matches the contract's limit on the README sent back for publishing. */
-const MAX_README_BYTES = 8 * 1024 * 1024;
-const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-/** Trainer logs of long runs grow large; past this the card is written without the training table. */
-const MAX_TRAINER_STATE_BYTES = 64 * 1024 * 1024;
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
 export const IMAGE_TYPES: Record<string, string> = {
@@ -35,10 +24,29 @@ export const IMAGE_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-export function registerCardHandlers(registry: HandlerRegistry, { settings, scans, fetch }: HandlerContext): void {
-  registry.handle('card:context', ({ root, checkpoint }) => readCardContext(root, checkpoint, scans));
-  registry.handle('workspace:image', ({ root, path: rel }) => readWorkspaceImage(root, rel));
-  registry.handle('card:remote', async ({ repo }) => fetchRemoteReadme(repo, await settings.hubEndpoint(), fetch));
+export function registerCardHandlers(registry: HandlerRegistry, { sessions }: HandlerContext): void {
+  registry.handle('card:context', ({ sessionId, checkpoint }) =>
+    sessions.require(sessionId).cardContext(checkpoint),
+  );
+  registry.handle('card:prepare', async ({ sessionId, checkpoint, repo }) => {
+    const {
+      files: _files,
+      mappings: _mappings,
+      conflicts: _conflicts,
+      ...card
+    } = await sessions.require(sessionId).prepareCard(checkpoint, repo);
+    return card;
+  });
+  registry.handle('workspace:image', ({ sessionId, path: rel }) =>
+    readWorkspaceImage(sessions.require(sessionId).root, rel),
+  );
+  // Anonymous, as a visitor of the model page sees it; fetched once per session and repository.
+  registry.handle('card:remote', async ({ sessionId, repo }) => {
+    const session = sessions.require(sessionId);
+    const user = (await session.account())?.account.user ?? null;
+    const repoId = repo.includes('/') || !user ? repo : `${user}/${repo}`;
+    return session.hubText(repoId, 'README.md', null);
+  });
 }
 
 function isInside(parent: string, child: string): boolean {
@@ -102,111 +110,5 @@ export async function readWorkspaceImage(root: string, rel: string): Promise<str
     return `data:${type};base64,${bytes.toString('base64')}`;
   } finally {
     await handle.close();
-  }
-}
-
-/** The checkpoint's folder. Its name is the scanner's: the path relative to the root, or the root's own name. */
-async function checkpointFolder(root: string, name: string, scans?: ScanCache): Promise<string> {
-  const safe = !path.isAbsolute(name) && !/^[A-Za-z]:/.test(name) && !name.split(/[\\/]/).includes('..');
-  if (safe) {
-    const resolved = await resolveInside(root, name).catch(() => null);
-    if (resolved && (await stat(resolved.real)).isDirectory()) return resolved.real;
-  }
-  const rootReal = await realpath(root).catch(() => {
-    throw new AppError('NOT_FOUND', `The workspace ${root} no longer exists. Open it again.`);
-  });
-  if (name === path.basename(root) || name === '.') return rootReal;
-  // Names may change with the scanner; asking it (its last scan of this workspace) always agrees with what
-  // the user picked.
-  const scan = await (scans ?? new ScanCache()).get(root);
-  const found = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
-  if (!found)
-    throw new AppError(
-      'NOT_FOUND',
-      `There is no checkpoint named ${name} in ${root}. Scan the workspace again.`,
-    );
-  return found.path;
-}
-
-async function readTextFile(file: string, maxBytes: number): Promise<string | null> {
-  return readBoundedText(file, { maxBytes });
-}
-
-async function readJsonObject(file: string, maxBytes: number): Promise<Record<string, unknown> | null> {
-  let text: string | null;
-  try {
-    text = await readTextFile(file, maxBytes);
-  } catch {
-    // Too large to be useful: the card is written without it rather than not at all.
-    return null;
-  }
-  if (text === null) return null;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-export async function readCardContext(
-  root: string,
-  checkpoint: string,
-  scans?: ScanCache,
-): Promise<CardContext> {
-  const folder = await checkpointFolder(root, checkpoint, scans);
-  const rootReal = await realpath(root);
-
-  let readme: string | null = null;
-  let readmePath: string | null = null;
-  for (const dir of [rootReal, folder]) {
-    const text = await readTextFile(path.join(dir, 'README.md'), MAX_README_BYTES);
-    if (text !== null) {
-      readme = text;
-      readmePath = path.relative(rootReal, path.join(dir, 'README.md')).split(path.sep).join('/');
-      break;
-    }
-  }
-
-  const config = await readJsonObject(path.join(folder, 'config.json'), MAX_CONFIG_BYTES);
-
-  // The Trainer writes trainer_state.json into each checkpoint and, at the end, into the run's folder.
-  let trainerState: Record<string, unknown> | null = null;
-  for (let dir = folder; isInside(rootReal, dir); dir = path.dirname(dir)) {
-    trainerState = await readJsonObject(path.join(dir, 'trainer_state.json'), MAX_TRAINER_STATE_BYTES);
-    if (trainerState || dir === rootReal) break;
-  }
-
-  const evalResults = await readWorkspaceEvalResults(rootReal);
-  return { readme, readmePath, config, trainerState, evalResults };
-}
-
-/** The README on the Hub, or null when the repo or the file is not there (or not visible anonymously). */
-export async function fetchRemoteReadme(
-  repo: string,
-  endpoint: string,
-  fetchImpl?: typeof fetch,
-): Promise<string | null> {
-  try {
-    const blob = await downloadFile({
-      repo: { type: 'model', name: repo },
-      path: 'README.md',
-      hubUrl: endpoint,
-      xet: false,
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
-    });
-    if (!blob) return null;
-    if (blob.size > MAX_README_BYTES)
-      throw new AppError(
-        'HUB_REJECTED',
-        `The README of ${repo} on the Hub is larger than 8 MB; it is not compared.`,
-      );
-    return await blob.text();
-  } catch (err) {
-    // Anonymous requests get 401 for a repo that does not exist as well as for a private one.
-    if (err instanceof HubApiError && (err.statusCode === 404 || err.statusCode === 401)) return null;
-    throw hubErrorToAppError(err, endpoint, `reading README.md of ${repo}`);
   }
 }

@@ -1,17 +1,24 @@
 /**
  * Wires the contract's channels to the services, one file per domain. Shared by the Electron main process
  * and the browser test bridge; only the platform pieces (folder picker, opening links) differ.
+ *
+ * The pieces every domain shares are built once here and passed in the context: the account session, the
+ * hasher, the Hub client and the open workspace sessions.
  */
-import { ScanCache } from '../../services/scan/cache';
+import { Hasher } from '../../services/hash';
+import { HubClient } from '../../services/hub';
+import type { SessionServices } from '../../services/session';
+import { WorkspaceSessions } from '../../services/session/sessions';
 import { SettingsStore } from '../../services/settings';
-import { HandlerRegistry, type Emit } from '../registry';
-import { registerAccountHandlers } from './account';
+import type { Keychain } from '../../services/token';
+import { HandlerRegistry, type Emit, type Sender } from '../registry';
+import { AccountSession, registerAccountHandlers } from './account';
 import { registerAppHandlers } from './app';
 import { registerEvaluationHandlers } from './evaluation';
 import { registerCardHandlers } from './card';
 import { registerPublishHandlers } from './publish';
 import { registerWorkspaceHandlers } from './workspace';
-import { accessOf, WorkspaceAccess } from './access';
+import { WorkspaceAccess } from './access';
 
 export interface Platform {
   version: string;
@@ -35,23 +42,32 @@ export interface HandlerContext {
   platform: Platform;
   dataDir: string;
   settings: SettingsStore;
-  /** The last scan of each workspace, shared by every domain. */
-  scans: ScanCache;
   env: NodeJS.ProcessEnv;
-  /** The fetch for Hub requests (Electron's `net.fetch`: system proxy and certificates); global fetch when unset. */
-  fetch?: typeof fetch;
-  /** Workspaces the user opened and interpreters found or chosen; created with the context when absent. */
-  access?: WorkspaceAccess;
+  /** Workspaces the user opened and interpreters found or chosen. */
+  access: WorkspaceAccess;
+  /** The token and its account, for every session and the Account panel. */
+  account: AccountSession;
+  /** Every Hub request outside the byte transfer (which gets its `fetch`). */
+  hub: HubClient;
+  /** One per app: its cache lives in the data folder, so hashes made ahead are found by the plan and the upload. */
+  hasher: Hasher;
+  /** The open workspace sessions, one per window. */
+  sessions: WorkspaceSessions;
 }
 
 export interface AppServicesOptions {
   platform: Platform;
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /** The fetch for Hub requests (Electron's `net.fetch`: system proxy and certificates); global fetch when unset. */
   fetch?: typeof fetch;
+  /** The OS keychain; tests pass their own so real credentials are never touched. */
+  keychain?: Keychain;
 }
 
-const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] = [
+type Register = (registry: HandlerRegistry, context: HandlerContext) => void;
+
+const domains: Register[] = [
   registerAppHandlers,
   registerWorkspaceHandlers,
   registerEvaluationHandlers,
@@ -60,28 +76,60 @@ const domains: ((registry: HandlerRegistry, context: HandlerContext) => void)[] 
   registerPublishHandlers,
 ];
 
-export function createRegistry(emit: Emit, options: AppServicesOptions): HandlerRegistry {
+/** The shared pieces, built once; `registry` is told when a session closes so its jobs stop. */
+export function createHandlerContext(
+  options: AppServicesOptions,
+  onSessionClosed: (sessionId: string, ownerId: string | null, reason: 'replaced' | 'closed') => void = () =>
+    undefined,
+): HandlerContext {
   const env = options.env ?? process.env;
-  const context: HandlerContext = {
+  const settings = new SettingsStore(options.dataDir, env);
+  const hub = new HubClient(() => settings.hubEndpoint(), options.fetch ?? globalThis.fetch);
+  const account = new AccountSession({ settings, env, hub }, { keychain: options.keychain });
+  const hasher = new Hasher({ dataDir: options.dataDir });
+  const services: SessionServices = { dataDir: options.dataDir, env, hub, hasher, accounts: account };
+  return {
     platform: options.platform,
     dataDir: options.dataDir,
-    settings: new SettingsStore(options.dataDir, env),
-    scans: new ScanCache(),
+    settings,
     env,
-    fetch: options.fetch,
     access: new WorkspaceAccess(options.dataDir),
+    account,
+    hub,
+    hasher,
+    sessions: new WorkspaceSessions(services, (session, reason) =>
+      onSessionClosed(session.id, session.ownerId, reason),
+    ),
   };
-  const registry = new HandlerRegistry(emit);
-  // Every request naming a workspace or an interpreter is checked against what the user opened or chose,
-  // in one place, before any handler runs.
-  registry.setGuard((_channel, args) => guardRequest(accessOf(context), args));
-  for (const register of domains) register(registry, context);
+}
+
+export function createRegistry(
+  emit: Emit,
+  options: AppServicesOptions,
+  only: readonly Register[] = domains,
+): HandlerRegistry {
+  let registry: HandlerRegistry | null = null;
+  const context = createHandlerContext(options, (sessionId, ownerId, reason) => {
+    registry?.cancelSession(sessionId);
+    if (ownerId !== null) registry?.notify(ownerId, 'workspace:closed', { sessionId, reason });
+  });
+  registry = new HandlerRegistry(emit);
+  // Every request naming a workspace session, a folder or an interpreter is checked in one place, before
+  // any handler runs: a session only answers the window that opened it.
+  registry.setGuard((_channel, args, sender) => guardRequest(context, args, sender));
+  registry.onSenderGone((senderId) => context.sessions.closeAllOf(senderId));
+  registry.onDispose(async () => {
+    context.sessions.closeAll();
+    await context.hasher.close();
+  });
+  for (const register of only) register(registry, context);
   return registry;
 }
 
-async function guardRequest(access: WorkspaceAccess, args: unknown): Promise<void> {
+async function guardRequest(context: HandlerContext, args: unknown, sender: Sender): Promise<void> {
   if (typeof args !== 'object' || args === null) return;
-  const { root, python } = args as { root?: unknown; python?: unknown };
-  if (typeof root === 'string') await access.requireWorkspace(root);
-  if (typeof python === 'string') access.requireInterpreter(python);
+  const { root, python, sessionId } = args as { root?: unknown; python?: unknown; sessionId?: unknown };
+  if (typeof sessionId === 'string') context.sessions.require(sessionId, sender.id);
+  if (typeof root === 'string') await context.access.requireWorkspace(root);
+  if (typeof python === 'string') context.access.requireInterpreter(python);
 }

@@ -1,13 +1,12 @@
 import { AppError } from '../../../shared/result';
 import type { HandlerRegistry } from '../registry';
-import { accessOf } from './access';
 import type { HandlerContext } from './index';
 
 export function registerWorkspaceHandlers(registry: HandlerRegistry, context: HandlerContext): void {
-  const { platform, scans } = context;
+  const { platform, access, sessions } = context;
   registry.handle('workspace:choose', async () => {
     const picked = await platform.chooseFolder();
-    return picked === null ? null : accessOf(context).grant(picked);
+    return picked === null ? null : access.grant(picked);
   });
   // The path comes from the preload's own look-up of a dropped File (webUtils.getPathForFile), never from
   // a string the page chose: the page has no function that sends one.
@@ -18,10 +17,16 @@ export function registerWorkspaceHandlers(registry: HandlerRegistry, context: Ha
         'That item has no path on disk. Drop a folder from your file manager.',
       );
     }
-    return accessOf(context).grant(path);
+    return access.grant(path);
   });
-  registry.handle('workspace:recent', () => accessOf(context).recent());
-  registry.handleJob('workspace:scan', ({ root }, job) =>
-    scans.rescan(root, { signal: job.signal, onProgress: job.progress }),
+  registry.handle('workspace:recent', () => access.recent());
+  // The guard has checked `root` is a folder the user opened; the session replaces the window's last one.
+  registry.handle('workspace:open', async ({ root }, sender) => {
+    const session = sessions.open(root, sender.id);
+    return { sessionId: session.id, root: session.root, name: session.name, target: await session.target() };
+  });
+  registry.handle('workspace:close', async ({ sessionId }, sender) => sessions.close(sessionId, sender.id));
+  registry.handleJob('workspace:scan', ({ sessionId }, job) =>
+    sessions.require(sessionId).scan({ signal: job.signal, onProgress: job.progress }),
   );
 }

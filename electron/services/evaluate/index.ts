@@ -25,7 +25,8 @@ import type {
   ScoreSource,
 } from '../../../shared/types';
 import { mapLimit } from '../scan/limit';
-import { scanWorkspace } from '../scan';
+import { scanFolder, type ScanOptions } from '../scan';
+import { discoverEvaluationSetup } from './discover';
 import { cacheKey, checkpointFingerprint, EvaluationCache } from './cache';
 import { loadWorkspaceConfig, type WorkspaceConfig } from './config';
 import { BENCHMARKS_DIR, benchmarkList, importedBenchmarks, listBenchmarkScripts } from './discover';
@@ -45,6 +46,17 @@ export {
 export { discoverEvaluationSetup, listBenchmarkScripts } from './discover';
 export { loadImportedScores } from './imported';
 export { runCommand, killTree } from './runner';
+
+/** The folder as the scanner sees it, with how it is evaluated (scripts, config, imported results). */
+export async function scanWorkspace(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+  const { resultFiles, ...folder } = await scanFolder(root, options);
+  const evaluation = await discoverEvaluationSetup(root, folder.checkpoints, {
+    resultFiles,
+    warnings: folder.warnings,
+    signal: options.signal,
+  });
+  return { ...folder, evaluation };
+}
 
 export interface EvaluateOptions {
   root: string;

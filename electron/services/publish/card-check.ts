@@ -2,8 +2,8 @@
  * The model card's last check before any byte is hashed or sent: the app's own rules (shared/modelcard) and
  * the endpoint's `POST /api/validate-yaml`, which is what the Hub applies when README.md is committed
  * (huggingface_hub 2.0.0 `HfApi._validate_yaml`: `{content, repoType}` → 200, or 400 with `errors[].message`).
- * Also reads what the card's metadata merges with: `.eval_results/*.yaml` in the workspace and on the Hub,
- * and the README on the Hub.
+ * Also reads the workspace's `.eval_results/*.yaml`, which the card's metadata merges with (the Hub's copies
+ * come through the session's Hub client).
  */
 import { readdir } from 'node:fs/promises';
 import { readBoundedText } from '../safe-read';
@@ -13,7 +13,6 @@ import { AppError } from '../../../shared/result';
 
 /** `.eval_results` files are a few lines each; anything larger is not one. */
 const MAX_EVAL_RESULTS_BYTES = 1024 * 1024;
-const MAX_README_BYTES = 8 * 1024 * 1024;
 
 /** The YAML block of a README as written (empty when there is none). */
 export function frontMatterText(readme: string): string {
@@ -112,32 +111,4 @@ export async function readWorkspaceEvalResults(root: string): Promise<Record<str
     if (text !== null) out[repoPath] = text;
   }
   return out;
-}
-
-/** A text file of the repo's main branch on the Hub, or null when the repo or the file is not there. */
-export async function fetchHubText(
-  endpoint: string,
-  repoId: string,
-  repoPath: string,
-  token: string | null,
-  options: { fetchImpl?: typeof fetch; signal?: AbortSignal; maxBytes?: number } = {},
-): Promise<string | null> {
-  const fetchImpl = options.fetchImpl ?? globalThis.fetch;
-  const url = `${endpoint}/${repoId}/resolve/main/${repoPath.split('/').map(encodeURIComponent).join('/')}`;
-  const response = await fetchImpl(url, {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-    signal: options.signal,
-  });
-  if (response.status === 404 || response.status === 401) return null;
-  if (!response.ok) {
-    throw new AppError(
-      'HUB_REJECTED',
-      `Reading ${repoPath} of ${repoId} from the Hub failed (HTTP ${response.status}).`,
-    );
-  }
-  const text = await response.text();
-  if (text.length > (options.maxBytes ?? MAX_README_BYTES)) {
-    throw new AppError('HUB_REJECTED', `${repoPath} of ${repoId} on the Hub is too large to merge with.`);
-  }
-  return text;
 }

@@ -39,9 +39,4 @@ export {
 export { checkRepoNameSyntax, parseRepoName, type RepoName } from '../../../shared/repo-name';
 export { listRemote, modelUrl, publish, type PublishInput, type PublishResult } from './upload';
 export { createHubFetch, FileSliceBlob, DEFAULT_RETRY, type RetryPolicy } from './transport';
-export {
-  prepareReadme,
-  publishWorkspace,
-  type PublishWorkspaceOptions,
-  type PublishWorkspaceResult,
-} from './workspace';
+export { publishWorkspace, type PublishWorkspaceOptions, type PublishWorkspaceResult } from './workspace';

@@ -444,6 +444,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     files,
     excluded,
     deletions: [],
+    remoteOnly: [],
+    target: null,
     totalBytes: files.reduce((n, f) => n + f.bytes, 0),
     lfsBytes: files.filter((f) => f.lfs).reduce((n, f) => n + f.bytes, 0),
     commits: [],

@@ -10,7 +10,7 @@ import { createRepo, listFiles } from '@huggingface/hub';
 import type { AccountInfo, PublishOutcome, PublishPlan, PublishedFile } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError, isAbortError } from '../../../shared/result';
-import type { JobItemProgress, JobProgress } from '../../../shared/types';
+import type { JobItemProgress, JobProgress, PublishPhase } from '../../../shared/types';
 import { hubErrorToAppError, requireWriteAccess, WRITE_TOKEN_HINT } from '../token';
 import {
   applyRemote,
@@ -44,6 +44,8 @@ export interface PublishInput {
   onLog?: (line: string) => void;
   /** For tests and embedding: the network below the retry layer. */
   fetch?: typeof fetch;
+  /** Awaited once the repository exists, before anything is sent: a cancel is measured against that state. */
+  onRepoReady?: (ready: { created: boolean }) => Promise<void> | void;
   progressIntervalMs?: number;
 }
 
@@ -161,7 +163,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   const log = (line: string) => input.onLog?.(redactSecrets(line));
 
   const files = new Map<string, FileState>();
-  let phase = 'repo';
+  let phase: PublishPhase = 'repo';
   let sendTotal = 0;
   const samples: { t: number; done: number }[] = [];
   let bytesSent = 0;
@@ -251,6 +253,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   phase = 'repo';
   emit(`Preparing ${repo.id}`);
   const { created } = await ensureRepo(repo, input, hubFetch);
+  await input.onRepoReady?.({ created });
   if (!created && input.private) log(`${repo.id} already exists; its visibility is left as it is.`);
   log(created ? `Created ${repo.id}` : `Reusing the existing repository ${repo.id}`);
 

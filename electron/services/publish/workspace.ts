@@ -1,15 +1,16 @@
 /**
- * The whole publish of a workspace, as the CLI runs it: scan → evaluate → choose → card → token →
- * plan → upload → verify. The UI runs the same steps one screen at a time with the same services.
+ * The whole publish of a workspace, as the CLI runs it: token → scan → evaluate → choose → card → plan →
+ * upload → verify, straight through one `WorkspaceSession` (the window drives the same session one screen
+ * at a time, through the IPC handlers).
  *
  * Hashing starts as soon as the checkpoint is known, so it overlaps the card, whoami and repo checks.
  */
-import { readBoundedText } from '../safe-read';
 import path from 'node:path';
 import * as modelcard from '../../../shared/modelcard';
 import { formatScore } from '../../../shared/format';
 import type {
   AccountInfo,
+  OtherWorkspacePublish,
   PublishOutcome,
   PublishPlan,
   PublishSummary,
@@ -18,31 +19,24 @@ import type {
 } from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
-import type {
-  CheckpointInfo,
-  EvaluationReport,
-  JobProgress,
-  ScanResult,
-  ScoreSource,
-} from '../../../shared/types';
+import type { JobProgress, ScanResult } from '../../../shared/types';
 import { resolveHubEndpoint } from '../endpoint';
-import { evaluateWorkspace } from '../evaluate';
 import { Hasher } from '../hash';
-import { scanWorkspace } from '../scan';
+import { HubClient } from '../hub';
 import {
-  describeAccount,
-  hubErrorToAppError,
-  requireWriteAccess,
-  resolveToken,
-  type Keychain,
-  type SessionTokenStore,
-} from '../token';
-import { verifyPublish } from '../verify';
-import { applyRemote, filesToHash, planPublish, type CommitLimits } from './plan';
-import { assertCardPublishable, fetchHubText, frontMatterText, readWorkspaceEvalResults } from './card-check';
+  MAX_README_BYTES,
+  WorkspaceSession,
+  type AccountSource,
+  type PublishRequest,
+  type SignedIn,
+} from '../session';
+import { requireWriteAccess, resolveToken, type Keychain, type SessionTokenStore } from '../token';
+import { filesToHash, type CommitLimits } from './plan';
+import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from './card-check';
 import { parseRepoName } from '../../../shared/repo-name';
-import { listRemote, publish } from './upload';
 import type { RetryPolicy } from './transport';
+
+export { MAX_README_BYTES } from '../session';
 
 export interface PublishWorkspaceOptions {
   root: string;
@@ -82,6 +76,12 @@ export interface PublishWorkspaceOptions {
    * changed by a publish): true publishes publicly anyway. Absent: refused.
    */
   confirmPublic?: (repoId: string) => Promise<boolean>;
+  /** Asked when the receipts say the repository was last published from another workspace. Absent: refused. */
+  confirmOtherWorkspace?: (repoId: string, other: OtherWorkspacePublish) => Promise<boolean>;
+  /** Shown the plan before anything is sent (the CLI's prompt); false stops with NOT_CONFIRMED. */
+  confirmPlan?: (plan: PublishPlan, summary: PublishSummary) => Promise<boolean>;
+  /** Keep the files on the Hub that this upload does not hold, knowingly: verification accepts them. */
+  keepRemote?: boolean;
 }
 
 export interface PublishWorkspaceResult {
@@ -93,108 +93,18 @@ export interface PublishWorkspaceResult {
   dryRun: boolean;
 }
 
-export interface PreparedReadme {
-  text: string;
-  warnings: string[];
-  /** `.eval_results/*.yaml` to upload with the card (only when asked). */
-  files: modelcard.EvalResultsFile[];
-  mappings: modelcard.BenchmarkMapping[];
-  conflicts: modelcard.ValueConflict[];
-}
-
-/**
- * The README to publish: the workspace's own with its benchmark table filled in, or a generated card; with
- * `evalOutputs`, also its `model-index` and `.eval_results` files from the same scores.
- */
-export function prepareReadme(input: {
-  existing: string | null;
-  repoId: string;
-  checkpoint: CheckpointInfo;
-  report: EvaluationReport;
-  scores: Record<string, number>;
-  evalAccuracy: number | null;
-  config?: modelcard.ModelConfig | null;
-  trainerState?: modelcard.TrainerState | null;
-  /** Where each score came from, for the metadata's `source`. */
-  sources?: Record<string, ScoreSource>;
-  evalOutputs?: modelcard.EvalOutputOptions;
-}): PreparedReadme {
-  const base = prepareCardText(input);
-  const outputs = input.evalOutputs;
-  if (!outputs || (!outputs.modelIndex && !outputs.evalResults))
-    return { ...base, files: [], mappings: [], conflicts: [] };
-  const metadata = base.text !== null ? modelcard.readMetadata(base.text).data : null;
-  const architecture = input.config?.architectures?.[0];
-  const taskType =
-    outputs.taskType ??
-    (typeof metadata?.pipeline_tag === 'string' ? metadata.pipeline_tag : undefined) ??
-    (architecture ? (modelcard.pipelineTagForArchitecture(architecture) ?? undefined) : undefined);
-  const results = modelcard.prepareCardResults(
-    {
-      readme: base.text,
-      repoId: input.repoId,
-      scores: input.scores,
-      sources: input.sources ?? {},
-      evalAccuracy: input.evalAccuracy,
-      table: { benchmarks: input.report.benchmarks },
-    },
-    { ...outputs, ...(taskType ? { taskType } : {}) },
-  );
-  return {
-    text: results.text,
-    warnings: base.warnings,
-    files: results.files,
-    mappings: results.mappings,
-    conflicts: results.conflicts,
-  };
-}
-
-function prepareCardText(input: Parameters<typeof prepareReadme>[0]): { text: string; warnings: string[] } {
-  const { existing, repoId, report, scores, evalAccuracy } = input;
-  if (existing !== null) {
-    const updated = modelcard.updateBenchmarkTable(existing, scores, {
-      benchmarks: report.benchmarks,
-      modelName: repoId,
-      average: evalAccuracy,
-    });
-    return { text: updated.text, warnings: updated.report.warnings };
-  }
-  const card = modelcard.generateModelCard({
-    repoId,
-    checkpoint: { name: input.checkpoint.name, step: input.checkpoint.step },
-    scores,
-    evalAccuracy,
-    bestReason: report.bestReason,
-    benchmarks: report.benchmarks,
-    config: input.config ?? null,
-    trainerState: input.trainerState ?? null,
-    license: null,
-    systemPrompt: null,
-    temperature: null,
-    contact: null,
-  });
-  return {
-    text: card.text,
-    warnings: card.todo.length ? [`the generated card has ${card.todo.length} TODO(s) to fill in`] : [],
-  };
-}
-
-/**
- * What the card's metadata merges with: the workspace's `.eval_results` files, and (with a token) the Hub's
- * README and `.eval_results` files, so a publish never drops a result already there.
- */
+/** What the card's metadata merges with: the workspace's `.eval_results` files, and (with a token) the Hub's. */
 async function gatherEvalOutputs(
-  root: string,
+  session: WorkspaceSession,
   repoId: string,
   scores: Record<string, number>,
   options: Pick<PublishWorkspaceOptions, 'modelIndex' | 'evalResults' | 'overwriteResults' | 'signal'>,
-  hub: { endpoint: string; token: string | null },
+  token: string | null,
 ): Promise<modelcard.EvalOutputOptions> {
-  const existingEvalResults = options.evalResults ? await readWorkspaceEvalResults(root) : {};
+  const existingEvalResults = options.evalResults ? await readWorkspaceEvalResults(session.root) : {};
   let remoteReadme: string | null = null;
-  if (hub.token) {
-    const read = (repoPath: string) =>
-      fetchHubText(hub.endpoint, repoId, repoPath, hub.token, { signal: options.signal });
+  if (token) {
+    const read = (repoPath: string) => session.hubText(repoId, repoPath, token, options.signal);
     if (options.modelIndex) remoteReadme = await read('README.md');
     if (options.evalResults) {
       for (const benchmark of Object.keys(scores)) {
@@ -214,44 +124,6 @@ async function gatherEvalOutputs(
     remoteReadme,
     date: new Date().toISOString().slice(0, 10),
   };
-}
-
-/** The app's limit for a model card (the same as the Card screen's and the IPC contract's). */
-export const MAX_README_BYTES = 8 * 1024 * 1024;
-const MAX_CONTEXT_JSON_BYTES = 64 * 1024 * 1024;
-
-/** config.json or trainer_state.json for a generated card; null when absent, not a regular file or not JSON. */
-async function readJsonFile<T>(file: string): Promise<T | null> {
-  try {
-    const text = await readBoundedText(file, { maxBytes: MAX_CONTEXT_JSON_BYTES });
-    return text === null ? null : (JSON.parse(text) as T);
-  } catch {
-    return null;
-  }
-}
-
-/** 'public' or 'private' for an existing repository, null when it does not exist (or is not visible). */
-async function existingVisibility(
-  repoId: string,
-  endpoint: string,
-  token: string,
-): Promise<RepoVisibility | null> {
-  let res: Response;
-  try {
-    res = await fetch(`${endpoint}/api/models/${repoId}`, { headers: { Authorization: `Bearer ${token}` } });
-  } catch (err) {
-    throw hubErrorToAppError(err, endpoint, `looking up ${repoId}`);
-  }
-  if (res.status === 404 || res.status === 401) {
-    await res.body?.cancel();
-    return null;
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new AppError('HUB_REJECTED', `The Hub answered ${res.status} when asked about ${repoId}.`);
-  }
-  const info = (await res.json()) as { private?: unknown };
-  return info.private === true ? 'private' : 'public';
 }
 
 /**
@@ -284,6 +156,18 @@ export function checkCard(text: string, scan: ScanResult, log: (line: string) =>
   for (const p of validation.problems) log(`Model card ${p.severity}: ${p.message}`);
 }
 
+/** The CLI's one token for the whole run, as the session's account source. */
+function fixedAccount(signedIn: SignedIn | null, failure: unknown): AccountSource {
+  return {
+    generation: 0,
+    signIn: async (_root, options = {}) => {
+      if (!signedIn) throw failure;
+      if (options.requireWrite) requireWriteAccess(signedIn.account);
+      return signedIn;
+    },
+  };
+}
+
 export async function publishWorkspace(options: PublishWorkspaceOptions): Promise<PublishWorkspaceResult> {
   const root = path.resolve(options.root);
   const { signal } = options;
@@ -298,11 +182,12 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
   })();
   // Names are checked before anything else happens, with a placeholder owner when none is given.
   parseRepoName(options.repo, 'owner');
+  const hub = new HubClient(async () => endpoint);
 
   // whoami first: a wrong or read-only token fails before any scanning or benchmark runs.
   progress({ phase: 'token', done: 0, total: 1, unit: 'items', message: 'Checking the token' });
-  let token: string | null = null;
-  let account: AccountInfo | null = null;
+  let signedIn: SignedIn | null = null;
+  let signInFailure: unknown = null;
   try {
     const resolved = await resolveToken({
       explicit: options.token,
@@ -313,14 +198,17 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       session: options.session,
     });
     for (const note of resolved.notes) log(note);
-    token = resolved.token;
-    account = await describeAccount(token, endpoint, { source: resolved.source });
+    const account = await hub.whoami(resolved.token, resolved.source, signal);
+    signedIn = { token: resolved.token, account };
     log(`Signed in as ${account.user} (${account.role} token ${account.masked}, from ${resolved.source})`);
   } catch (err) {
     // A dry run still shows the plan without a token; a real publish cannot.
     if (!options.dryRun) throw err;
+    signInFailure = err;
     log(`Dry run without an account: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const account = signedIn?.account ?? null;
+  const token = signedIn?.token ?? null;
   if (account && !options.dryRun) requireWriteAccess(account);
   let visibility: RepoVisibility | undefined;
   if (account && token) {
@@ -332,7 +220,8 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
         `You are signed in as ${account.user}, who cannot publish to "${early.namespace}": it is another user or an organisation you are not a member of${account.orgs.length ? ` (your organisations: ${account.orgs.join(', ')})` : ''}. Use ${account.user}/${early.name}, or ask an admin of ${early.namespace} to add you.`,
       );
     }
-    const existing = await existingVisibility(early.id, endpoint, token);
+    const state = await hub.repoState(early.id, token, signal);
+    const existing = state.exists ? state.visibility : null;
     visibility = existing ?? (options.private ? 'private' : 'public');
     if (existing === 'public' && options.private && !options.dryRun) {
       const confirmed = (await options.confirmPublic?.(early.id)) ?? false;
@@ -345,30 +234,33 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       log(`${early.id} is public: publishing publicly, as confirmed.`);
     }
   }
-  progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Scanning the workspace' });
-  const scan: ScanResult = await scanWorkspace(root, { signal });
-  if (scan.checkpoints.length === 0) {
-    throw new AppError(
-      'NO_CHECKPOINTS',
-      `No checkpoints found in ${root}. Choose the folder your training wrote.`,
-    );
-  }
-
-  // The card as it is on disk is checked before anything is hashed: a README the Hub would refuse stops here.
-  const existing = scan.readme
-    ? await readBoundedText(scan.readme, {
-        maxBytes: MAX_README_BYTES,
-        label: path.relative(root, scan.readme) || 'README.md',
-      })
-    : null;
-  if (existing !== null) {
-    progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
-    await assertCardPublishable({ readme: existing, files: [], endpoint, token, signal, onLog: log });
-  }
-  const acceptedFrontMatter = existing !== null ? frontMatterText(existing) : undefined;
 
   const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
+  const session = new WorkspaceSession(root, {
+    dataDir: options.dataDir,
+    env: options.env ?? process.env,
+    hub,
+    hasher,
+    accounts: fixedAccount(signedIn, signInFailure),
+  });
   try {
+    progress({ phase: 'scan', done: 0, total: 1, unit: 'items', message: 'Scanning the workspace' });
+    const scan: ScanResult = await session.scan({ signal });
+    if (scan.checkpoints.length === 0) {
+      throw new AppError(
+        'NO_CHECKPOINTS',
+        `No checkpoints found in ${root}. Choose the folder your training wrote.`,
+      );
+    }
+
+    // The card as it is on disk is checked before anything is hashed: a README the Hub would refuse stops here.
+    const existing = await session.readme(signal);
+    if (existing !== null) {
+      progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
+      await assertCardPublishable({ readme: existing.text, files: [], endpoint, token, signal, onLog: log });
+    }
+    const acceptedFrontMatter = existing !== null ? frontMatterText(existing.text) : undefined;
+
     const selection = { include: options.include, exclude: options.exclude };
     const named = options.checkpoint
       ? scan.checkpoints.find((c) => c.name === options.checkpoint || c.relPath === options.checkpoint)
@@ -377,10 +269,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     if (named) void hasher.hashAhead(filesToHash(named, selection), { signal });
 
     progress({ phase: 'evaluate', done: 0, total: 1, unit: 'items', message: 'Evaluating' });
-    const report = await evaluateWorkspace({
-      root,
-      scan,
-      dataDir: options.dataDir,
+    const report = await session.evaluate({
       cacheOnly: options.runBenchmarks === false,
       signal,
       onProgress: (p) => progress({ ...p, phase: 'evaluate' }),
@@ -395,13 +284,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
           .join(', ')}.`,
       );
     }
-    const checkpoint = scan.checkpoints.find((c) => c.name === name || c.relPath === name);
-    if (!checkpoint) {
-      throw new AppError(
-        'NOT_FOUND',
-        `There is no checkpoint "${name}" in ${root}. Choose one of: ${scan.checkpoints.map((c) => c.name).join(', ')}.`,
-      );
-    }
+    const checkpoint = await session.checkpoint(name, signal);
     if (!checkpoint.valid) {
       throw new AppError(
         'INVALID_ARGUMENT',
@@ -416,29 +299,11 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
 
     progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Preparing the model card' });
     const repo = parseRepoName(options.repo, account?.user ?? 'you');
-
-    const scores = { ...(evaluation?.scores ?? {}) };
     const evalOutputs =
       options.modelIndex || options.evalResults
-        ? await gatherEvalOutputs(root, repo.id, scores, options, { endpoint, token })
+        ? await gatherEvalOutputs(session, repo.id, { ...(evaluation?.scores ?? {}) }, options, token)
         : undefined;
-    const config =
-      existing === null || evalOutputs
-        ? await readJsonFile<modelcard.ModelConfig>(path.join(checkpoint.path, 'config.json'))
-        : null;
-    const card = prepareReadme({
-      existing,
-      repoId: repo.id,
-      checkpoint,
-      report,
-      scores,
-      evalAccuracy,
-      config,
-      trainerState:
-        existing === null ? await readJsonFile(path.join(checkpoint.path, 'trainer_state.json')) : null,
-      sources: evaluation?.sources ?? {},
-      evalOutputs,
-    });
+    const card = await session.prepareCard(checkpoint.name, repo.id, { signal, evalOutputs });
     for (const w of card.warnings) log(`Model card: ${w}`);
     checkCard(card.text, scan, log);
     for (const m of card.mappings) log(`Evaluation results: ${m.note}`);
@@ -462,108 +327,90 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     // Joins the running jobs when the checkpoint was named; otherwise starts now.
     void hasher.hashAhead(filesToHash(checkpoint, selection), { signal });
 
-    const local = await planPublish({
-      checkpoint,
-      workspaceRoot: root,
-      readmeText: card.text,
-      cardFiles: card.files,
-      readmeAssets: scan.readmeAssets.filter((a) => a.exists).map((a) => a.path),
+    const request: PublishRequest = {
+      checkpoint: checkpoint.name,
+      readme: card.text,
+      // With the owner filled in: a dry run without an account still plans for "you/NAME".
+      repo: repo.id,
+      private: options.private,
       include: options.include,
       exclude: options.exclude,
-      evalAccuracy,
-      hasher,
-      token,
-      limits: options.limits,
-      signal,
-      onProgress: progress,
-    });
-
-    if (options.dryRun) {
-      let plan = local.plan;
-      if (token && account) {
-        const remote = await listRemote(repo, endpoint, token, globalThis.fetch).catch(() => null);
-        if (remote) plan = applyRemote(plan, remote, { deleteRemote: options.deleteRemote });
-      }
-      return {
-        dryRun: true,
-        plan,
-        account,
-        outcome: null,
-        verification: null,
-        summary: {
-          repoId: repo.id,
-          url: `${endpoint}/${repo.id}`,
-          ...(visibility ? { visibility } : {}),
-          checkpoint: checkpoint.name,
-          evalAccuracy,
-          commit: null,
-          files: plan.files.map((f) => ({
-            path: f.path,
-            bytes: f.bytes,
-            lfs: f.lfs,
-            sha256: f.sha256 ?? '',
-          })),
-          verified: false,
-        },
-      };
-    }
-
-    const result = await publish({
-      local,
-      repo: options.repo,
-      endpoint,
-      token: token!,
-      account: account!,
-      private: options.private,
       deleteRemote: options.deleteRemote,
-      limits: options.limits,
-      retry: options.retry,
+      // The card already carries the Hub's model-index and .eval_results merged in (gatherEvalOutputs).
+      evalResults: card.files.map((f) => ({ path: f.path, text: f.text })),
+      overwriteResults: options.overwriteResults,
+    };
+    const runOptions = {
       signal,
       onProgress: progress,
       onLog: log,
+      limits: options.limits,
+      retry: options.retry,
+      endpointAccepted: frontMatterText(card.text),
+    };
+    const plan = await session.plan(request, runOptions);
+    const summaryOf = (
+      files: PublishSummary['files'],
+      extra: Partial<PublishSummary> = {},
+    ): PublishSummary => ({
+      repoId: repo.id,
+      url: `${endpoint}/${repo.id}`,
+      ...(visibility ? { visibility } : {}),
+      checkpoint: checkpoint.name,
+      evalAccuracy,
+      commit: null,
+      files,
+      verified: false,
+      ...extra,
     });
-
-    progress({ phase: 'verify', done: 0, total: 1, unit: 'items', message: 'Verifying what the Hub holds' });
-    const readme = local.sources.get('README.md');
-    const verification = await verifyPublish({
-      plan: result.plan,
-      repo: result.repo,
-      endpoint,
-      token: token!,
-      readme: readme?.kind === 'memory' ? readme.bytes : null,
-      dataDir: options.dataDir,
-      commit: result.outcome.commit,
-      commits: result.outcome.commits.map((c) => c.oid),
-      account: account!.user,
-      visibility:
-        (await existingVisibility(result.repo.id, endpoint, token!).catch(() => null)) ?? visibility,
-      signal,
-    });
-    progress({
-      phase: 'verify',
-      done: 1,
-      total: 1,
-      unit: 'items',
-      message: verification.verified ? 'Verified' : 'Verification failed',
-    });
+    const planned = plan.files.map((f) => ({
+      path: f.path,
+      bytes: f.bytes,
+      lfs: f.lfs,
+      sha256: f.sha256 ?? '',
+    }));
+    if (options.dryRun) {
+      return { dryRun: true, plan, account, outcome: null, verification: null, summary: summaryOf(planned) };
+    }
+    const other = plan.target?.lastPublishedFrom ?? null;
+    if (other) {
+      const confirmed = (await options.confirmOtherWorkspace?.(repo.id, other)) ?? false;
+      if (!confirmed) {
+        throw new AppError(
+          'NOT_CONFIRMED',
+          `${repo.id} was last published from another workspace (${other.workspace}, checkpoint ${other.checkpoint}, ${other.at}). Publish to another repository, or confirm (answer the prompt, or pass --yes). Nothing was uploaded.`,
+        );
+      }
+      log(
+        `${repo.id} was last published from ${other.workspace}: publishing this workspace there, as confirmed.`,
+      );
+    }
+    if (options.confirmPlan && !(await options.confirmPlan(plan, summaryOf(planned)))) {
+      throw new AppError('NOT_CONFIRMED', 'Nothing was published.');
+    }
+    const keepRemote = options.keepRemote ? plan.remoteOnly.map((f) => f.path) : [];
+    const result = await session.publish(
+      { ...request, keepRemote, confirmOtherWorkspace: other !== null },
+      runOptions,
+    );
+    const after = await hub.repoState(repo.id, token!).catch(() => null);
+    if (after?.visibility) visibility = after.visibility;
     return {
       dryRun: false,
       plan: result.plan,
       account,
       outcome: result.outcome,
-      verification,
-      summary: {
+      verification: result.verification,
+      summary: summaryOf(result.verification.files, {
         repoId: result.outcome.repoId,
-        url: verification.url,
-        checkpoint: checkpoint.name,
-        evalAccuracy,
+        url: result.verification.url,
         commit: result.outcome.commit,
-        files: verification.files,
-        verified: verification.verified,
+        verified: result.verification.verified,
         ...(visibility ? { visibility } : {}),
-      },
+      }),
     };
   } finally {
+    session.close();
     if (!options.hasher) await hasher.close();
   }
 }

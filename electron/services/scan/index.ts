@@ -19,10 +19,10 @@ import type {
   CheckpointInfo,
   CheckpointProblem,
   JobProgress,
+  ScanPhase,
   ScanResult,
   WeightsFormat,
 } from '../../../shared/types';
-import { discoverEvaluationSetup } from '../evaluate/discover';
 import { createLimiter, mapLimit, type Limiter } from './limit';
 import { referencedPaths } from './readme';
 import {
@@ -71,7 +71,8 @@ const FILES_AT_ONCE = 8;
 const MAX_DIRS = 100_000;
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-const MAX_README_BYTES = 4 * 1024 * 1024;
+/** The one README size limit: the scanner's, the model card's and the IPC contract's. */
+export const MAX_README_BYTES = 8 * 1024 * 1024;
 
 interface DirEntryInfo {
   name: string;
@@ -89,7 +90,16 @@ interface DirRecord {
   subdirs: string[];
 }
 
-export async function scanWorkspace(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+/**
+ * What the folder holds: checkpoints, README, token file, result files. How the workspace is evaluated is
+ * not the scanner's business (`evaluate`'s `scanWorkspace` adds it), so scanning never calls into evaluation.
+ */
+export interface FolderScan extends Omit<ScanResult, 'evaluation'> {
+  /** Absolute paths of harness result files (`results*.json`) found outside the checkpoints. */
+  resultFiles: string[];
+}
+
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<FolderScan> {
   const { signal } = options;
   const limit = createLimiter(options.concurrency ?? 64);
   const maxDepth = options.maxDepth ?? 8;
@@ -118,7 +128,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
   let dirsRead = 0;
   let dirsQueued = 1;
   let truncated = false;
-  const report = (phase: string, done: number, total: number, message?: string) =>
+  const report = (phase: ScanPhase, done: number, total: number, message?: string) =>
     options.onProgress?.({ phase, done, total, unit: 'items', ...(message ? { message } : {}) });
 
   const walk = async (abs: string, rel: string, depth: number): Promise<void> => {
@@ -259,9 +269,7 @@ export async function scanWorkspace(root: string, options: ScanOptions = {}): Pr
     if (ownerCheckpoint(d.rel, checkpointSet) !== null) continue;
     for (const f of d.files) if (/^results.*\.json$/i.test(f.name)) resultFiles.push(f.abs);
   }
-  const evaluation = await discoverEvaluationSetup(root, checkpoints, { resultFiles, warnings, signal });
-
-  return { root, checkpoints, readme, readmeAssets, tokenFile, evaluation, warnings };
+  return { root, checkpoints, readme, readmeAssets, tokenFile, resultFiles, warnings };
 }
 
 function skipDir(name: string): boolean {

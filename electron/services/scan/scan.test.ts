@@ -3,7 +3,8 @@ import { chmod, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildWorkspace, FAKE_TOKEN, snapshotTree, tempDir } from '../../../e2e/fixtures/workspace';
-import { scanWorkspace } from './index';
+import { scanWorkspace } from '../evaluate';
+import { scanFolder } from './index';
 import { referencedPaths } from './readme';
 
 const dirs: string[] = [];
@@ -19,11 +20,11 @@ afterEach(async () => {
   }
 });
 
-describe('scanWorkspace: layouts', () => {
+describe('scanFolder: layouts', () => {
   it('finds step_N checkpoints and orders them by number, not as strings', async () => {
     const root = await fresh();
     await buildWorkspace(root, { layout: 'step', steps: [1000, 200, 30, 5000] });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.name)).toEqual(['step_30', 'step_200', 'step_1000', 'step_5000']);
     expect(r.checkpoints.map((c) => c.step)).toEqual([30, 200, 1000, 5000]);
     expect(r.checkpoints.every((c) => c.valid && c.hasTokenizer)).toBe(true);
@@ -32,7 +33,7 @@ describe('scanWorkspace: layouts', () => {
   it('recognises Trainer checkpoint-N folders and their training state', async () => {
     const root = await fresh();
     await buildWorkspace(root, { layout: 'trainer', steps: [500, 1500] });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.name)).toEqual(['checkpoint-500', 'checkpoint-1500']);
     const roles = Object.fromEntries(r.checkpoints[0]!.files.map((f) => [f.path, f.role]));
     expect(roles).toMatchObject({
@@ -59,7 +60,7 @@ describe('scanWorkspace: layouts', () => {
       runs: ['run10', 'run2'],
       checkpoints: ['global_step300', 'epoch_3', 'final-model', 'deep/a/b/c/my_ckpt'],
     });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.relPath)).toEqual([
       'deep/a/b/c/my_ckpt',
       'epoch_3',
@@ -76,7 +77,7 @@ describe('scanWorkspace: layouts', () => {
   it('treats the folder itself as a checkpoint, alongside checkpoints inside it', async () => {
     const root = await fresh();
     await buildWorkspace(root, { layout: 'trainer', steps: [100], checkpoints: ['.'], readme: '# final' });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.relPath).sort()).toEqual(['.', 'checkpoint-100']);
     const self = r.checkpoints.find((c) => c.relPath === '.')!;
     expect(self.path).toBe(root);
@@ -92,7 +93,7 @@ describe('scanWorkspace: layouts', () => {
       checkpoints: [{ name: 'step_200', weights: 'none' }],
       files: { 'configs/config.json': '{}', 'data/train.bin': 'x' },
     });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.name)).toEqual(['step_100', 'step_200']);
     const s200 = r.checkpoints[1]!;
     expect(s200.valid).toBe(false);
@@ -101,7 +102,7 @@ describe('scanWorkspace: layouts', () => {
 
   it('returns no checkpoints for an empty folder, with a warning that says what a checkpoint is', async () => {
     const root = await fresh();
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints).toEqual([]);
     expect(r.warnings.join(' ')).toMatch(/config\.json and model weights/);
     expect(r.readme).toBeNull();
@@ -109,7 +110,7 @@ describe('scanWorkspace: layouts', () => {
   });
 });
 
-describe('scanWorkspace: weights', () => {
+describe('scanFolder: weights', () => {
   it('reads parameter count and dtypes from safetensors headers', async () => {
     const root = await fresh();
     await buildWorkspace(root, {
@@ -124,7 +125,7 @@ describe('scanWorkspace: weights', () => {
         },
       ],
     });
-    const [c] = (await scanWorkspace(root)).checkpoints;
+    const [c] = (await scanFolder(root)).checkpoints;
     expect(c!.weights).toMatchObject({
       format: 'safetensors',
       sharded: false,
@@ -141,7 +142,7 @@ describe('scanWorkspace: weights', () => {
     });
     const spy = vi.spyOn(fs, 'read');
     try {
-      const [c] = (await scanWorkspace(root)).checkpoints;
+      const [c] = (await scanFolder(root)).checkpoints;
       expect(c!.weights.parameters).toBe(ws.checkpoints[0]!.parameters);
       expect(c!.weights.bytes).toBeGreaterThan(190 * 1024 * 1024);
       const bytesRequested = spy.mock.calls.reduce((a, call) => a + Number((call as unknown[])[3] ?? 0), 0);
@@ -161,7 +162,7 @@ describe('scanWorkspace: weights', () => {
         { name: 'step_3', weights: 'sharded', shards: 2, indexTotalSize: 999_999 },
       ],
     });
-    const [ok, missing, mismatch] = (await scanWorkspace(root)).checkpoints;
+    const [ok, missing, mismatch] = (await scanFolder(root)).checkpoints;
     expect(ok!.valid).toBe(true);
     expect(ok!.weights).toMatchObject({ format: 'safetensors', sharded: true });
     expect(ok!.files.find((f) => f.path === 'model.safetensors.index.json')!.role).toBe('weights-index');
@@ -184,7 +185,7 @@ describe('scanWorkspace: weights', () => {
         { name: 'step_5', weights: 'sharded', corrupt: 'header-json' },
       ],
     });
-    const cs = (await scanWorkspace(root)).checkpoints;
+    const cs = (await scanFolder(root)).checkpoints;
     expect(cs.map((c) => c.problems.map((p) => p.code))).toEqual([
       ['corrupt-safetensors'],
       ['corrupt-safetensors'],
@@ -208,7 +209,7 @@ describe('scanWorkspace: weights', () => {
         { name: 'step_4', weights: 'pytorch-sharded', shards: 2, missingShard: true },
       ],
     });
-    const [pt, sharded, mixed, missing] = (await scanWorkspace(root)).checkpoints;
+    const [pt, sharded, mixed, missing] = (await scanFolder(root)).checkpoints;
     expect(pt!.weights).toMatchObject({ format: 'pytorch', sharded: false, parameters: null });
     expect(pt!.valid).toBe(true);
     expect(sharded!.weights).toMatchObject({ format: 'pytorch', sharded: true });
@@ -226,7 +227,7 @@ describe('scanWorkspace: weights', () => {
         { name: 'step_3', tokenizer: false },
       ],
     });
-    const [noConfig, badConfig, noTok] = (await scanWorkspace(root)).checkpoints;
+    const [noConfig, badConfig, noTok] = (await scanFolder(root)).checkpoints;
     expect(noConfig!.problems.map((p) => p.code)).toEqual(['missing-config']);
     expect(badConfig!.problems.map((p) => p.code)).toEqual(['invalid-config']);
     expect(noTok!.valid).toBe(true);
@@ -234,7 +235,7 @@ describe('scanWorkspace: weights', () => {
   });
 });
 
-describe('scanWorkspace: hostile trees', () => {
+describe('scanFolder: hostile trees', () => {
   it('survives a symlink loop and does not list a checkpoint twice through an alias link', async () => {
     const root = await fresh();
     await buildWorkspace(root, {
@@ -242,7 +243,7 @@ describe('scanWorkspace: hostile trees', () => {
       steps: [100, 200],
       symlinks: { loop: '.', 'checkpoint-200/up': '..', last: 'checkpoint-200', 'self-ref': 'self-ref' },
     });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.checkpoints.map((c) => c.name)).toEqual(['checkpoint-100', 'checkpoint-200']);
     expect(r.warnings.some((w) => w.includes('links back into the workspace'))).toBe(true);
   });
@@ -255,7 +256,7 @@ describe('scanWorkspace: hostile trees', () => {
     });
     await rm(path.join(root, 'step_2', 'model.safetensors'));
     await symlink('/nonexistent/model.safetensors', path.join(root, 'step_2', 'model.safetensors'));
-    const [one, two] = (await scanWorkspace(root)).checkpoints;
+    const [one, two] = (await scanFolder(root)).checkpoints;
     expect(one!.problems).toEqual([
       expect.objectContaining({ code: 'unreadable', file: 'model-extra.safetensors' }),
     ]);
@@ -273,7 +274,7 @@ describe('scanWorkspace: hostile trees', () => {
     await buildWorkspace(root, { steps: [1, 2] });
     await chmod(path.join(root, 'step_2'), 0o000);
     try {
-      const r = await scanWorkspace(root);
+      const r = await scanFolder(root);
       expect(r.checkpoints.map((c) => c.name)).toEqual(['step_1']);
       expect(r.warnings.join(' ')).toMatch(/step_2.*cannot be read/);
     } finally {
@@ -283,9 +284,9 @@ describe('scanWorkspace: hostile trees', () => {
 
   it('fails clearly for a missing folder or a file', async () => {
     const root = await fresh();
-    await expect(scanWorkspace(path.join(root, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(scanFolder(path.join(root, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await writeFile(path.join(root, 'file.txt'), 'x');
-    await expect(scanWorkspace(path.join(root, 'file.txt'))).rejects.toMatchObject({
+    await expect(scanFolder(path.join(root, 'file.txt'))).rejects.toMatchObject({
       code: 'NOT_A_DIRECTORY',
     });
   });
@@ -295,7 +296,7 @@ describe('scanWorkspace: hostile trees', () => {
     await buildWorkspace(root, { steps: [1, 2, 3] });
     const controller = new AbortController();
     controller.abort();
-    await expect(scanWorkspace(root, { signal: controller.signal })).rejects.toMatchObject({
+    await expect(scanFolder(root, { signal: controller.signal })).rejects.toMatchObject({
       name: 'AbortError',
     });
   });
@@ -304,12 +305,12 @@ describe('scanWorkspace: hostile trees', () => {
     const root = await fresh();
     await buildWorkspace(root, { steps: [1, 2, 3] });
     const seen: { phase: string; done: number; total: number }[] = [];
-    await scanWorkspace(root, { onProgress: (p) => seen.push(p) });
+    await scanFolder(root, { onProgress: (p) => seen.push(p) });
     expect(seen.at(-1)).toMatchObject({ phase: 'checkpoints', done: 3, total: 3 });
   });
 });
 
-describe('scanWorkspace: workspace files', () => {
+describe('scanFolder: workspace files', () => {
   it('finds the README, the images it references, and a token file without reading it', async () => {
     const root = await fresh();
     const readme = [
@@ -330,7 +331,7 @@ describe('scanWorkspace: workspace files', () => {
       files: { 'docs/eval.md': '# eval' },
       tokenFile: true,
     });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.readme).toBe(path.join(root, 'README.md'));
     expect(r.readmeAssets).toEqual(
       expect.arrayContaining([
@@ -349,7 +350,7 @@ describe('scanWorkspace: workspace files', () => {
   it('never lists the token file among a root checkpoint’s files', async () => {
     const root = await fresh();
     await buildWorkspace(root, { checkpoints: ['.'], tokenFile: true });
-    const [c] = (await scanWorkspace(root)).checkpoints;
+    const [c] = (await scanFolder(root)).checkpoints;
     expect(c!.files.map((f) => f.path)).not.toContain('hf_token.txt');
   });
 
@@ -361,7 +362,7 @@ describe('scanWorkspace: workspace files', () => {
         { name: 'step_2', readme: '# two ![x](x.png)' },
       ],
     });
-    const r = await scanWorkspace(root);
+    const r = await scanFolder(root);
     expect(r.readme).toBe(path.join(root, 'step_2', 'README.md'));
     expect(r.readmeAssets).toEqual([{ path: 'x.png', exists: false }]);
   });
@@ -393,7 +394,7 @@ describe('scanWorkspace: workspace files', () => {
       benchmarks: { arc: { kind: 'score', default: 0.5 } },
     });
     const before = await snapshotTree(root);
-    await scanWorkspace(root);
+    await scanFolder(root);
     expect(await snapshotTree(root)).toEqual(before);
   });
 });

@@ -32,6 +32,10 @@ export interface VerifyInput {
   account: string | null;
   /** The repository's visibility, for the receipt. */
   visibility?: RepoVisibility;
+  /** Files on the Hub outside the plan that the user chose to keep: not reported as unaccounted. */
+  keep?: readonly string[];
+  /** The workspace published from, for the receipt (so the next publish can tell another workspace's). */
+  workspace?: string;
   fetch?: typeof fetch;
   signal?: AbortSignal;
 }
@@ -98,7 +102,15 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
     }
   }
 
-  const verified = checks.every((c) => c.ok) && readmeByteEqual;
+  // A repository holding files this publish neither sent nor was told to keep is mixed, not verified.
+  const planned = new Set([...plan.files.map((f) => f.path), ...plan.deletions]);
+  const keep = new Set(input.keep ?? []);
+  const unaccounted = [...remote.values()]
+    .filter((r) => !planned.has(r.path) && !keep.has(r.path) && r.path !== '.gitattributes')
+    .map((r) => ({ path: r.path, bytes: r.size }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+  const kept = [...keep].filter((p) => remote.has(p) && !planned.has(p)).sort();
+  const verified = checks.every((c) => c.ok) && readmeByteEqual && unaccounted.length === 0;
   const files = plan.files.map((f) => ({
     path: f.path,
     bytes: f.bytes,
@@ -122,6 +134,7 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
       verified,
       account: input.account,
       ...(input.visibility ? { visibility: input.visibility } : {}),
+      ...(input.workspace ? { workspace: input.workspace } : {}),
     };
     const dir = path.join(input.dataDir, 'receipts');
     await mkdir(dir, { recursive: true });
@@ -129,7 +142,7 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
     receiptPath = path.join(dir, `${stamp}-${repo.namespace}-${repo.name}.json`);
     await writeFile(receiptPath, JSON.stringify(receipt, null, 2) + '\n');
   }
-  return { verified, url, checks, readmeByteEqual, receiptPath, files };
+  return { verified, url, checks, readmeByteEqual, receiptPath, files, unaccounted, kept };
 }
 
 /** Throws VERIFICATION_FAILED naming what is wrong; for callers that treat a failed check as an error. */

@@ -37,6 +37,8 @@ function plan(files: PlannedFile[], deletions: string[] = []): PublishPlan {
     files,
     excluded: [],
     deletions,
+    remoteOnly: [],
+    target: null,
     totalBytes: 0,
     lfsBytes: 0,
     commits: [],
@@ -92,8 +94,13 @@ describe('verifyPublish', () => {
       commit: 'abc',
       commits: ['abc'],
       account: 'dave',
+      // The left-over file, shown in the plan as "on the Hub, not in this upload", kept by the user.
+      keep: ['extra.txt'],
+      workspace: '/runs/dave',
     });
     expect(report.verified).toBe(true);
+    expect(report.unaccounted).toEqual([]);
+    expect(report.kept).toEqual(['extra.txt']);
     expect(report.url).toBe(`${hub.url}/dave/v`);
     expect(report.files.find((f) => f.path === 'model.safetensors')?.lfs).toBe(true);
     expect(report.files.find((f) => f.path === 'config.json')?.lfs).toBe(false);
@@ -106,8 +113,30 @@ describe('verifyPublish', () => {
       commit: 'abc',
       checkpoint: 'step_1',
       evalAccuracy: 0.5,
+      workspace: '/runs/dave',
     });
     expect(() => assertVerified(report)).not.toThrow();
+  });
+
+  it('does not call a repository verified while it holds files this publish does not account for', async () => {
+    const report = await verifyPublish({
+      plan: plan([
+        planned('README.md', readme, false),
+        planned('config.json', config, false),
+        planned('model.safetensors', weights, true),
+      ]),
+      repo,
+      endpoint: hub.url,
+      token: TOKEN,
+      readme,
+      dataDir: null,
+      commit: 'abc',
+      commits: ['abc'],
+      account: 'dave',
+    });
+    expect(report.checks.every((c) => c.ok)).toBe(true);
+    expect(report.unaccounted).toEqual([{ path: 'extra.txt', bytes: 9 }]);
+    expect(report.verified).toBe(false);
   });
 
   it('names every difference: missing, wrong size, other content, README not byte-equal, not deleted', async () => {

@@ -10,15 +10,16 @@ import { CardEditor } from '../components/card/CardEditor';
 import { CardPreview } from '../components/card/CardPreview';
 import { CardWarnings } from '../components/card/CardWarnings';
 import { EvalResultsPanel } from '../components/card/EvalResultsPanel';
-import { cardOutputs } from '../components/card/eval-outputs';
+import { cardOutputs } from '../card/eval-outputs';
 import { GeneratorPanel } from '../components/card/GeneratorPanel';
 import { useMissingImages } from '../components/card/images';
-import type { FilledCell } from '../components/card/live-table';
-import { cardViewStore, fetchRemoteCard, publishRepo, type CardTab } from '../components/card/view-state';
+import type { FilledCell } from '../card/live-table';
 import { cardRepoId, cardStore, chooseColumn, resetToOriginal, retryLoad } from '../state/card';
 import { chosenCheckpoint, evaluationStore, pickCheckpoint } from '../state/evaluation';
 import { formatScore } from '../../../shared/format';
-import { workspaceStore } from '../state/workspace';
+import { cardViewStore, fetchRemoteCard, type CardTab } from '../state/card-view';
+import { repoTarget } from '../state/repository';
+import { sessionStore } from '../state/session';
 
 /**
  * The card's text and filled cells once typing has paused for `ms`. Subscribes outside React, so a
@@ -48,7 +49,7 @@ function useSettledCard(ms: number): { text: string; cells: FilledCell[] } {
 }
 
 export function CardScreen() {
-  const root = workspaceStore.use((s) => s.root);
+  const root = sessionStore.use((m) => m.info?.root ?? null);
   const hasText = cardStore.use((s) => s.text !== null);
   const loading = cardStore.use((s) => s.loading);
   const error = cardStore.use((s) => s.error);
@@ -71,7 +72,11 @@ export function CardScreen() {
       <section className="card-screen card-screen--message">
         <h2>Model card</h2>
         <p className="muted" role="status">
-          {loading ? 'Reading the README…' : evaluating ? 'Waiting for the evaluation to choose a checkpoint…' : 'No card yet.'}
+          {loading
+            ? 'Reading the README…'
+            : evaluating
+              ? 'Waiting for the evaluation to choose a checkpoint…'
+              : 'No card yet.'}
         </p>
       </section>
     );
@@ -115,25 +120,39 @@ const EMPTY_CARD = { text: '', cells: [] as FilledCell[] };
 function published(text: string): string {
   const { evalOptions, context } = cardStore.get();
   if (!evalOptions.modelIndex) return text;
-  return cardOutputs({ text, column: cardStore.get().column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: evalOptions, existingEvalResults: context?.evalResults }).readme;
+  return cardOutputs({
+    text,
+    column: cardStore.get().column,
+    checkpoint: chosenCheckpoint(evaluationStore.get()),
+    repoId: cardRepoId(),
+    options: evalOptions,
+    existingEvalResults: context?.evalResults,
+  }).readme;
 }
 
 function SidePanel({ tab }: { tab: CardTab }) {
-  const root = cardStore.use((s) => s.root);
+  const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
   const readmePath = cardStore.use((s) => s.readmePath);
   const original = cardStore.use((s) => s.original);
   // Text and cells travel together so the preview never highlights ranges of another version of the text.
   // Rendered at low priority, and from empty on the first render, so opening a large card never blocks.
   const shown = useDeferredValue(useSettledCard(200), EMPTY_CARD);
   return (
-    <div className="card-pane__body" role="tabpanel" id={`card-panel-${tab}`} aria-labelledby={`card-tab-${tab}`}>
+    <div
+      className="card-pane__body"
+      role="tabpanel"
+      id={`card-panel-${tab}`}
+      aria-labelledby={`card-tab-${tab}`}
+    >
       {tab === 'preview' && (
         <div className="card-preview-split">
-          <CardPreview text={shown.text} cells={shown.cells} root={root} readmePath={readmePath} />
+          <CardPreview text={shown.text} cells={shown.cells} sessionId={sessionId} readmePath={readmePath} />
           <EvalResultsPanel text={shown.text} />
         </div>
       )}
-      {tab === 'disk' && original !== null && <CardDiff before={original} after={shown.text} label="the README on disk" />}
+      {tab === 'disk' && original !== null && (
+        <CardDiff before={original} after={shown.text} label="the README on disk" />
+      )}
       {tab === 'hub' && <HubCompare text={published(shown.text)} />}
     </div>
   );
@@ -141,18 +160,25 @@ function SidePanel({ tab }: { tab: CardTab }) {
 
 /** Metadata, files and table checks, run once typing pauses. */
 function CardChecks() {
-  const root = cardStore.use((s) => s.root);
+  const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
   const readmePath = cardStore.use((s) => s.readmePath);
   const hasOriginal = cardStore.use((s) => s.original !== null);
   const report = cardStore.use((s) => s.report);
-  const scanAssets = workspaceStore.use((s) => s.scan?.readmeAssets);
+  const scanAssets = sessionStore.use((m) => m.scan?.readmeAssets);
   const checked = useDeferredValue(useSettledCard(400).text, '');
   const validation = useMemo(() => {
     const exists = new Map((scanAssets ?? []).map((a) => [a.path, a.exists]));
     return validateCard(checked, { exists: (path) => exists.get(path) ?? true });
   }, [checked, scanAssets]);
-  const missingImages = useMissingImages(root, readmePath, checked);
-  return <CardWarnings report={report} problems={validation.problems} missingImages={missingImages} hasReadme={hasOriginal} />;
+  const missingImages = useMissingImages(sessionId, readmePath, checked);
+  return (
+    <CardWarnings
+      report={report}
+      problems={validation.problems}
+      missingImages={missingImages}
+      hasReadme={hasOriginal}
+    />
+  );
 }
 
 function CardToolbar() {
@@ -169,8 +195,18 @@ function CardToolbar() {
   const checkpointId = useId();
   const table = report?.tables[0];
 
-  const columnValue = columnByUser && column !== undefined ? String(typeof column === 'number' ? column : (table?.header.indexOf(column) ?? '')) : 'auto';
-  const reason = table ? { placeholder: 'the {RESULT} cells', 'model-name': "the model's name", last: 'the last column', override: 'your choice' }[table.columnReason] : null;
+  const columnValue =
+    columnByUser && column !== undefined
+      ? String(typeof column === 'number' ? column : (table?.header.indexOf(column) ?? ''))
+      : 'auto';
+  const reason = table
+    ? {
+        placeholder: 'the {RESULT} cells',
+        'model-name': "the model's name",
+        last: 'the last column',
+        override: 'your choice',
+      }[table.columnReason]
+    : null;
 
   return (
     <div className="card-toolbar">
@@ -181,7 +217,9 @@ function CardToolbar() {
         {checkpoint ? (
           <>
             Scores of <strong data-testid="card-checkpoint">{checkpoint}</strong>
-            <span className="muted">{checkpoint === best && !picked ? ' (the best checkpoint)' : picked ? ' (picked by you)' : ''}</span>
+            <span className="muted">
+              {checkpoint === best && !picked ? ' (the best checkpoint)' : picked ? ' (picked by you)' : ''}
+            </span>
           </>
         ) : (
           <span className="muted">Scores appear when the evaluation is done.</span>
@@ -216,7 +254,10 @@ function CardToolbar() {
             onChange={(e) => chooseColumn(e.target.value === 'auto' ? undefined : Number(e.target.value))}
             title={reason ? `Chosen by ${reason}` : undefined}
           >
-            <option value="auto">Automatic{table && !columnByUser ? ` (${table.targetHeader || `column ${table.targetColumn + 1}`})` : ''}</option>
+            <option value="auto">
+              Automatic
+              {table && !columnByUser ? ` (${table.targetHeader || `column ${table.targetColumn + 1}`})` : ''}
+            </option>
             {table.header.map((header, i) =>
               i === table.labelColumn ? null : (
                 <option key={i} value={String(i)}>
@@ -233,7 +274,8 @@ function CardToolbar() {
           className="button"
           disabled={!edited}
           onClick={() => {
-            if (window.confirm('Discard your edits and start again from the README on disk?')) resetToOriginal();
+            if (window.confirm('Discard your edits and start again from the README on disk?'))
+              resetToOriginal();
           }}
         >
           Discard edits
@@ -250,14 +292,18 @@ function EditState() {
   return (
     <span className="card-pane__state muted">
       {filled > 0 && (
-        <span className="card-legend" title="Cells of the benchmark table the app fills with the chosen checkpoint's scores">
+        <span
+          className="card-legend"
+          title="Cells of the benchmark table the app fills with the chosen checkpoint's scores"
+        >
           <span className="card-legend__swatch" aria-hidden="true" /> {filled} filled
         </span>
       )}
       {changed > 0 && (
         <span className="card-legend" title="Cells whose value changed with the last change of checkpoint">
           {' '}
-          <span className="card-legend__swatch card-legend__swatch--changed" aria-hidden="true" /> {changed} changed
+          <span className="card-legend__swatch card-legend__swatch--changed" aria-hidden="true" /> {changed}{' '}
+          changed
         </span>
       )}
       {edited ? ' · Edited (kept as a draft)' : ''}
@@ -308,7 +354,7 @@ function CardTabs({ tab, hasOriginal }: { tab: CardTab; hasOriginal: boolean }) 
 
 function HubCompare({ text }: { text: string }) {
   const remote = cardViewStore.use((s) => s.remote);
-  const [repo, setRepo] = useState(() => remote?.repo || publishRepo());
+  const [repo, setRepo] = useState(() => remote?.repo || repoTarget().repo);
   const inputId = useId();
   const valid = /^[\w.-]+(?:\/[\w.-]+)?$/.test(repo.trim());
   return (
@@ -336,10 +382,13 @@ function HubCompare({ text }: { text: string }) {
       {remote && !remote.loading && remote.error && <ErrorMessage error={remote.error} />}
       {remote && !remote.loading && !remote.error && remote.text === null && (
         <p className="muted" role="status">
-          {remote.repo} has no README on the Hub (the repository does not exist yet, or it is private). Publishing creates it.
+          {remote.repo} has no README on the Hub (the repository does not exist yet, or it is private).
+          Publishing creates it.
         </p>
       )}
-      {remote && !remote.loading && remote.text !== null && <CardDiff before={remote.text} after={text} label={`the README of ${remote.repo} on the Hub`} />}
+      {remote && !remote.loading && remote.text !== null && (
+        <CardDiff before={remote.text} after={text} label={`the README of ${remote.repo} on the Hub`} />
+      )}
     </div>
   );
 }

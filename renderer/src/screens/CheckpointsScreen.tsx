@@ -7,10 +7,10 @@ import { checkpointRows } from '../components/checkpoints/rows';
 import { ChosenVersusBestChart, ProgressChart } from '../components/checkpoints/ScoreCharts';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { evaluationStore, pickCheckpoint, useChosenCheckpoint } from '../state/evaluation';
-import { workspaceStore } from '../state/workspace';
+import { sessionStore } from '../state/session';
 
 export function CheckpointsScreen() {
-  const scan = workspaceStore.use((s) => s.scan);
+  const scan = sessionStore.use((m) => m.scan);
   const report = evaluationStore.use((s) => s.report);
   const error = evaluationStore.use((s) => s.error);
   const picked = evaluationStore.use((s) => s.picked);
@@ -53,7 +53,9 @@ export function CheckpointsScreen() {
               </p>
             ) : null}
             <p className="muted" data-testid="best-reason">
-              {items && !report.best ? 'Evaluating: the best checkpoint is chosen when the scores are in.' : report.bestReason}
+              {items && !report.best
+                ? 'Evaluating: the best checkpoint is chosen when the scores are in.'
+                : report.bestReason}
             </p>
           </div>
         )}
@@ -75,7 +77,11 @@ export function CheckpointsScreen() {
         onOpenCell={(checkpoint, benchmark) => setOpen({ checkpoint, benchmark })}
       />
       {open && openCheckpoint && (
-        <BenchmarkDetails checkpoint={openCheckpoint} benchmark={open.benchmark} onClose={() => setOpen(null)} />
+        <BenchmarkDetails
+          checkpoint={openCheckpoint}
+          benchmark={open.benchmark}
+          onClose={() => setOpen(null)}
+        />
       )}
     </section>
   );

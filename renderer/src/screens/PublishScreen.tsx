@@ -5,25 +5,31 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { PlanPanel } from '../components/publish/PlanPanel';
 import { ProgressPanel } from '../components/publish/ProgressPanel';
 import { RepoPanel } from '../components/publish/RepoPanel';
-import { canPublish, publishStore, refreshAccount, startPublish } from '../state/publish';
-import { workspaceStore } from '../state/workspace';
+import { accountStore, refreshAccount } from '../state/account';
+import { canPublish, needsOtherWorkspaceConfirmation, publishStore, startPublish } from '../state/publish';
+import { repoTarget } from '../state/repository';
+import { sessionStore } from '../state/session';
 
 /** Why the Publish button is disabled, in the user's terms; null when it is enabled. */
 function blockedReason(): string | null {
   const s = publishStore.get();
+  const account = accountStore.get().status?.account;
   if (s.run === 'running') return null;
-  if (!workspaceStore.get().root) return 'Open a workspace first.';
-  if (!s.account?.account) return 'Sign in with a token first.';
-  if (!s.account.account.canWrite) return 'This token can only read: sign in with a write token.';
-  if (!s.repo) return 'Type a repository name.';
+  if (!sessionStore.get().info) return 'Open a workspace first.';
+  if (!account) return 'Sign in with a token first.';
+  if (!account.canWrite) return 'This token can only read: sign in with a write token.';
+  if (!repoTarget().repo) return 'Type a repository name.';
   if (s.planError) return 'Fix the problem above first.';
   if (!s.plan) return s.planning ? 'Preparing the plan…' : 'The plan is not ready yet.';
+  if (needsOtherWorkspaceConfirmation(s))
+    return 'Confirm above that this repository may take this workspace’s checkpoint.';
   return null;
 }
 
 function PublishAction() {
-  // Re-rendered on any publish-state change: the reason depends on several fields.
-  publishStore.use((s) => s);
+  // Re-rendered on any change of the session or the account: the reason depends on several fields.
+  sessionStore.use((m) => m);
+  accountStore.use((s) => s);
   const run = publishStore.use((s) => s.run);
   const runError = publishStore.use((s) => s.runError);
   const enabled = canPublish();
@@ -52,7 +58,9 @@ function PublishAction() {
           </span>
         )}
         {!reason && run === 'cancelled' && (
-          <span className="muted publish-small">Publishing again resumes: files the Hub already has are not sent again.</span>
+          <span className="muted publish-small">
+            Publishing again resumes: files the Hub already has are not sent again.
+          </span>
         )}
       </div>
       {run === 'failed' && runError && (
@@ -63,10 +71,10 @@ function PublishAction() {
 }
 
 export function PublishScreen() {
-  const root = workspaceStore.use((s) => s.root);
+  const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
   useEffect(() => {
     void refreshAccount();
-  }, [root]);
+  }, [sessionId]);
 
   return (
     <div className="publish">

@@ -1,9 +1,11 @@
 import { ErrorMessage } from '../components/ErrorMessage';
 import { ProgressBar } from '../components/ProgressBar';
-import { chooseWorkspace, openWorkspace, workspaceStore } from '../state/workspace';
+import { chooseWorkspace, openWorkspace } from '../state/open-workspace';
+import { sessionStore } from '../state/session';
+import { workspaceStore } from '../state/workspace';
 
 export function WorkspaceScreen() {
-  const scanning = workspaceStore.use((s) => s.scanning);
+  const scanning = sessionStore.use((m) => m.scanning);
   const error = workspaceStore.use((s) => s.error);
   const recent = workspaceStore.use((s) => s.recent);
 
@@ -12,8 +14,8 @@ export function WorkspaceScreen() {
       <div className="dropzone">
         <h2 id="workspace-title">Drop a folder of training output</h2>
         <p className="muted">
-          Hub Publisher finds every checkpoint in it, evaluates them, and publishes the best one to the Hugging
-          Face Hub with a model card.
+          Hub Publisher finds every checkpoint in it, evaluates them, and publishes the best one to the
+          Hugging Face Hub with a model card.
         </p>
         <button type="button" className="button button--primary" onClick={() => void chooseWorkspace()}>
           Choose folder…

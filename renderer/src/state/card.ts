@@ -1,32 +1,48 @@
 /**
- * The model card being prepared for the chosen checkpoint. The Model card screen owns this store; the
- * Publish screen reads `text` (what will be uploaded as README.md).
+ * The model card being prepared for the chosen checkpoint: part of the workspace session. The Model card
+ * screen edits it; the Publish screen reads `text` (what will be uploaded as README.md).
  *
- * The card follows the chosen checkpoint even while another screen is open: the store listens to the
- * evaluation store itself, so Publish never uploads a table that belongs to another checkpoint. The user's
+ * It starts from the card the session would publish (`card:prepare`: the README with the table column the
+ * CLI fills, matched against the model's name, or a generated card), so the window and the CLI fill the
+ * same cells.
+ *
+ * The card follows the session's chosen checkpoint even while another screen is open (it listens to the
+ * session model itself), so Publish never uploads a table that belongs to another checkpoint. The user's
  * text is never replaced when the checkpoint changes, only the table cells in it (see live-table.ts).
  */
 import type { CardContext } from '../../../shared/ipc/contract';
-import { generateModelCard, type CardInput, type ColumnChoice, type ModelConfig, type TableUpdateReport, type TrainerState } from '../../../shared/modelcard';
+import {
+  generateModelCard,
+  type CardInput,
+  type ColumnChoice,
+  type ModelConfig,
+  type TableUpdateReport,
+  type TrainerState,
+} from '../../../shared/modelcard';
 import type { AppErrorData } from '../../../shared/result';
 import type { CheckpointEvaluation, EvaluationReport } from '../../../shared/types';
 import { api } from '../api';
-import { applyScores, detectColumn, revertCells, type FilledCell, type ScoresInput } from '../components/card/live-table';
-import { rebaseGenerated, singleChange } from '../components/card/rebase';
-import { cardOutputs, DEFAULT_EVAL_OPTIONS, type CardOutputs, type EvalOptions } from '../components/card/eval-outputs';
+import {
+  applyScores,
+  detectColumn,
+  revertCells,
+  type FilledCell,
+  type ScoresInput,
+} from '../card/live-table';
+import { rebaseGenerated, singleChange } from '../card/rebase';
+import { cardOutputs, type CardOutputs, type EvalOptions } from '../card/eval-outputs';
 import { formatScore } from '../../../shared/format';
 import type { HubBenchmarkDataset } from '../../../shared/modelcard';
+import { accountStore } from './account';
 import { chosenCheckpoint, evaluationStore } from './evaluation';
-import { createStore } from './store';
-import { onWorkspaceOpened, workspaceStore } from './workspace';
+import { repoTarget } from './repository';
+import { answer, currentSessionId, sessionSlice, sessionStore } from './session';
 
 export interface CardState {
   /** The workspace README as it is on disk, or null when there is none (a card is generated). */
   original: string | null;
   /** The card that will be published, with the chosen checkpoint's scores and the user's edits. */
   text: string | null;
-  /** Workspace the card belongs to. */
-  root: string | null;
   /** Where the README lives, relative to the root (images are resolved from its folder). */
   readmePath: string | null;
   context: CardContext | null;
@@ -49,6 +65,10 @@ export interface CardState {
   generated: GeneratedCard | null;
   /** Which evaluation metadata the card carries besides the table, and the user's mappings and values. */
   evalOptions: EvalOptions;
+  /** The repository the README card was prepared for (its model name picks the table column). */
+  preparedFor: string | null;
+  /** The column the session fills for that repository; what "Automatic" means. */
+  preparedColumn: ColumnChoice | undefined;
 }
 
 /** What the user can set for a generated card; everything else comes from the workspace. */
@@ -71,28 +91,14 @@ export interface GeneratedCard {
   skipped: number;
 }
 
-export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = { systemPrompt: '', temperature: '', license: '', contact: '' };
-
-/** No card: before a workspace is open, and again whenever another one opens. */
-const NO_CARD: Omit<CardState, 'fills'> = {
-  original: null,
-  text: null,
-  root: null,
-  readmePath: null,
-  context: null,
-  loading: false,
-  error: null,
-  checkpoint: null,
-  column: undefined,
-  columnByUser: false,
-  report: null,
-  cells: [],
-  edited: false,
-  generated: null,
-  evalOptions: DEFAULT_EVAL_OPTIONS,
+export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
+  systemPrompt: '',
+  temperature: '',
+  license: '',
+  contact: '',
 };
 
-export const cardStore = createStore<CardState>({ ...NO_CARD, fills: 0 });
+export const cardStore = sessionSlice('card');
 
 /**
  * The mounted editor, when there is one. Changes made by the app (a new checkpoint's scores) go through it
@@ -117,9 +123,14 @@ export function editorChanged(text: string, cells: FilledCell[], byUser: boolean
   if (byUser) scheduleDraftSave();
 }
 
-function replaceText(text: string, changes: { from: number; to: number; insert: string }[] | null, cells: FilledCell[]): void {
+function replaceText(
+  text: string,
+  changes: { from: number; to: number; insert: string }[] | null,
+  cells: FilledCell[],
+): void {
   const current = cardStore.get().text;
-  if (editor && current !== null) editor.apply(changes ?? [{ from: 0, to: current.length, insert: text }], cells);
+  if (editor && current !== null)
+    editor.apply(changes ?? [{ from: 0, to: current.length, insert: text }], cells);
   // The editor reports document changes itself; a fill that changed no character still brings new cells.
   cardStore.set({ text, cells });
 }
@@ -137,26 +148,22 @@ function fillTable(): void {
   lastFillKey = fillKey(evaluation.report, checkpoint);
   const input = scoresOf(evaluation.report, checkpoint);
   // Decided on the README from disk, where the placeholders still say which column is meant.
-  const column = state.column === undefined && !state.columnByUser && state.original !== null ? detectColumn(state.original, input) : state.column;
+  const column =
+    state.column === undefined && !state.columnByUser && state.original !== null
+      ? detectColumn(state.original, input)
+      : state.column;
   const applied = applyScores(state.text, input, column, state.cells);
   const changes = applied.report.changes.map((c) => ({ from: c.start, to: c.end, insert: c.after }));
   replaceText(applied.text, changes, applied.cells);
   cardStore.set((s) => ({ report: applied.report, checkpoint: checkpoint.name, column, fills: s.fills + 1 }));
 }
 
-/** `owner/name` for a generated card: the Publish screen's, once the card screen has linked to it. */
-let repoIdSource: () => string = () => '';
-
-/** Called by the card screen's module with a reader of the Publish screen's repository name. */
-export function linkRepoId(source: () => string): void {
-  repoIdSource = source;
-}
-
-function repoIdFor(root: string | null): string {
-  const fromPublish = repoIdSource().trim();
-  if (fromPublish.includes('/')) return fromPublish;
-  const folder = (root ?? '').split(/[\\/]/).filter(Boolean).pop() ?? 'model';
-  return `your-username/${fromPublish || folder}`;
+/** `owner/name` the card names (links, usage snippet): the session's repository, with a placeholder owner until signed in. */
+function cardRepo(): string {
+  const target = repoTarget().repo;
+  if (target.includes('/')) return target;
+  const folder = sessionStore.get().info?.name ?? 'model';
+  return `your-username/${target || folder}`;
 }
 
 function cardInput(options: GeneratorOptions, repoId: string): CardInput | null {
@@ -166,13 +173,16 @@ function cardInput(options: GeneratorOptions, repoId: string): CardInput | null 
   const chosen = chosenCheckpoint(evaluation);
   if (!report || !chosen) return null;
   const temperature = options.temperature.trim() === '' ? null : Number(options.temperature);
-  const step = workspaceStore.get().scan?.checkpoints.find((c) => c.name === chosen.name)?.step ?? chosen.step;
+  const step = sessionStore.get().scan?.checkpoints.find((c) => c.name === chosen.name)?.step ?? chosen.step;
   return {
     repoId,
     checkpoint: { name: chosen.name, step },
     scores: chosen.scores,
     evalAccuracy: chosen.evalAccuracy,
-    bestReason: evaluation.picked && evaluation.picked !== report.best ? `Picked by hand over the best checkpoint (${report.best ?? 'none'}).` : report.bestReason,
+    bestReason:
+      evaluation.picked && evaluation.picked !== report.best
+        ? `Picked by hand over the best checkpoint (${report.best ?? 'none'}).`
+        : report.bestReason,
     benchmarks: report.benchmarks,
     config: (state.context?.config ?? null) as ModelConfig | null,
     trainerState: (state.context?.trainerState ?? null) as TrainerState | null,
@@ -192,7 +202,7 @@ function regenerate(options?: GeneratorOptions): void {
   const state = cardStore.get();
   const previous = state.generated;
   const nextOptions = options ?? previous?.options ?? DEFAULT_GENERATOR_OPTIONS;
-  const repoId = repoIdFor(state.root);
+  const repoId = cardRepo();
   const input = cardInput(nextOptions, repoId);
   if (!input) return;
   const card = generateModelCard(input);
@@ -217,12 +227,27 @@ export function setGeneratorOptions(patch: Partial<GeneratorOptions>): void {
   scheduleDraftSave();
 }
 
-/** The Publish screen's repository name changed: a generated card names it (links, usage snippet). */
-export function repoIdChanged(): void {
-  const { generated, root } = cardStore.get();
-  if (generated && generated.text && generated.repoId !== repoIdFor(root)) {
-    regenerate();
-    fillTable();
+/**
+ * The session's repository changed: a generated card names it (links, usage snippet); a README card not
+ * edited yet is prepared again, since the model's name picks the table column.
+ */
+function repoChanged(): void {
+  const state = cardStore.get();
+  const sessionId = currentSessionId();
+  if (state.generated) {
+    if (state.generated.text && state.generated.repoId !== cardRepo()) {
+      regenerate();
+      fillTable();
+    }
+  } else if (
+    sessionId &&
+    state.original !== null &&
+    !state.edited &&
+    !state.columnByUser &&
+    state.checkpoint &&
+    state.preparedFor !== (repoTarget().repo || null)
+  ) {
+    void loadCard(sessionId, state.checkpoint);
   }
 }
 
@@ -236,49 +261,95 @@ export function regenerateFromScratch(): void {
 
 let loadToken = 0;
 
-async function loadCard(root: string, checkpoint: string): Promise<void> {
+async function loadCard(sessionId: string, checkpoint: string): Promise<void> {
   const token = ++loadToken;
   cardStore.set({ loading: true, error: null });
-  const result = await api.card.context({ root, checkpoint });
+  const repo = repoTarget().repo || null;
+  const [contextResult, preparedResult] = await answer(
+    sessionId,
+    Promise.all([
+      api.card.context({ sessionId, checkpoint }),
+      api.card.prepare({ sessionId, checkpoint, ...(repo ? { repo } : {}) }),
+    ]),
+  );
   if (token !== loadToken) return;
-  if (!result.ok) {
-    cardStore.set({ loading: false, error: result.error });
+  const failed = !contextResult.ok ? contextResult.error : !preparedResult.ok ? preparedResult.error : null;
+  if (failed || !contextResult.ok || !preparedResult.ok) {
+    cardStore.set({ loading: false, error: failed });
     return;
   }
-  const context = result.value;
-  const original = context.readme;
-  const draft = readDraft(root, original);
+  const context = contextResult.value;
+  const prepared = preparedResult.value;
+  const original = prepared.origin === 'readme' ? context.readme : null;
+  const draft = readDraft(sessionStore.get().info?.root ?? '', original);
+  const start =
+    original !== null && !draft
+      ? startFromPrepared(original, prepared.text, prepared.column, checkpoint)
+      : null;
+  const text = draft?.text ?? start?.text ?? original;
+  const cells = draft?.cells ?? start?.cells ?? [];
+  // Prepared again for another repository: an open editor takes the new text as one change.
+  if (cardStore.get().text !== null && text !== null) replaceText(text, null, cells);
   cardStore.set({
-    root,
     context,
     original,
-    readmePath: context.readmePath,
+    readmePath: prepared.readmePath ?? context.readmePath,
     loading: false,
-    text: draft?.text ?? original,
-    cells: draft?.cells ?? [],
-    column: draft?.column,
+    text,
+    cells,
+    // The column the session fills (matched against the model's name, never a baseline's).
+    column: draft ? draft.column : original !== null ? prepared.column : undefined,
     columnByUser: draft?.columnByUser ?? false,
     edited: draft !== null && (original !== null || draft.text !== draft.generated?.text),
     checkpoint: null,
     report: null,
     generated: null,
+    preparedFor: repo,
+    preparedColumn: original !== null ? prepared.column : undefined,
   });
   if (original === null) {
     loadedFor = checkpoint;
-    cardStore.set({ generated: draft?.generated ?? { options: DEFAULT_GENERATOR_OPTIONS, repoId: '', text: '', todo: [], skipped: 0 } });
+    cardStore.set({
+      generated: draft?.generated ?? {
+        options: DEFAULT_GENERATOR_OPTIONS,
+        repoId: '',
+        text: '',
+        todo: [],
+        skipped: 0,
+      },
+    });
     regenerate();
   }
   fillTable();
+}
+
+/**
+ * The editor starts from the prepared text. When the README on disk filled with the same column and scores
+ * gives that text, its cells are taken from that fill, so they still know what they held on disk.
+ */
+function startFromPrepared(
+  original: string,
+  text: string,
+  column: ColumnChoice | undefined,
+  checkpoint: string,
+): { text: string; cells: FilledCell[] } {
+  const evaluation = evaluationStore.get();
+  const chosen = chosenCheckpoint(evaluation);
+  if (evaluation.report && chosen?.name === checkpoint) {
+    const applied = applyScores(original, scoresOf(evaluation.report, chosen), column, []);
+    if (applied.text === text) return { text, cells: applied.cells };
+  }
+  return { text, cells: [] };
 }
 
 /** The checkpoint whose config and training log the generated card was written from. */
 let loadedFor: string | null = null;
 
 /** A generated card describes the checkpoint: its config and trainer state are read again for a new one. */
-async function reloadContext(root: string, checkpoint: string): Promise<void> {
+async function reloadContext(sessionId: string, checkpoint: string): Promise<void> {
   const token = ++loadToken;
   loadedFor = checkpoint;
-  const result = await api.card.context({ root, checkpoint });
+  const result = await answer(sessionId, api.card.context({ sessionId, checkpoint }));
   if (token !== loadToken) return;
   if (result.ok) cardStore.set({ context: result.value });
   regenerate();
@@ -287,15 +358,17 @@ async function reloadContext(root: string, checkpoint: string): Promise<void> {
 
 /** Keeps the card in step with the workspace and the chosen checkpoint. */
 function sync(): void {
-  const { root, scan } = workspaceStore.get();
+  const { info, scan } = sessionStore.get();
   const evaluation = evaluationStore.get();
   const chosen = chosenCheckpoint(evaluation);
   const state = cardStore.get();
-  if (!root || !scan || scan.root !== root) return;
-  if (state.root !== root) {
+  if (!info || !scan) return;
+  const sessionId = info.sessionId;
+  if (state.context === null) {
     // The README does not wait for the evaluation; the config of the checkpoint to describe does.
-    const name = chosen?.name ?? evaluation.picked ?? [...scan.checkpoints].reverse().find((c) => c.valid)?.name ?? null;
-    if (name && !state.loading && !state.error) void loadCard(root, name);
+    const name =
+      chosen?.name ?? evaluation.picked ?? [...scan.checkpoints].reverse().find((c) => c.valid)?.name ?? null;
+    if (name && !state.loading && !state.error) void loadCard(sessionId, name);
     return;
   }
   if (state.loading || !evaluation.report || !chosen) return;
@@ -308,7 +381,7 @@ function sync(): void {
     const key = fillKey(evaluation.report, chosen);
     if (key === lastFillKey) return;
     lastFillKey = key;
-    if (chosen.name !== loadedFor) void reloadContext(root, chosen.name);
+    if (chosen.name !== loadedFor) void reloadContext(sessionId, chosen.name);
     else {
       regenerate();
       fillTable();
@@ -328,18 +401,34 @@ function fillKey(report: EvaluationReport, chosen: CheckpointEvaluation): string
   return JSON.stringify([chosen.name, chosen.scores, chosen.evalAccuracy, report.benchmarks]);
 }
 
-evaluationStore.subscribe(sync);
-workspaceStore.subscribe(sync);
-
-onWorkspaceOpened(() => {
-  loadToken++;
+// Fill bookkeeping of the previous session goes with it.
+let sessionOfFill: string | null = null;
+sessionStore.subscribe(() => {
+  const sessionId = currentSessionId();
+  if (sessionId === sessionOfFill) return;
+  sessionOfFill = sessionId;
   lastFillKey = '';
-  cardStore.set(NO_CARD);
+  loadedFor = null;
 });
+// The card follows the session's scan and chosen checkpoint.
+sessionStore.subscribe(sync);
+
+// The card follows the session's repository once typing settles (the name fires per keystroke).
+let lastRepo = '';
+let repoTimer: ReturnType<typeof setTimeout> | null = null;
+function watchRepo(): void {
+  const repo = repoTarget().repo;
+  if (repo === lastRepo) return;
+  lastRepo = repo;
+  if (repoTimer) clearTimeout(repoTimer);
+  repoTimer = setTimeout(repoChanged, 500);
+}
+sessionStore.subscribe(watchRepo);
+accountStore.subscribe(watchRepo);
 
 /** Reloads the card from disk when the last load failed. */
 export function retryLoad(): void {
-  cardStore.set({ root: null, error: null });
+  cardStore.set({ context: null, error: null });
   lastFillKey = '';
   sync();
 }
@@ -348,15 +437,20 @@ export function retryLoad(): void {
 export function chooseColumn(column: ColumnChoice | undefined): void {
   const state = cardStore.get();
   if (state.text === null) return;
-  const stillOurs = (cell: FilledCell) => /^\s*-?(?:\d+\.\d{3}|nan|inf)\s*$/.test(state.text!.slice(cell.from, cell.to));
+  const stillOurs = (cell: FilledCell) =>
+    /^\s*-?(?:\d+\.\d{3}|nan|inf)\s*$/.test(state.text!.slice(cell.from, cell.to));
   const { text } = revertCells(state.text, state.cells, stillOurs);
   const byUser = column !== undefined;
+  // Back to automatic is the session's column (the one the CLI fills), else the engine's choice on disk.
   const detected =
     column ??
+    state.preparedColumn ??
     (() => {
       const evaluation = evaluationStore.get();
       const chosen = chosenCheckpoint(evaluation);
-      return state.original !== null && evaluation.report && chosen ? detectColumn(state.original, scoresOf(evaluation.report, chosen)) : undefined;
+      return state.original !== null && evaluation.report && chosen
+        ? detectColumn(state.original, scoresOf(evaluation.report, chosen))
+        : undefined;
     })();
   replaceText(text, null, []);
   cardStore.set({ column: detected, columnByUser: byUser });
@@ -403,7 +497,11 @@ function readDraft(root: string, original: string | null): Draft | null {
     const raw = localStorage.getItem(DRAFT_PREFIX + root);
     if (!raw) return null;
     const draft = JSON.parse(raw) as Draft;
-    if (draft.originalHash !== (original === null ? '' : hashText(original)) || typeof draft.text !== 'string') return null;
+    if (
+      draft.originalHash !== (original === null ? '' : hashText(original)) ||
+      typeof draft.text !== 'string'
+    )
+      return null;
     if (original === null && !draft.generated) return null;
     return { ...draft, cells: Array.isArray(draft.cells) ? draft.cells : [] };
   } catch {
@@ -420,7 +518,8 @@ function scheduleDraftSave(): void {
 function saveDraft(): void {
   draftTimer = null;
   const s = cardStore.get();
-  if (!s.root || s.text === null) return;
+  const root = sessionStore.get().info?.root;
+  if (!root || s.text === null) return;
   // An unedited README card is the README itself; a generated card keeps its options even unedited.
   if (s.original !== null ? !s.edited : !s.generated) return;
   const draft: Draft = {
@@ -432,25 +531,29 @@ function saveDraft(): void {
     generated: s.generated,
   };
   try {
-    localStorage.setItem(DRAFT_PREFIX + s.root, JSON.stringify(draft));
+    localStorage.setItem(DRAFT_PREFIX + root, JSON.stringify(draft));
   } catch {
     // Storage full: the draft still lives for this session.
   }
 }
 
 function clearDraft(): void {
-  const root = cardStore.get().root;
+  const root = sessionStore.get().info?.root;
   if (root) localStorage.removeItem(DRAFT_PREFIX + root);
 }
 
 /** Turns model-index / .eval_results / overwrite on or off. */
-export function setEvalOptions(patch: Partial<Pick<EvalOptions, 'modelIndex' | 'evalResults' | 'overwrite'>>): void {
+export function setEvalOptions(
+  patch: Partial<Pick<EvalOptions, 'modelIndex' | 'evalResults' | 'overwrite'>>,
+): void {
   cardStore.set((s) => ({ evalOptions: { ...s.evalOptions, ...patch } }));
 }
 
 /** The user's choice of Hub dataset for a benchmark; null keeps it on the card only. */
 export function setBenchmarkDataset(benchmark: string, dataset: HubBenchmarkDataset | null): void {
-  cardStore.set((s) => ({ evalOptions: { ...s.evalOptions, datasets: { ...s.evalOptions.datasets, [benchmark]: dataset } } }));
+  cardStore.set((s) => ({
+    evalOptions: { ...s.evalOptions, datasets: { ...s.evalOptions.datasets, [benchmark]: dataset } },
+  }));
 }
 
 /**
@@ -460,27 +563,44 @@ export function setBenchmarkDataset(benchmark: string, dataset: HubBenchmarkData
 export function setResultValue(benchmark: string, value: number): void {
   if (!Number.isFinite(value)) return;
   const state = cardStore.get();
-  cardStore.set({ evalOptions: { ...state.evalOptions, values: { ...state.evalOptions.values, [benchmark]: value } } });
+  cardStore.set({
+    evalOptions: { ...state.evalOptions, values: { ...state.evalOptions.values, [benchmark]: value } },
+  });
   const cell = state.cells.find((c) => c.benchmark === benchmark);
   if (state.text === null || !cell) return;
   const insert = formatScore(value);
   const delta = insert.length - (cell.to - cell.from);
   const cells = state.cells.map((c) =>
-    c === cell ? { ...c, to: c.from + insert.length } : c.from >= cell.to ? { ...c, from: c.from + delta, to: c.to + delta } : c,
+    c === cell
+      ? { ...c, to: c.from + insert.length }
+      : c.from >= cell.to
+        ? { ...c, from: c.from + delta, to: c.to + delta }
+        : c,
   );
-  replaceText(state.text.slice(0, cell.from) + insert + state.text.slice(cell.to), [{ from: cell.from, to: cell.to, insert }], cells);
+  replaceText(
+    state.text.slice(0, cell.from) + insert + state.text.slice(cell.to),
+    [{ from: cell.from, to: cell.to, insert }],
+    cells,
+  );
   cardStore.set({ edited: true });
   scheduleDraftSave();
 }
 
 /** The repo id the card's metadata names (the Publish screen's, else a placeholder owner). */
 export function cardRepoId(): string {
-  return repoIdFor(cardStore.get().root);
+  return cardRepo();
 }
 
 /** What the card publishes besides its text: computed from the current text, cells and options. */
 export function currentCardOutputs(): CardOutputs | null {
   const state = cardStore.get();
   if (state.text === null) return null;
-  return cardOutputs({ text: state.text, column: state.column, checkpoint: chosenCheckpoint(evaluationStore.get()), repoId: cardRepoId(), options: state.evalOptions, existingEvalResults: state.context?.evalResults });
+  return cardOutputs({
+    text: state.text,
+    column: state.column,
+    checkpoint: chosenCheckpoint(evaluationStore.get()),
+    repoId: cardRepoId(),
+    options: state.evalOptions,
+    existingEvalResults: state.context?.evalResults,
+  });
 }

@@ -1,12 +1,11 @@
 /**
  * Evaluation of the open workspace and the chosen checkpoint. The chosen checkpoint is the best one
- * unless the user picked another (on the chart or in the table).
+ * unless the user picked another (on the chart or in the table): state of the session, derived where read.
  */
 import type { AppErrorData } from '../../../shared/result';
 import type { CheckpointEvaluation, EvaluationReport, JobProgress } from '../../../shared/types';
-import { api, runJob } from '../api';
-import { createStore } from './store';
-import { onWorkspaceOpened, workspaceStore } from './workspace';
+import { api } from '../api';
+import { answer, currentSessionId, sessionJob, sessionSlice } from './session';
 
 export interface EvaluationState {
   report: EvaluationReport | null;
@@ -18,16 +17,12 @@ export interface EvaluationState {
   python: string | null;
 }
 
-export const evaluationStore = createStore<EvaluationState>({
-  report: null,
-  running: null,
-  error: null,
-  picked: null,
-  python: null,
-});
+export const evaluationStore = sessionSlice('evaluation');
 
 /** The checkpoint that will be published: the user's pick, else the best. */
-export function chosenCheckpoint(state: EvaluationState = evaluationStore.get()): CheckpointEvaluation | null {
+export function chosenCheckpoint(
+  state: EvaluationState = evaluationStore.get(),
+): CheckpointEvaluation | null {
   const name = state.picked ?? state.report?.best ?? null;
   return state.report?.checkpoints.find((c) => c.name === name) ?? null;
 }
@@ -43,13 +38,14 @@ export function pickCheckpoint(name: string | null): void {
 export async function evaluate(
   options: { onlyFailed?: boolean; useCache?: boolean; cacheOnly?: boolean } = {},
 ): Promise<void> {
-  const root = workspaceStore.get().root;
-  if (!root || evaluationStore.get().running) return;
+  const sessionId = currentSessionId();
+  if (!sessionId || evaluationStore.get().running) return;
   const python = evaluationStore.get().python ?? undefined;
-  const job = runJob<'evaluation:run'>(
+  const job = sessionJob<EvaluationReport>(
+    sessionId,
     () =>
       api.evaluation.run({
-        root,
+        sessionId,
         python,
         useCache: options.useCache ?? true,
         onlyFailed: options.onlyFailed,
@@ -63,10 +59,14 @@ export async function evaluate(
   else evaluationStore.set({ running: null, error: result.error.code === 'CANCELLED' ? null : result.error });
 }
 
-export async function setManualScore(checkpoint: string, benchmark: string, score: number | null): Promise<void> {
-  const root = workspaceStore.get().root;
-  if (!root) return;
-  const saved = await api.evaluation.setScore({ root, checkpoint, benchmark, score });
+export async function setManualScore(
+  checkpoint: string,
+  benchmark: string,
+  score: number | null,
+): Promise<void> {
+  const sessionId = currentSessionId();
+  if (!sessionId) return;
+  const saved = await answer(sessionId, api.evaluation.setScore({ sessionId, checkpoint, benchmark, score }));
   if (!saved.ok) {
     evaluationStore.set({ error: saved.error });
     return;
@@ -75,9 +75,8 @@ export async function setManualScore(checkpoint: string, benchmark: string, scor
   await evaluate({ useCache: true });
 }
 
-onWorkspaceOpened(async () => {
-  evaluationStore.set({ report: null, error: null, picked: null });
-  // What is already known shows at once; then whatever changed since runs.
+/** A new session's evaluation: what is already known shows at once, then whatever changed since runs. */
+export async function startEvaluation(): Promise<void> {
   await evaluate({ cacheOnly: true });
   await evaluate();
-});
+}

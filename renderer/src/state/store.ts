@@ -12,7 +12,10 @@ export interface Store<T> {
   subscribe(listener: () => void): () => void;
 }
 
-export function createStore<T extends object>(initial: T, onChange?: (state: T, patch: Partial<T>) => void): Store<T> {
+export function createStore<T extends object>(
+  initial: T,
+  onChange?: (state: T, patch: Partial<T>) => void,
+): Store<T> {
   let state = initial;
   const listeners = new Set<() => void>();
   const subscribe = (listener: () => void) => {

@@ -3,17 +3,26 @@
  * already exists there. A unified line diff with a few lines of context.
  */
 import { memo, useMemo } from 'react';
-import { diffLines, displayLine, toHunks, type DiffLine } from './diff';
+import { diffLines, displayLine, toHunks, type DiffLine } from '../../card/diff';
 
-export const CardDiff = memo(function CardDiff({ before, after, label }: { before: string; after: string; label: string }) {
+export const CardDiff = memo(function CardDiff({
+  before,
+  after,
+  label,
+}: {
+  before: string;
+  after: string;
+  label: string;
+}) {
   const hunks = useMemo(() => toHunks(diffLines(before, after)), [before, after]);
   const counts = useMemo(() => {
     let added = 0;
     let removed = 0;
-    for (const hunk of hunks) for (const line of hunk.lines) {
-      if (line.kind === 'add') added++;
-      else if (line.kind === 'del') removed++;
-    }
+    for (const hunk of hunks)
+      for (const line of hunk.lines) {
+        if (line.kind === 'add') added++;
+        else if (line.kind === 'del') removed++;
+      }
     return { added, removed };
   }, [hunks]);
 
@@ -21,15 +30,15 @@ export const CardDiff = memo(function CardDiff({ before, after, label }: { befor
   return (
     <div className="card-diff" role="region" aria-label={`Changes from ${label}`}>
       <p className="card-diff__summary">
-        <span className="card-diff__count card-diff__count--add">{counts.added} line{counts.added === 1 ? '' : 's'} added</span>
+        <span className="card-diff__count card-diff__count--add">
+          {counts.added} line{counts.added === 1 ? '' : 's'} added
+        </span>
         <span className="card-diff__count card-diff__count--del">{counts.removed} removed</span>
         <span className="muted">compared with {label}</span>
       </p>
       {hunks.map((hunk, i) => (
         <table className="card-diff__hunk" key={i}>
-          <caption className="card-sr-only">
-            Change at line {hunk.bStart || hunk.aStart}
-          </caption>
+          <caption className="card-sr-only">Change at line {hunk.bStart || hunk.aStart}</caption>
           <colgroup>
             <col className="card-diff__col-num" />
             <col className="card-diff__col-num" />

@@ -21,7 +21,7 @@ import CodeMirror, {
 } from '@uiw/react-codemirror';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { attachEditor, cardStore, editorChanged } from '../../state/card';
-import type { FilledCell } from './live-table';
+import type { FilledCell } from '../../card/live-table';
 import { useColorScheme } from './useColorScheme';
 
 /** Marks a transaction as the app's (a new checkpoint's scores), not the user's typing. */
@@ -64,13 +64,21 @@ function cellDecorations(cells: FilledCell[], state: EditorState): DecorationSet
   const ranges: Range<Decoration>[] = [];
   const docLength = state.doc.length;
   for (const textCell of cells) {
-    const cell = { ...textCell, from: toEditorPos(state, textCell.from), to: toEditorPos(state, textCell.to) };
+    const cell = {
+      ...textCell,
+      from: toEditorPos(state, textCell.from),
+      to: toEditorPos(state, textCell.to),
+    };
     if (cell.from >= cell.to || cell.to > docLength) continue;
     const changed = cell.previous !== null;
     ranges.push(
       Decoration.mark({
         class: changed ? 'card-cm-cell card-cm-cell--changed' : 'card-cm-cell',
-        attributes: { title: changed ? `Filled by Hub Publisher (was ${cell.previous?.trim() || 'empty'})` : 'Filled by Hub Publisher' },
+        attributes: {
+          title: changed
+            ? `Filled by Hub Publisher (was ${cell.previous?.trim() || 'empty'})`
+            : 'Filled by Hub Publisher',
+        },
         cell,
       }).range(cell.from, cell.to),
     );
@@ -116,7 +124,11 @@ function appTheme(dark: boolean): Extension {
       '&': { height: '100%', backgroundColor: 'var(--surface)', color: 'var(--text)', fontSize: '13px' },
       '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', lineHeight: '1.55' },
       '.cm-content': { caretColor: 'var(--text)', padding: '10px 0' },
-      '.cm-gutters': { backgroundColor: 'var(--surface-2)', color: 'var(--muted)', borderRight: '1px solid var(--border)' },
+      '.cm-gutters': {
+        backgroundColor: 'var(--surface-2)',
+        color: 'var(--muted)',
+        borderRight: '1px solid var(--border)',
+      },
       '.cm-activeLine': { backgroundColor: 'color-mix(in srgb, var(--accent) 6%, transparent)' },
       '.cm-activeLineGutter': { backgroundColor: 'color-mix(in srgb, var(--accent) 14%, transparent)' },
       '&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection': {
@@ -170,7 +182,11 @@ export function CardEditor() {
           if (!view) return false;
           const state = view.state;
           view.dispatch({
-            changes: changes.map((c) => ({ from: toEditorPos(state, c.from), to: toEditorPos(state, c.to), insert: c.insert })),
+            changes: changes.map((c) => ({
+              from: toEditorPos(state, c.from),
+              to: toEditorPos(state, c.to),
+              insert: c.insert,
+            })),
             effects: setCells.of(cells),
             // The scores are the app's to change: undo steps only through the user's own edits.
             annotations: [appChange.of(true), Transaction.addToHistory.of(false)],

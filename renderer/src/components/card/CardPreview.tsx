@@ -14,13 +14,13 @@ import { api } from '../../api';
 import { FrontMatter } from './FrontMatter';
 import { remarkHubHtml } from './hub-html';
 import { resolveImage, useImage } from './images';
-import type { FilledCell } from './live-table';
+import type { FilledCell } from '../../card/live-table';
 import { splitSections } from './sections';
 
 interface PreviewProps {
   text: string;
   cells: FilledCell[];
-  root: string | null;
+  sessionId: string | null;
   readmePath: string | null;
 }
 
@@ -32,10 +32,15 @@ interface SectionCell {
   previous: string | null;
 }
 
-export const CardPreview = memo(function CardPreview({ text, cells, root, readmePath }: PreviewProps) {
+export const CardPreview = memo(function CardPreview({ text, cells, sessionId, readmePath }: PreviewProps) {
   const layout = useMemo(() => documentLayout(text), [text]);
-  const { sections, definitions } = useMemo(() => splitSections(text.slice(layout.bodyStart), layout.bodyStart), [text, layout.bodyStart]);
-  const yaml = layout.frontMatter ? text.slice(layout.frontMatter.contentStart, layout.frontMatter.contentEnd) : null;
+  const { sections, definitions } = useMemo(
+    () => splitSections(text.slice(layout.bodyStart), layout.bodyStart),
+    [text, layout.bodyStart],
+  );
+  const yaml = layout.frontMatter
+    ? text.slice(layout.frontMatter.contentStart, layout.frontMatter.contentEnd)
+    : null;
 
   return (
     <div className="card-md" role="region" aria-label="Preview">
@@ -44,7 +49,12 @@ export const CardPreview = memo(function CardPreview({ text, cells, root, readme
         const end = section.start + section.text.length;
         const own: SectionCell[] = cells
           .filter((c) => c.from < end && c.to > section.start)
-          .map((c) => ({ from: c.from - section.start, to: c.to - section.start, benchmark: c.benchmark, previous: c.previous }));
+          .map((c) => ({
+            from: c.from - section.start,
+            to: c.to - section.start,
+            benchmark: c.benchmark,
+            previous: c.previous,
+          }));
         return (
           <PreviewSection
             // Index keys keep a section's memo across edits that only change its text.
@@ -52,7 +62,7 @@ export const CardPreview = memo(function CardPreview({ text, cells, root, readme
             text={section.text}
             definitions={definitions}
             cellsKey={JSON.stringify(own)}
-            root={root}
+            sessionId={sessionId}
             readmePath={readmePath}
           />
         );
@@ -73,18 +83,20 @@ const PreviewSection = memo(function PreviewSection({
   text,
   definitions,
   cellsKey,
-  root,
+  sessionId,
   readmePath,
 }: {
   text: string;
   definitions: string;
   cellsKey: string;
-  root: string | null;
+  sessionId: string | null;
   readmePath: string | null;
 }) {
   const components = useMemo<Components>(() => {
     const cells = JSON.parse(cellsKey) as SectionCell[];
-    const cellAt = (node: { position?: { start: { offset?: number }; end: { offset?: number } } } | undefined) => {
+    const cellAt = (
+      node: { position?: { start: { offset?: number }; end: { offset?: number } } } | undefined,
+    ) => {
       const start = node?.position?.start.offset;
       const end = node?.position?.end.offset;
       if (start === undefined || end === undefined) return null;
@@ -100,18 +112,34 @@ const PreviewSection = memo(function PreviewSection({
             {...props}
             className={`${className ?? ''} card-md__filled${changed ? ' card-md__filled--changed' : ''}`}
             data-benchmark={cell.benchmark}
-            title={changed ? `Filled for the chosen checkpoint (was ${cell.previous?.trim() || 'empty'})` : 'Filled for the chosen checkpoint'}
+            title={
+              changed
+                ? `Filled for the chosen checkpoint (was ${cell.previous?.trim() || 'empty'})`
+                : 'Filled for the chosen checkpoint'
+            }
           />
         );
       },
       img({ src, alt, title }) {
-        return <PreviewImage src={typeof src === 'string' ? src : ''} alt={alt ?? ''} title={title} root={root} readmePath={readmePath} />;
+        return (
+          <PreviewImage
+            src={typeof src === 'string' ? src : ''}
+            alt={alt ?? ''}
+            title={title}
+            sessionId={sessionId}
+            readmePath={readmePath}
+          />
+        );
       },
       a({ href, children, node: _node, ...props }) {
-        return <PreviewLink href={href} {...props}>{children}</PreviewLink>;
+        return (
+          <PreviewLink href={href} {...props}>
+            {children}
+          </PreviewLink>
+        );
       },
     };
-  }, [cellsKey, root, readmePath]);
+  }, [cellsKey, sessionId, readmePath]);
 
   return (
     // Off-screen sections skip layout and paint (content-visibility), which keeps a long card cheap to show.
@@ -131,15 +159,32 @@ function PreviewLink({ href, children, ...props }: ComponentProps<'a'>) {
     if (external) void api.app.openExternal({ url: href });
   };
   return (
-    <a {...props} href={href} onClick={onClick} title={external ? href : `${href ?? ''} (a file of the repository)`}>
+    <a
+      {...props}
+      href={href}
+      onClick={onClick}
+      title={external ? href : `${href ?? ''} (a file of the repository)`}
+    >
       {children}
     </a>
   );
 }
 
-function PreviewImage({ src, alt, title, root, readmePath }: { src: string; alt: string; title?: string | null; root: string | null; readmePath: string | null }) {
+function PreviewImage({
+  src,
+  alt,
+  title,
+  sessionId,
+  readmePath,
+}: {
+  src: string;
+  alt: string;
+  title?: string | null;
+  sessionId: string | null;
+  readmePath: string | null;
+}) {
   const source = useMemo(() => resolveImage(readmePath, src), [readmePath, src]);
-  const result = useImage(root, source.kind === 'workspace' ? source.path : null);
+  const result = useImage(sessionId, source.kind === 'workspace' ? source.path : null);
   if (source.kind === 'inline') return <img src={source.url} alt={alt} title={title ?? undefined} />;
   if (source.kind === 'external') {
     return (
@@ -156,9 +201,18 @@ function PreviewImage({ src, alt, title, root, readmePath }: { src: string; alt:
     );
   }
   if (result.status === 'ok') return <img src={result.url} alt={alt} title={title ?? undefined} />;
-  if (result.status === 'loading') return <span className="card-md__image-note" aria-busy="true">{alt || src}</span>;
+  if (result.status === 'loading')
+    return (
+      <span className="card-md__image-note" aria-busy="true">
+        {alt || src}
+      </span>
+    );
   return (
-    <span className="card-md__image-note card-md__image-note--bad" role="img" aria-label={alt || 'Missing image'}>
+    <span
+      className="card-md__image-note card-md__image-note--bad"
+      role="img"
+      aria-label={alt || 'Missing image'}
+    >
       {result.status === 'missing' ? `Missing image: ${source.path}` : `${source.path}: ${result.message}`}
     </span>
   );

@@ -9,7 +9,7 @@ import { formatScore } from '../../../../shared/format';
 import { humanizeKey, proposeDataset, type BenchmarkMapping } from '../../../../shared/modelcard';
 import { cardRepoId, cardStore, setBenchmarkDataset, setEvalOptions, setResultValue } from '../../state/card';
 import { chosenCheckpoint, evaluationStore } from '../../state/evaluation';
-import { cardOutputs } from './eval-outputs';
+import { cardOutputs } from '../../card/eval-outputs';
 
 const SHOWS: Record<BenchmarkMapping['shows'], string> = {
   leaderboard: 'model page + leaderboard',

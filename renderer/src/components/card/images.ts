@@ -1,7 +1,7 @@
 /**
  * Images of the card, resolved the way the Hub resolves them: a relative path is a file of the repo, i.e.
  * of the workspace next to the README. The renderer may only show data: URLs (CSP), so each one is asked
- * for through `workspace:image` once and cached.
+ * for through `workspace:image` once per workspace session and cached.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../../api';
@@ -47,16 +47,21 @@ const cache = new Map<string, Promise<ImageResult>>();
 const settled = new Map<string, ImageResult>();
 const listeners = new Set<() => void>();
 
-function key(root: string, path: string): string {
-  return `${root}\u0000${path}`;
+function key(sessionId: string, path: string): string {
+  return `${sessionId}\u0000${path}`;
 }
 
-export function loadImage(root: string, path: string): Promise<ImageResult> {
-  const k = key(root, path);
+export function loadImage(sessionId: string, path: string): Promise<ImageResult> {
+  const k = key(sessionId, path);
   let pending = cache.get(k);
   if (!pending) {
-    pending = api.workspace.image({ root, path }).then(
-      (r): ImageResult => (r.ok ? (r.value ? { status: 'ok', url: r.value } : { status: 'missing' }) : { status: 'error', message: r.error.message }),
+    pending = api.workspace.image({ sessionId, path }).then(
+      (r): ImageResult =>
+        r.ok
+          ? r.value
+            ? { status: 'ok', url: r.value }
+            : { status: 'missing' }
+          : { status: 'error', message: r.error.message },
       (err: unknown): ImageResult => ({ status: 'error', message: String(err) }),
     );
     pending.then((result) => {
@@ -75,18 +80,18 @@ export function clearImageCache(): void {
   for (const listener of listeners) listener();
 }
 
-export function useImage(root: string | null, path: string | null): ImageResult {
-  const k = root && path ? key(root, path) : null;
+export function useImage(sessionId: string | null, path: string | null): ImageResult {
+  const k = sessionId && path ? key(sessionId, path) : null;
   const [, rerender] = useState(0);
   useEffect(() => {
-    if (!root || !path) return;
+    if (!sessionId || !path) return;
     const listener = () => rerender((n) => n + 1);
     listeners.add(listener);
-    void loadImage(root, path);
+    void loadImage(sessionId, path);
     return () => {
       listeners.delete(listener);
     };
-  }, [root, path]);
+  }, [sessionId, path]);
   if (!k) return { status: 'missing' };
   return settled.get(k) ?? { status: 'loading' };
 }
@@ -118,25 +123,34 @@ export function referencedImages(markdown: string): string[] {
 }
 
 /** Images the card references that are not in the workspace, re-checked whenever the card changes. */
-export function useMissingImages(root: string | null, readmePath: string | null, markdown: string | null): string[] {
+export function useMissingImages(
+  sessionId: string | null,
+  readmePath: string | null,
+  markdown: string | null,
+): string[] {
   const [, rerender] = useState(0);
   const sources = useMemo(
-    () => (markdown ? referencedImages(markdown).map((src) => ({ src, source: resolveImage(readmePath, src) })) : []),
+    () =>
+      markdown
+        ? referencedImages(markdown).map((src) => ({ src, source: resolveImage(readmePath, src) }))
+        : [],
     [markdown, readmePath],
   );
   useEffect(() => {
     const listener = () => rerender((n) => n + 1);
     listeners.add(listener);
-    if (root) for (const { source } of sources) if (source.kind === 'workspace') void loadImage(root, source.path);
+    if (sessionId)
+      for (const { source } of sources)
+        if (source.kind === 'workspace') void loadImage(sessionId, source.path);
     return () => {
       listeners.delete(listener);
     };
-  }, [root, sources]);
+  }, [sessionId, sources]);
   const missing: string[] = [];
   for (const { src, source } of sources) {
     if (source.kind === 'invalid') missing.push(src);
-    if (source.kind !== 'workspace' || !root) continue;
-    const result = settled.get(key(root, source.path));
+    if (source.kind !== 'workspace' || !sessionId) continue;
+    const result = settled.get(key(sessionId, source.path));
     if (result && (result.status === 'missing' || result.status === 'error')) missing.push(src);
   }
   return missing;

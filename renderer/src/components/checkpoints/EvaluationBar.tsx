@@ -2,27 +2,27 @@ import { useEffect, useState } from 'react';
 import type { PythonInterpreter } from '../../../../shared/types';
 import { api } from '../../api';
 import { evaluate, evaluationStore } from '../../state/evaluation';
-import { workspaceStore } from '../../state/workspace';
+import { sessionStore } from '../../state/session';
 import { ProgressBar } from '../ProgressBar';
 
 /** Run, re-run and cancel evaluation; choose the Python interpreter. */
 export function EvaluationBar() {
-  const root = workspaceStore.use((s) => s.root);
+  const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
   const running = evaluationStore.use((s) => s.running);
   const report = evaluationStore.use((s) => s.report);
   const python = evaluationStore.use((s) => s.python);
   const [interpreters, setInterpreters] = useState<PythonInterpreter[]>([]);
 
   useEffect(() => {
-    if (!root) return;
+    if (!sessionId) return;
     let live = true;
-    void api.evaluation.interpreters({ root }).then((r) => {
+    void api.evaluation.interpreters({ sessionId }).then((r) => {
       if (live && r.ok) setInterpreters(r.value);
     });
     return () => {
       live = false;
     };
-  }, [root]);
+  }, [sessionId]);
 
   // Only interpreters the main process found, or one the user picks in the native file dialog, may run.
   const chooseInterpreter = async () => {
@@ -48,7 +48,9 @@ export function EvaluationBar() {
             onChange={(e) => evaluationStore.set({ python: e.target.value || null })}
             disabled={!!running}
           >
-            <option value="">{interpreters[0] ? `Detected: ${describe(interpreters[0])}` : 'Detected automatically'}</option>
+            <option value="">
+              {interpreters[0] ? `Detected: ${describe(interpreters[0])}` : 'Detected automatically'}
+            </option>
             {interpreters.map((i) => (
               <option key={i.path} value={i.path}>
                 {describe(i)}
@@ -56,7 +58,12 @@ export function EvaluationBar() {
             ))}
           </select>
         </label>
-        <button type="button" className="button" onClick={() => void chooseInterpreter()} disabled={!!running}>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void chooseInterpreter()}
+          disabled={!!running}
+        >
           Choose interpreter…
         </button>
         {running ? (
@@ -65,7 +72,11 @@ export function EvaluationBar() {
           </button>
         ) : (
           <>
-            <button type="button" className="button button--primary" onClick={() => void evaluate({ useCache: false })}>
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => void evaluate({ useCache: false })}
+            >
               {report ? 'Evaluate again' : 'Evaluate'}
             </button>
             {failed && (
@@ -88,7 +99,11 @@ export function EvaluationBar() {
           />
           {running_items.length > 0 && (
             <p className="muted eval-bar__now" aria-live="polite">
-              Running {running_items.slice(0, 4).map((i) => i.label).join(', ')}
+              Running{' '}
+              {running_items
+                .slice(0, 4)
+                .map((i) => i.label)
+                .join(', ')}
               {running_items.length > 4 ? ` and ${running_items.length - 4} more` : ''}
             </p>
           )}
@@ -99,6 +114,8 @@ export function EvaluationBar() {
 }
 
 function describe(i: PythonInterpreter): string {
-  const origin = { 'workspace-venv': 'workspace .venv', conda: 'conda', path: 'PATH', user: 'chosen' }[i.origin];
+  const origin = { 'workspace-venv': 'workspace .venv', conda: 'conda', path: 'PATH', user: 'chosen' }[
+    i.origin
+  ];
   return `Python${i.version ? ` ${i.version}` : ''} (${origin}) — ${i.path}`;
 }

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import type { AppErrorData } from '../../../../shared/result';
 import { TOKEN_SOURCE_LABELS, type TokenRole } from '../../../../shared/publish';
 import { ErrorMessage } from '../ErrorMessage';
-import { forgetToken, publishStore, setToken } from '../../state/publish';
+import { accountStore, forgetToken, setToken } from '../../state/account';
 
 const ROLE_LABELS: Record<TokenRole, string> = {
   write: 'write',
@@ -17,9 +17,9 @@ const ROLE_LABELS: Record<TokenRole, string> = {
 const FORGETTABLE = new Set(['keychain', 'session', 'explicit']);
 
 export function AccountPanel() {
-  const status = publishStore.use((s) => s.account);
-  const busy = publishStore.use((s) => s.accountBusy);
-  const tokenError = publishStore.use((s) => s.tokenError);
+  const status = accountStore.use((s) => s.status);
+  const busy = accountStore.use((s) => s.busy);
+  const tokenError = accountStore.use((s) => s.tokenError);
   const [token, setTokenText] = useState('');
   const [remember, setRemember] = useState(true);
   const tokenId = useId();
@@ -53,7 +53,9 @@ export function AccountPanel() {
           <dd>{account.orgs.length ? account.orgs.join(', ') : <span className="muted">none</span>}</dd>
           <dt>Token role</dt>
           <dd>
-            <span className={`publish-badge ${account.canWrite ? 'publish-badge--good' : 'publish-badge--bad'}`}>
+            <span
+              className={`publish-badge ${account.canWrite ? 'publish-badge--good' : 'publish-badge--bad'}`}
+            >
               {ROLE_LABELS[account.role]}
             </span>
           </dd>
@@ -125,7 +127,9 @@ export function AccountPanel() {
               `${storage.backend} does not protect the token: anyone who can read your files can read it. Leave the box unticked to keep it in memory only.`}
           </p>
         )}
-        {tokenError && <ErrorMessage error={tokenError} onDismiss={() => publishStore.set({ tokenError: null })} />}
+        {tokenError && (
+          <ErrorMessage error={tokenError} onDismiss={() => accountStore.set({ tokenError: null })} />
+        )}
       </form>
     </section>
   );

@@ -16,6 +16,8 @@ export function DonePanel() {
   const { outcome, verification } = result;
   const skipped = outcome.files.filter((f) => f.skipped).length;
   const failed = verification.checks.filter((c) => !c.ok);
+  const unaccounted = verification.unaccounted ?? [];
+  const kept = verification.kept ?? [];
 
   const open = async () => {
     const opened = await api.app.openExternal({ url: verification.url });
@@ -28,10 +30,19 @@ export function DonePanel() {
       aria-labelledby="publish-done-title"
     >
       <h3 id="publish-done-title" ref={headingRef} tabIndex={-1}>
-        {verification.verified ? 'Verified' : 'Published, but the Hub does not hold exactly what was sent'}
+        {verification.verified
+          ? 'Verified'
+          : failed.length === 0 && verification.readmeByteEqual && unaccounted.length > 0
+            ? 'Published, but the repository also holds files this publish does not account for'
+            : 'Published, but the Hub does not hold exactly what was sent'}
       </h3>
       <p>
-        <button type="button" className="link publish-url" onClick={() => void open()} data-testid="publish-url">
+        <button
+          type="button"
+          className="link publish-url"
+          onClick={() => void open()}
+          data-testid="publish-url"
+        >
           {verification.url}
         </button>
         <span className="muted publish-small"> opens in your browser</span>
@@ -48,7 +59,8 @@ export function DonePanel() {
               .map((c) => c.oid.slice(0, 10))
               .join(', ')}), ${formatBytes(outcome.bytesSent)} sent`}
         {skipped > 0 && `, ${skipped} file${skipped === 1 ? '' : 's'} already there`}
-        {outcome.lfsObjectsReused > 0 && `, ${outcome.lfsObjectsReused} large object${outcome.lfsObjectsReused === 1 ? '' : 's'} reused`}
+        {outcome.lfsObjectsReused > 0 &&
+          `, ${outcome.lfsObjectsReused} large object${outcome.lfsObjectsReused === 1 ? '' : 's'} reused`}
         {outcome.createdRepo ? '. New repository' : ''}
         {outcome.private ? ', private.' : '.'}
         {retries > 0 && ` ${retries} request${retries === 1 ? ' was' : 's were'} retried along the way.`}
@@ -56,22 +68,59 @@ export function DonePanel() {
       <h4 className="publish-subhead">Checks</h4>
       <ul className="publish-checks" aria-label="Verification checks">
         {verification.checks.map((c) => (
-          <li key={c.path} className={c.ok ? 'publish-verify--ok' : 'publish-verify--bad'} data-testid="publish-check">
+          <li
+            key={c.path}
+            className={c.ok ? 'publish-verify--ok' : 'publish-verify--bad'}
+            data-testid="publish-check"
+          >
             <span aria-hidden="true">{c.ok ? '✓' : '✗'}</span>{' '}
             <span className="publish-sr-only">{c.ok ? 'OK: ' : 'Problem: '}</span>
             <code>{c.path}</code>
-            {c.ok ? <span className="muted"> present, same size and content</span> : <span> — {c.problem}</span>}
+            {c.ok ? (
+              <span className="muted"> present, same size and content</span>
+            ) : (
+              <span> — {c.problem}</span>
+            )}
           </li>
         ))}
-        <li className={verification.readmeByteEqual ? 'publish-verify--ok' : 'publish-verify--bad'} data-testid="publish-check">
-          <span aria-hidden="true">{verification.readmeByteEqual ? '✓' : '✗'}</span>{' '}
-          README.md downloaded back {verification.readmeByteEqual ? 'is byte-identical to the prepared card' : 'differs from the prepared card'}
+        <li
+          className={verification.readmeByteEqual ? 'publish-verify--ok' : 'publish-verify--bad'}
+          data-testid="publish-check"
+        >
+          <span aria-hidden="true">{verification.readmeByteEqual ? '✓' : '✗'}</span> README.md downloaded back{' '}
+          {verification.readmeByteEqual
+            ? 'is byte-identical to the prepared card'
+            : 'differs from the prepared card'}
         </li>
       </ul>
       {failed.length > 0 && <p>Publish again to repair the files above.</p>}
+      {unaccounted.length > 0 && (
+        <div className="publish-unaccounted" data-testid="publish-unaccounted">
+          <h4 className="publish-subhead">On the Hub but not from this publish</h4>
+          <ul aria-label="On the Hub but not from this publish">
+            {unaccounted.map((f) => (
+              <li key={f.path} className="publish-verify--bad">
+                <code>{f.path}</code> <span className="muted">— {formatBytes(f.bytes)}</span>
+              </li>
+            ))}
+          </ul>
+          <p className="publish-small">
+            They belong to an earlier publish (another checkpoint or workspace, say). Publish again with
+            “Delete them in the same commit” to remove them, or keep them on purpose.
+          </p>
+        </div>
+      )}
+      {kept.length > 0 && (
+        <p className="publish-small muted" data-testid="publish-kept">
+          Kept on the Hub as you chose: {kept.join(', ')}
+        </p>
+      )}
       {verification.receiptPath && (
         <p className="publish-small">
-          Receipt: <code className="publish-path" data-testid="publish-receipt">{verification.receiptPath}</code>
+          Receipt:{' '}
+          <code className="publish-path" data-testid="publish-receipt">
+            {verification.receiptPath}
+          </code>
         </p>
       )}
     </section>

@@ -1,10 +1,10 @@
-import type { ExcludedFile } from '../../../../shared/publish';
+import type { ExcludedFile, PublishPlan } from '../../../../shared/publish';
 import { formatScore } from '../../../../shared/format';
 import { formatBytes } from '../../../../shared/units';
 import { ErrorMessage } from '../ErrorMessage';
 import { cardStore } from '../../state/card';
 import { evaluationStore } from '../../state/evaluation';
-import { publishCheckpoint, publishStore } from '../../state/publish';
+import { confirmOtherWorkspace, publishCheckpoint, publishStore, setDeleteRemote } from '../../state/publish';
 import { workspaceStore } from '../../state/workspace';
 import { NAME_ERRORS } from './RepoPanel';
 
@@ -144,11 +144,90 @@ export function PlanPanel() {
               </ul>
             </details>
           )}
-          {plan.deletions.length > 0 && (
-            <p className="publish-notice">Will be deleted from the Hub: {plan.deletions.join(', ')}</p>
-          )}
+          <RemoteOnly plan={plan} />
+          <OtherWorkspace plan={plan} />
         </>
       )}
     </section>
+  );
+}
+
+/** Files the repository holds that this upload does not: kept, or deleted in the same commit (the CLI's --delete-remote). */
+function RemoteOnly({ plan }: { plan: PublishPlan }) {
+  const deleteRemote = publishStore.use((s) => s.deleteRemote);
+  const running = publishStore.use((s) => s.run === 'running');
+  if (plan.remoteOnly.length === 0) return null;
+  const bytes = plan.remoteOnly.reduce((n, f) => n + f.bytes, 0);
+  return (
+    <fieldset
+      className="publish-fieldset publish-remote-only"
+      disabled={running}
+      data-testid="publish-remote-only"
+    >
+      <legend>
+        On the Hub, not in this upload: {plan.remoteOnly.length} file{plan.remoteOnly.length === 1 ? '' : 's'}{' '}
+        ({formatBytes(bytes)})
+      </legend>
+      <ul aria-label="On the Hub, not in this upload">
+        {plan.remoteOnly.map((f) => (
+          <li key={f.path} data-testid="publish-remote-only-row" data-action={f.action}>
+            <code>{f.path}</code>{' '}
+            <span className="muted">
+              — {formatBytes(f.bytes)}, {f.action === 'delete' ? 'will be deleted' : 'kept'}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <label className="publish-check">
+        <input
+          type="radio"
+          name="publish-remote-only"
+          checked={!deleteRemote}
+          onChange={() => setDeleteRemote(false)}
+        />
+        Keep them
+      </label>
+      <label className="publish-check">
+        <input
+          type="radio"
+          name="publish-remote-only"
+          checked={deleteRemote}
+          onChange={() => setDeleteRemote(true)}
+        />
+        Delete them in the same commit
+      </label>
+    </fieldset>
+  );
+}
+
+/** The receipts on this machine say the repository was last published from another workspace: ask first. */
+function OtherWorkspace({ plan }: { plan: PublishPlan }) {
+  const confirmed = publishStore.use((s) => s.confirmedOtherWorkspace);
+  const running = publishStore.use((s) => s.run === 'running');
+  const other = plan.target?.lastPublishedFrom;
+  if (!plan.target || !other) return null;
+  const at = new Date(other.at);
+  return (
+    <div
+      className="publish-notice publish-other-workspace"
+      role="alert"
+      data-testid="publish-other-workspace"
+    >
+      <p>
+        <strong>{plan.target.repoId}</strong> was last published from another workspace:{' '}
+        <code>{other.workspace}</code> on {Number.isNaN(at.getTime()) ? other.at : at.toLocaleString()},
+        checkpoint <strong>{other.checkpoint}</strong>
+        {other.commit ? ` (commit ${other.commit.slice(0, 10)})` : ''}.
+      </p>
+      <label className="publish-check">
+        <input
+          type="checkbox"
+          disabled={running}
+          checked={confirmed === plan.target.repoId}
+          onChange={(e) => confirmOtherWorkspace(e.target.checked)}
+        />
+        Publish this workspace’s checkpoint into it anyway
+      </label>
+    </div>
   );
 }

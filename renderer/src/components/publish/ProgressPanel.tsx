@@ -1,18 +1,42 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
-import type { JobItemProgress, JobProgress } from '../../../../shared/types';
+import {
+  PUBLISH_PHASES,
+  type JobItemProgress,
+  type JobProgress,
+  type PublishPhase,
+} from '../../../../shared/types';
 import { formatBytes, formatDuration, formatRate } from '../../../../shared/units';
-import { cancelPublish, publishStore } from '../../state/publish';
+import { cancelOutcome, cancelPublish, publishStore } from '../../state/publish';
+import { api } from '../../api';
+import { accountStore } from '../../state/account';
 import { ProgressTrack } from '../ProgressBar';
 
-const PHASES: { id: string; label: string }[] = [
-  { id: 'token', label: 'Token' },
-  { id: 'hash', label: 'Hashing' },
-  { id: 'repo', label: 'Repository' },
-  { id: 'upload', label: 'Uploading' },
-  { id: 'commit', label: 'Committing' },
-  { id: 'verify', label: 'Verifying' },
-];
+const PHASE_LABELS: Record<PublishPhase, string> = {
+  token: 'Token',
+  scan: 'Scanning',
+  evaluate: 'Evaluating',
+  card: 'Model card',
+  hash: 'Hashing',
+  plan: 'Planning',
+  repo: 'Repository',
+  upload: 'Uploading',
+  commit: 'Committing',
+  verify: 'Verifying',
+};
+
+/** The window's publish starts from the session's scan, evaluation and card: those phases show only if reported. */
+const DONE_BEFORE_PUBLISH = new Set<PublishPhase>(['scan', 'evaluate', 'card']);
+
+/**
+ * What a cancel left on the Hub: the main process's own words (it knows whether the commit landed and what
+ * became of a repository the run created); without them, what the outcome alone says.
+ */
+function cancelledText(outcome: ReturnType<typeof cancelOutcome>, message: string | undefined): string {
+  if (message) return message;
+  if (outcome?.committed) return `Too late: committed ${outcome.committed} to ${outcome.repoId}.`;
+  return 'Cancelled. Nothing was committed.';
+}
 
 const STATE_LABELS: Record<JobItemProgress['state'], string> = {
   pending: 'waiting',
@@ -26,11 +50,15 @@ const STATE_LABELS: Record<JobItemProgress['state'], string> = {
 const VIRTUAL_FROM = 40;
 const ROW_HEIGHT = 44;
 
-
 function FileRow({ item }: { item: JobItemProgress }) {
-  const fraction = item.total > 0 ? item.done / item.total : item.state === 'done' || item.state === 'skipped' ? 1 : 0;
+  const fraction =
+    item.total > 0 ? item.done / item.total : item.state === 'done' || item.state === 'skipped' ? 1 : 0;
   return (
-    <div className={`publish-file publish-file--${item.state}`} data-testid="publish-file" data-state={item.state}>
+    <div
+      className={`publish-file publish-file--${item.state}`}
+      data-testid="publish-file"
+      data-state={item.state}
+    >
       <div className="publish-file__head">
         <span className="publish-path">{item.label}</span>
         <span className="muted publish-small">
@@ -75,7 +103,14 @@ function FileList({ items }: { items: JobItemProgress[] }) {
               key={item.id}
               aria-setsize={items.length}
               aria-posinset={row.index + 1}
-              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${row.start}px)` }}
+              style={{
+                position: 'absolute',
+                top: 0,
+                left: 0,
+                right: 0,
+                height: ROW_HEIGHT,
+                transform: `translateY(${row.start}px)`,
+              }}
             >
               <FileRow item={item} />
             </div>
@@ -94,12 +129,33 @@ function overallText(p: JobProgress): string {
   return parts.join(' · ');
 }
 
+/** The commit a too-late cancel could not stop, on the Hub. */
+function CommitLink({ repoId, commit }: { repoId: string; commit: string }) {
+  const endpoint = accountStore.use((s) => s.status?.hubEndpoint ?? null);
+  if (!endpoint) return null;
+  const url = `${endpoint.replace(/\/+$/, '')}/${repoId}/commit/${commit}`;
+  return (
+    <p className="publish-small">
+      <button
+        type="button"
+        className="link publish-url"
+        data-testid="publish-cancelled-commit"
+        onClick={() => void api.app.openExternal({ url })}
+      >
+        {url}
+      </button>
+    </p>
+  );
+}
+
 export function ProgressPanel() {
   const run = publishStore.use((s) => s.run);
   const progress = publishStore.use((s) => s.progress);
   const phases = publishStore.use((s) => s.phases);
   const log = publishStore.use((s) => s.log);
   const items = publishStore.use((s) => s.files);
+  const runError = publishStore.use((s) => s.runError);
+  const outcome = publishStore.use((s) => cancelOutcome(s));
   const cancelRef = useRef<HTMLButtonElement>(null);
   // The Publish button is disabled while running: focus goes to the one thing that can be done now.
   useEffect(() => {
@@ -108,6 +164,7 @@ export function ProgressPanel() {
   // Once done, the result panel says what was sent and checked.
   if (run === 'idle' || run === 'done') return null;
   const current = progress?.phase ?? null;
+  const shownPhases = PUBLISH_PHASES.filter((p) => !DONE_BEFORE_PUBLISH.has(p) || phases.includes(p));
   const retries = log.filter((l) => /^Retrying/.test(l));
   const fraction = progress && progress.total > 0 ? progress.done / progress.total : null;
 
@@ -122,22 +179,29 @@ export function ProgressPanel() {
         )}
       </div>
       <ol className="publish-phases" aria-label="Phases">
-        {PHASES.map((ph, i) => {
+        {shownPhases.map((id, i) => {
           // Short phases can be skipped over by throttled progress: everything before the furthest one was done.
-          const furthest = Math.max(...phases.map((p) => PHASES.findIndex((x) => x.id === p)));
-          const state = ph.id === current && run === 'running' ? 'current' : i <= furthest ? 'seen' : 'later';
+          const furthest = Math.max(...phases.map((p) => shownPhases.indexOf(p)));
+          const state = id === current && run === 'running' ? 'current' : i <= furthest ? 'seen' : 'later';
           return (
-            <li key={ph.id} className={`publish-phase publish-phase--${state}`} aria-current={state === 'current' ? 'step' : undefined}>
-              {ph.label}
+            <li
+              key={id}
+              className={`publish-phase publish-phase--${state}`}
+              aria-current={state === 'current' ? 'step' : undefined}
+            >
+              {PHASE_LABELS[id]}
             </li>
           );
         })}
       </ol>
       <p className="publish-status" role="status" data-testid="publish-status">
-        {run === 'running' && (progress?.message ?? (current ? `${PHASES.find((p) => p.id === current)?.label ?? current}…` : 'Starting…'))}
-        {run === 'cancelled' && 'Cancelled. Nothing partial was committed; Publish again resumes without re-sending what the Hub already has.'}
+        {run === 'running' &&
+          (progress?.message ??
+            (current ? `${PHASE_LABELS[current as PublishPhase] ?? current}…` : 'Starting…'))}
+        {run === 'cancelled' && cancelledText(outcome, runError?.message)}
         {run === 'failed' && 'Stopped.'}
       </p>
+      {outcome?.committed && <CommitLink repoId={outcome.repoId} commit={outcome.committed} />}
       {progress && (
         <div className="publish-overall">
           <div className="publish-file__head">

@@ -2,23 +2,24 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { checkRepoNameSyntax } from '../../../../shared/repo-name';
 import type { AppErrorData } from '../../../../shared/result';
 import { api } from '../../api';
-import {
-  namespaces,
-  publishStore,
-  refreshAccount,
-  setNamespace,
-  setPrivate,
-  setRepoName,
-} from '../../state/publish';
+import { accountStore, namespaces, refreshAccount } from '../../state/account';
+import { publishStore, setNamespace, setPrivate, setRepoName } from '../../state/publish';
+import { useRepoTarget } from '../../state/repository';
+
+/** Where the name in the field comes from, until the user types one. */
+const SOURCE_NOTES = {
+  remembered: 'The repository this workspace was last published to.',
+  'readme-title': 'Proposed from the README’s title.',
+  folder: 'Proposed from the workspace folder’s name.',
+} as const;
 
 /** Errors about the name itself are shown next to the field, the others with the plan. */
 export const NAME_ERRORS = new Set(['REPO_NAME_INVALID', 'REPO_FORBIDDEN']);
 
 export function RepoPanel() {
-  const status = publishStore.use((s) => s.account);
-  const namespace = publishStore.use((s) => s.namespace);
-  const name = publishStore.use((s) => s.name);
-  const repo = publishStore.use((s) => s.repo);
+  const status = accountStore.use((s) => s.status);
+  // Derived for this workspace: what the user typed, else what the main process proposed for it.
+  const { namespace, name, repo, source } = useRepoTarget();
   const isPrivate = publishStore.use((s) => s.private);
   const planError = publishStore.use((s) => s.planError);
   const running = publishStore.use((s) => s.run === 'running');
@@ -76,6 +77,11 @@ export function RepoPanel() {
         </div>
       </div>
       <p id={hintId} className="muted publish-small">
+        {source && source !== 'typed' && (
+          <span data-testid="publish-repo-source" data-source={source}>
+            {SOURCE_NOTES[source]}{' '}
+          </span>
+        )}
         Letters, digits, “-”, “_” and “.”, up to 96 characters; start and end with a letter or digit.
       </p>
       {nameError && (

@@ -3,7 +3,7 @@
  * chosen checkpoint's scores, or what the user typed into a table cell or the Evaluation results box)
  * gives the table, `model-index` and `.eval_results` files, so editing a value in one place moves the others.
  */
-import { formatScore } from '../../../../shared/format';
+import { formatScore } from '../../../shared/format';
 import {
   AVERAGE_KEY,
   prepareCardResults,
@@ -15,8 +15,8 @@ import {
   type EvalResultsFile,
   type HubBenchmarkDataset,
   type ValueConflict,
-} from '../../../../shared/modelcard';
-import type { CheckpointEvaluation } from '../../../../shared/types';
+} from '../../../shared/modelcard';
+import type { CheckpointEvaluation } from '../../../shared/types';
 
 export interface EvalOptions {
   modelIndex: boolean;

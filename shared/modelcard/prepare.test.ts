@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckpointInfo, EvaluationReport } from '../../../shared/types';
-import { prepareReadme } from './workspace';
+import type { CheckpointInfo, EvaluationReport } from '../types';
+import { prepareCard } from './prepare';
 
 const checkpoint = { name: 'checkpoint-200', step: 200 } as CheckpointInfo;
 const report: EvaluationReport = {
@@ -11,13 +11,13 @@ const report: EvaluationReport = {
   interpreter: null,
 };
 
-describe('prepareReadme', () => {
+describe('prepareCard', () => {
   it("fills the workspace README's benchmark table and leaves the rest as written", () => {
     const existing =
       '# My run\n\nSome *notes*.\n\n| Benchmark | Score |\n|---|---|\n| arc | - |\n| gsm8k | - |\n| eval_accuracy | - |\n\nThe end.\n';
-    const { text } = prepareReadme({
+    const { text } = prepareCard({
       existing,
-      repoId: 'alice/tiny-llama-sft',
+      modelName: 'alice/tiny-llama-sft',
       checkpoint,
       report,
       scores: { arc: 0.5, gsm8k: 0.0625 },
@@ -31,9 +31,9 @@ describe('prepareReadme', () => {
   });
 
   it('makes a card when the workspace has none, marking benchmarks without a score', () => {
-    const { text } = prepareReadme({
+    const { text } = prepareCard({
       existing: null,
-      repoId: 'alice/tiny-llama-sft',
+      modelName: 'alice/tiny-llama-sft',
       checkpoint,
       report,
       scores: { arc: 0.5 },
@@ -44,5 +44,20 @@ describe('prepareReadme', () => {
     expect(text).toMatch(/\| Arc \| 0\.500 \|/);
     expect(text).toMatch(/Gsm8k \| not evaluated/);
     expect(text).toMatch(/eval_accuracy.*\| 0\.500 \|/);
+  });
+
+  it("fills the column named after the model, never a baseline's, and says which column it filled", () => {
+    const existing = '# Named\n\n| Benchmark | my-model | Baseline |\n|---|---|---|\n| arc | - | 0.400 |\n';
+    const card = prepareCard({
+      existing,
+      modelName: 'alice/my-model',
+      checkpoint,
+      report,
+      scores: { arc: 0.5 },
+      evalAccuracy: 0.5,
+    });
+    expect(card.text).toContain('| arc | 0.500 | 0.400 |');
+    expect(card.column).toBe(1);
+    expect(card.origin).toBe('readme');
   });
 });

@@ -9,7 +9,13 @@
  * - the cells the app filled are remembered as ranges (mapped through every edit), with what they held
  *   before, so they can be shown, and put back when the user moves the fill to another column.
  */
-import { AVERAGE_KEY, updateBenchmarkTable, type ColumnChoice, type TableUpdateReport, type TextChange } from '../../../../shared/modelcard';
+import {
+  AVERAGE_KEY,
+  updateBenchmarkTable,
+  type ColumnChoice,
+  type TableUpdateReport,
+  type TextChange,
+} from '../../../shared/modelcard';
 
 /** A table cell the app wrote, as a range of the current text. */
 export interface FilledCell {
@@ -57,12 +63,18 @@ export function detectColumn(original: string, input: ScoresInput): ColumnChoice
   const first = tables[0];
   if (!first) return undefined;
   if (tables.every((t) => t.targetColumn === first.targetColumn)) return first.targetColumn;
-  if (first.targetHeader.trim() && tables.every((t) => t.targetHeader === first.targetHeader)) return first.targetHeader;
+  if (first.targetHeader.trim() && tables.every((t) => t.targetHeader === first.targetHeader))
+    return first.targetHeader;
   return undefined;
 }
 
 /** Fills the table of `text` with the scores; `known` are the cells filled before (ranges of `text`). */
-export function applyScores(text: string, input: ScoresInput, column: ColumnChoice | undefined, known: FilledCell[]): AppliedTable {
+export function applyScores(
+  text: string,
+  input: ScoresInput,
+  column: ColumnChoice | undefined,
+  known: FilledCell[],
+): AppliedTable {
   const result = updateBenchmarkTable(text, input.scores, {
     benchmarks: input.benchmarks,
     average: input.evalAccuracy,
@@ -72,7 +84,9 @@ export function applyScores(text: string, input: ScoresInput, column: ColumnChoi
   for (const change of result.report.changes) byStart.set(change.start, change);
   const cells: FilledCell[] = [];
   for (const row of result.report.matchedRows) {
-    const change = byStart.get(row.cellStart) ?? result.report.changes.find((c) => c.start <= row.cellStart && c.end >= row.cellEnd);
+    const change =
+      byStart.get(row.cellStart) ??
+      result.report.changes.find((c) => c.start <= row.cellStart && c.end >= row.cellEnd);
     const value = row.benchmark === AVERAGE_KEY ? input.evalAccuracy : input.scores[row.benchmark];
     if (value === undefined || value === null || !Number.isFinite(value)) continue;
     const from = change ? change.outputStart : mapThrough(result.report.changes, row.cellStart);
@@ -94,7 +108,11 @@ export function applyScores(text: string, input: ScoresInput, column: ColumnChoi
  * Puts back what the filled cells held before the app wrote them, for cells the user has not changed
  * since: used when the fill moves to another column.
  */
-export function revertCells(text: string, cells: FilledCell[], written: (cell: FilledCell) => boolean): { text: string } {
+export function revertCells(
+  text: string,
+  cells: FilledCell[],
+  written: (cell: FilledCell) => boolean,
+): { text: string } {
   let out = text;
   for (const cell of [...cells].sort((a, b) => b.from - a.from)) {
     if (!written(cell)) continue;

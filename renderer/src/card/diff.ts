@@ -37,7 +37,12 @@ export function diffLines(aText: string, bText: string): DiffLine[] {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  while (
+    tail < a.length - head &&
+    tail < b.length - head &&
+    a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  )
+    tail++;
 
   const out: DiffLine[] = [];
   for (let i = 0; i < head; i++) out.push({ kind: 'same', a: i + 1, b: i + 1, text: a[i] ?? '' });
@@ -68,7 +73,8 @@ function myers(a: string[], b: string[]): DiffLine[] {
     const next = v.slice();
     for (let k = -d; k <= d; k += 2) {
       let x: number;
-      if (k === -d || (k !== d && (v[offset + k - 1] ?? 0) < (v[offset + k + 1] ?? 0))) x = v[offset + k + 1] ?? 0;
+      if (k === -d || (k !== d && (v[offset + k - 1] ?? 0) < (v[offset + k + 1] ?? 0)))
+        x = v[offset + k + 1] ?? 0;
       else x = (v[offset + k - 1] ?? 0) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
@@ -126,7 +132,8 @@ export function toHunks(lines: DiffLine[], context = 3): DiffHunk[] {
   let trailing = 0;
   // Index of the next changed line at or after each line, computed once from the end.
   const nextChange = new Int32Array(lines.length + 1).fill(-1);
-  for (let i = lines.length - 1; i >= 0; i--) nextChange[i] = lines[i]!.kind !== 'same' ? i : (nextChange[i + 1] ?? -1);
+  for (let i = lines.length - 1; i >= 0; i--)
+    nextChange[i] = lines[i]!.kind !== 'same' ? i : (nextChange[i + 1] ?? -1);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.kind !== 'same') {

@@ -24,7 +24,7 @@ const MAX_CONTEXT = 3;
 export function rebaseGenerated(user: string, oldGenerated: string, newGenerated: string): Rebased {
   const lines = diffLines(oldGenerated, newGenerated);
   const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     if (lines[i]!.kind === 'same') {
       i++;
       continue;
@@ -33,7 +33,12 @@ export function rebaseGenerated(user: string, oldGenerated: string, newGenerated
     while (i < lines.length && lines[i]!.kind !== 'same') i++;
     const context = (from: number, step: number) => {
       const out: string[] = [];
-      for (let j = from; j >= 0 && j < lines.length && out.length < MAX_CONTEXT && lines[j]!.kind === 'same'; j += step) out.push(lines[j]!.text);
+      for (
+        let j = from;
+        j >= 0 && j < lines.length && out.length < MAX_CONTEXT && lines[j]!.kind === 'same';
+        j += step
+      )
+        out.push(lines[j]!.text);
       return step < 0 ? out.reverse() : out;
     };
     const changed = lines.slice(start, i);
@@ -69,7 +74,8 @@ function applyBlock(text: string, block: Block): string | null {
     if (oldChunk === '') return null;
     const at = text.indexOf(oldChunk);
     if (at === -1) return null;
-    if (text.indexOf(oldChunk, at + 1) === -1) return text.slice(0, at) + newChunk + text.slice(at + oldChunk.length);
+    if (text.indexOf(oldChunk, at + 1) === -1)
+      return text.slice(0, at) + newChunk + text.slice(at + oldChunk.length);
     if (before.length < n && after.length < n) return null;
   }
   return null;

@@ -1,0 +1,48 @@
+/**
+ * What the receipts in the data folder say about repositories and workspaces: the repository a workspace
+ * last published to (remembered for it), and the workspace a repository was last published from (so
+ * publishing a different workspace into it asks first).
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { PublishReceipt } from '../../../shared/publish';
+import { readBoundedText } from '../safe-read';
+
+/** Receipts are a few KiB (one line per file); anything larger is not one. */
+const MAX_RECEIPT_BYTES = 16 * 1024 * 1024;
+
+async function readReceipts(dataDir: string, endpoint: string): Promise<PublishReceipt[]> {
+  const dir = path.join(dataDir, 'receipts');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const receipts: PublishReceipt[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    try {
+      const text = await readBoundedText(path.join(dir, name), { maxBytes: MAX_RECEIPT_BYTES });
+      if (text === null) continue;
+      const receipt = JSON.parse(text) as PublishReceipt;
+      if (receipt?.version === 1 && receipt.endpoint === endpoint && typeof receipt.repoId === 'string')
+        receipts.push(receipt);
+    } catch {
+      // A damaged receipt says nothing; the others still do.
+    }
+  }
+  return receipts.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
+/** The newest receipt of a repository on this endpoint. */
+export async function lastPublishOf(
+  dataDir: string,
+  repoId: string,
+  endpoint: string,
+): Promise<PublishReceipt | null> {
+  return (await readReceipts(dataDir, endpoint)).find((r) => r.repoId === repoId) ?? null;
+}
+
+/** The repository a workspace (its real path) was last published to on this endpoint. */
+export async function rememberedRepoFor(
+  dataDir: string,
+  workspace: string,
+  endpoint: string,
+): Promise<string | null> {
+  return (await readReceipts(dataDir, endpoint)).find((r) => r.workspace === workspace)?.repoId ?? null;
+}
