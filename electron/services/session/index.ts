@@ -6,7 +6,7 @@
  * folder is a new session, and closing one cancels its jobs.
  */
 import { randomBytes } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { CardContext, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
@@ -38,7 +38,7 @@ import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from
 import { publish as uploadPlan } from '../publish/upload';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
-import { MAX_README_BYTES, referencedPaths } from '../scan';
+import { MAX_README_BYTES, README_NAME, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
@@ -400,8 +400,19 @@ export class WorkspaceSession {
       await this.services.hub.endpoint(),
     );
     if (remembered) return { repo: remembered, source: 'remembered' };
-    const readme = await this.readme(signal).catch(() => null);
+    // Opening a workspace must stay instant: before the first scan only the root's README is looked at.
+    const readme = this.#scan ? await this.readme(signal).catch(() => null) : await this.#rootReadme();
     return proposeRepoName(readme?.text ?? null, this.name);
+  }
+
+  async #rootReadme(): Promise<{ text: string } | null> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    const name = names.find((n) => README_NAME.test(n));
+    if (!name) return null;
+    const text = await readBoundedText(path.join(this.root, name), { maxBytes: MAX_README_BYTES }).catch(
+      () => null,
+    );
+    return text === null ? null : { text };
   }
 
   #repoId(repo: string, user: string | null): string {
