@@ -132,6 +132,10 @@ export class WorkspaceSession {
   /** The last evaluation report of this workspace (run, or read from what is remembered). */
   #report: Promise<EvaluationReport> | null = null;
   #settled: EvaluationReport | null = null;
+  /** Whether `#report` is a run of benchmarks (not only a read of what is remembered). */
+  #running = false;
+  /** What is remembered, read while the first run of benchmarks is still going. */
+  #remembered: Promise<EvaluationReport> | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -220,8 +224,29 @@ export class WorkspaceSession {
       signal?: AbortSignal;
     } = {},
   ): Promise<EvaluationReport> {
+    const run = this.#read(options);
+    this.#report = run;
+    this.#running = !options.cacheOnly;
+    run.then(
+      (report) => {
+        if (this.#report !== run) return;
+        this.#settled = report;
+        this.#running = false;
+      },
+      () => {
+        if (this.#report !== run) return;
+        this.#report = null;
+        this.#running = false;
+      },
+    );
+    return run;
+  }
+
+  #read(
+    options: Omit<EvaluateOptions, 'root' | 'scan' | 'dataDir' | 'env' | 'signal'> & { signal?: AbortSignal },
+  ): Promise<EvaluationReport> {
     const { signal, ...rest } = options;
-    const run = (async () =>
+    return (async () =>
       evaluateWorkspace({
         ...rest,
         root: this.root,
@@ -230,16 +255,6 @@ export class WorkspaceSession {
         env: this.services.env,
         signal: this.signalFor(signal),
       }))();
-    this.#report = run;
-    run.then(
-      (report) => {
-        if (this.#report === run) this.#settled = report;
-      },
-      () => {
-        if (this.#report === run) this.#report = null;
-      },
-    );
-    return run;
   }
 
   /**
@@ -248,7 +263,19 @@ export class WorkspaceSession {
    */
   knownEvaluation(signal?: AbortSignal): Promise<EvaluationReport> {
     if (this.#settled) return Promise.resolve(this.#settled);
-    return this.#report ?? this.evaluate({ cacheOnly: true, signal });
+    if (this.#report && !this.#running) return this.#report;
+    if (this.#running) {
+      // Benchmarks are running and nothing finished yet: what is remembered, read aside, without waiting.
+      if (!this.#remembered) {
+        const read = this.#read({ cacheOnly: true, signal });
+        this.#remembered = read;
+        read.catch(() => {
+          if (this.#remembered === read) this.#remembered = null;
+        });
+      }
+      return this.#remembered;
+    }
+    return this.evaluate({ cacheOnly: true, signal });
   }
 
   async setScore(checkpoint: string, benchmark: string, score: number | null): Promise<void> {
@@ -256,6 +283,8 @@ export class WorkspaceSession {
     // The report the session holds no longer says what the user sees: read it again when next needed.
     this.#report = null;
     this.#settled = null;
+    this.#remembered = null;
+    this.#running = false;
   }
 
   async #evalAccuracyOf(checkpoint: string, signal?: AbortSignal): Promise<number | null> {
