@@ -26,6 +26,7 @@ import type {
 import { createLimiter, mapLimit, type Limiter } from './limit';
 import { referencedPaths } from './readme';
 import {
+  README_NAME,
   TOKEN_FILE_NAMES,
   WORKSPACE_CONFIG_FILE,
   isModelWeightsName,
@@ -35,7 +36,7 @@ import {
 import { CorruptSafetensorsError, readSafetensorsHeader } from './safetensors';
 
 export { readSafetensorsHeader, CorruptSafetensorsError } from './safetensors';
-export { roleOf, TOKEN_FILE_NAMES, WORKSPACE_CONFIG_FILE } from './roles';
+export { README_NAME, roleOf, TOKEN_FILE_NAMES, WORKSPACE_CONFIG_FILE } from './roles';
 export { referencedPaths } from './readme';
 
 export interface ScanOptions {
@@ -572,7 +573,7 @@ async function findReadme(
   checkpoints: CheckpointInfo[],
   limit: Limiter,
 ): Promise<{ readme: string | null; readmeAssets: { path: string; exists: boolean }[] }> {
-  let readme = rootFiles.find((f) => /^readme\.md$/i.test(f.name))?.abs ?? null;
+  let readme = rootFiles.find((f) => README_NAME.test(f.name))?.abs ?? null;
   if (!readme) {
     // No workspace README: the latest checkpoint that carries its own stands for the model card.
     for (let i = checkpoints.length - 1; i >= 0 && !readme; i--) {

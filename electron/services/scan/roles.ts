@@ -1,6 +1,9 @@
 /** What each file of a checkpoint is for, from its name alone (cheap enough for thousands of files). */
 import type { FileRole } from '../../../shared/types';
 
+/** What the scanner takes for a README: `README.md` in any case (the Hub itself wants `README.md`). */
+export const README_NAME = /^readme\.md$/i;
+
 const TOKENIZER_FILES = new Set([
   'tokenizer.json',
   'tokenizer_config.json',
@@ -68,7 +71,7 @@ export function roleOf(rel: string): FileRole {
   if (/\.(safetensors|bin)\.index\.json$/.test(base)) return 'weights-index';
   if (isWeightsName(base)) return 'weights';
   if (TOKENIZER_FILES.has(base)) return 'tokenizer';
-  if (/^readme\.md$/i.test(base)) return 'readme';
+  if (README_NAME.test(base)) return 'readme';
   if (base === 'config.json' || (base.endsWith('config.json') && base !== 'tokenizer_config.json'))
     return 'config';
   return 'other';

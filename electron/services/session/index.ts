@@ -6,7 +6,7 @@
  * folder is a new session, and closing one cancels its jobs.
  */
 import { randomBytes } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { CardContext, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
@@ -38,7 +38,7 @@ import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from
 import { publish as uploadPlan } from '../publish/upload';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
-import { MAX_README_BYTES, referencedPaths } from '../scan';
+import { MAX_README_BYTES, README_NAME, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
@@ -132,6 +132,10 @@ export class WorkspaceSession {
   /** The last evaluation report of this workspace (run, or read from what is remembered). */
   #report: Promise<EvaluationReport> | null = null;
   #settled: EvaluationReport | null = null;
+  /** Whether `#report` is a run of benchmarks (not only a read of what is remembered). */
+  #running = false;
+  /** What is remembered, read while the first run of benchmarks is still going. */
+  #remembered: Promise<EvaluationReport> | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -220,8 +224,29 @@ export class WorkspaceSession {
       signal?: AbortSignal;
     } = {},
   ): Promise<EvaluationReport> {
+    const run = this.#read(options);
+    this.#report = run;
+    this.#running = !options.cacheOnly;
+    run.then(
+      (report) => {
+        if (this.#report !== run) return;
+        this.#settled = report;
+        this.#running = false;
+      },
+      () => {
+        if (this.#report !== run) return;
+        this.#report = null;
+        this.#running = false;
+      },
+    );
+    return run;
+  }
+
+  #read(
+    options: Omit<EvaluateOptions, 'root' | 'scan' | 'dataDir' | 'env' | 'signal'> & { signal?: AbortSignal },
+  ): Promise<EvaluationReport> {
     const { signal, ...rest } = options;
-    const run = (async () =>
+    return (async () =>
       evaluateWorkspace({
         ...rest,
         root: this.root,
@@ -230,16 +255,6 @@ export class WorkspaceSession {
         env: this.services.env,
         signal: this.signalFor(signal),
       }))();
-    this.#report = run;
-    run.then(
-      (report) => {
-        if (this.#report === run) this.#settled = report;
-      },
-      () => {
-        if (this.#report === run) this.#report = null;
-      },
-    );
-    return run;
   }
 
   /**
@@ -248,7 +263,19 @@ export class WorkspaceSession {
    */
   knownEvaluation(signal?: AbortSignal): Promise<EvaluationReport> {
     if (this.#settled) return Promise.resolve(this.#settled);
-    return this.#report ?? this.evaluate({ cacheOnly: true, signal });
+    if (this.#report && !this.#running) return this.#report;
+    if (this.#running) {
+      // Benchmarks are running and nothing finished yet: what is remembered, read aside, without waiting.
+      if (!this.#remembered) {
+        const read = this.#read({ cacheOnly: true, signal });
+        this.#remembered = read;
+        read.catch(() => {
+          if (this.#remembered === read) this.#remembered = null;
+        });
+      }
+      return this.#remembered;
+    }
+    return this.evaluate({ cacheOnly: true, signal });
   }
 
   async setScore(checkpoint: string, benchmark: string, score: number | null): Promise<void> {
@@ -256,6 +283,8 @@ export class WorkspaceSession {
     // The report the session holds no longer says what the user sees: read it again when next needed.
     this.#report = null;
     this.#settled = null;
+    this.#remembered = null;
+    this.#running = false;
   }
 
   async #evalAccuracyOf(checkpoint: string, signal?: AbortSignal): Promise<number | null> {
@@ -400,8 +429,19 @@ export class WorkspaceSession {
       await this.services.hub.endpoint(),
     );
     if (remembered) return { repo: remembered, source: 'remembered' };
-    const readme = await this.readme(signal).catch(() => null);
+    // Opening a workspace must stay instant: before the first scan only the root's README is looked at.
+    const readme = this.#scan ? await this.readme(signal).catch(() => null) : await this.#rootReadme();
     return proposeRepoName(readme?.text ?? null, this.name);
+  }
+
+  async #rootReadme(): Promise<{ text: string } | null> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    const name = names.find((n) => README_NAME.test(n));
+    if (!name) return null;
+    const text = await readBoundedText(path.join(this.root, name), { maxBytes: MAX_README_BYTES }).catch(
+      () => null,
+    );
+    return text === null ? null : { text };
   }
 
   #repoId(repo: string, user: string | null): string {
