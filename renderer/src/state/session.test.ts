@@ -84,11 +84,24 @@ describe('the session model', () => {
     expect(evaluation.get().picked).toBeNull();
   });
 
-  it('ends when the main process closes it', () => {
+  it('ends when the main process closes it, and says so', async () => {
+    const { workspaceStore } = await import('./workspace');
     session.replaceSession(info(1));
     fake.emit('workspace:closed', { sessionId: sessionIdFor(2), reason: 'closed' });
     expect(session.currentSessionId()).toBe(sessionIdFor(1));
     fake.emit('workspace:closed', { sessionId: sessionIdFor(1), reason: 'closed' });
     expect(session.currentSessionId()).toBeNull();
+    expect(workspaceStore.get()).toMatchObject({ screen: 'workspace', error: { code: 'SESSION_CLOSED' } });
+    expect(workspaceStore.get().error?.message).toContain('/runs/r1');
+  });
+
+  it('ends when a request for it is answered SESSION_CLOSED', async () => {
+    const { workspaceStore } = await import('./workspace');
+    session.replaceSession(info(1));
+    const closed = { ok: false as const, error: { code: 'SESSION_CLOSED' as const, message: 'closed' } };
+    const answered = await session.answer(sessionIdFor(1), Promise.resolve(closed));
+    expect(answered).toEqual(closed);
+    expect(session.currentSessionId()).toBeNull();
+    expect(workspaceStore.get().error?.message).toContain('Open it again');
   });
 });

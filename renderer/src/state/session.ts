@@ -17,6 +17,7 @@ import type { JobProgress, ScanResult } from '../../../shared/types';
 import { DEFAULT_EVAL_OPTIONS } from '../card/eval-outputs';
 import { api, runJob, type RunningJob } from '../api';
 import { createStore, type Store } from './store';
+import { workspaceStore } from './workspace';
 import type { CardState } from './card';
 import type { CardViewState } from './card-view';
 import type { EvaluationState } from './evaluation';
@@ -116,7 +117,32 @@ export function replaceSession(info: WorkspaceSessionInfo | null): void {
  * nothing ever: the code awaiting it simply does not go on, so a stale answer never lands in the model.
  */
 export function answer<T>(sessionId: string, pending: Promise<T>): Promise<T> {
-  return pending.then((value) => (isCurrent(sessionId) ? value : new Promise<T>(() => {})));
+  return pending.then((value) => {
+    if (!isCurrent(sessionId)) return new Promise<T>(() => {});
+    if (isSessionClosed(value)) sessionEnded();
+    return value;
+  });
+}
+
+function isSessionClosed(value: unknown): boolean {
+  const error = (value as { ok?: boolean; error?: { code?: string } } | null)?.error;
+  return (value as { ok?: boolean } | null)?.ok === false && error?.code === 'SESSION_CLOSED';
+}
+
+/**
+ * The main process no longer knows the open session (its window's connection went away, say): nothing of
+ * it can be used any more, so the window says so instead of showing a workspace that cannot answer.
+ */
+function sessionEnded(): void {
+  const root = sessionStore.get().info?.root;
+  replaceSession(null);
+  workspaceStore.set({
+    screen: 'workspace',
+    error: {
+      code: 'SESSION_CLOSED',
+      message: `The workspace ${root ?? ''} was closed by the app. Open it again to go on.`,
+    },
+  });
 }
 
 /** A job of the session: its progress and logs reach the callbacks, and its end the caller, only while it is open. */
@@ -172,6 +198,7 @@ export function sessionSlice<K extends SliceKey>(key: K): Store<SessionModel[K]>
 }
 
 /** Ends the session when the main process says it is gone (closed with its window, say). */
-api.events.on('workspace:closed', ({ sessionId }) => {
-  if (isCurrent(sessionId)) replaceSession(null);
+api.events.on('workspace:closed', ({ sessionId, reason }) => {
+  // Replaced: this window opened another workspace, whose session is (or is about to be) the current one.
+  if (isCurrent(sessionId) && reason === 'closed') sessionEnded();
 });
