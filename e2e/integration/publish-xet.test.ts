@@ -269,6 +269,43 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     expect(bytesOf(xorbUploads(second))).toBeLessThanOrEqual(size * 1.01 - storedBytes);
   });
 
+  it('xorb and shard uploads are retried through 503s, 429s and a reset mid-body, and the file lands intact', async () => {
+    const faulty = await startLocalHub({
+      dataDir: path.join(work, 'faulty-hub'),
+      users: [{ name: 'alice', token: WRITE, role: 'write' }],
+      faults: {
+        rules: [
+          { fault: 'status', status: 503, kinds: ['xet-xorb'], count: 1 },
+          { fault: 'rate-limit', retryAfterSeconds: 0, kinds: ['xet-xorb'], skip: 1, count: 1 },
+          // The 4th xorb request is the POST after three HEADs (503, 429, 404).
+          { fault: 'reset', afterBytes: 1024 * 1024, kinds: ['xet-xorb'], skip: 3, count: 1 },
+          { fault: 'status', status: 500, kinds: ['xet-shard'], count: 1 },
+        ],
+      },
+    });
+    try {
+      const fx = await checkpoint(8 * MiB);
+      const lines: string[] = [];
+      const result = await run(faulty, await plan(fx), 'xet-faults', { onLog: (l) => lines.push(l) });
+      expect(result.report.verified).toBe(true);
+      const log = faulty.requestLog;
+      expect(log.some((r) => r.kind === 'xet-xorb' && r.status === 503)).toBe(true);
+      expect(log.some((r) => r.kind === 'xet-xorb' && r.status === 429)).toBe(true);
+      expect(log.some((r) => r.kind === 'xet-xorb' && r.status === 0)).toBe(true);
+      expect(log.some((r) => r.kind === 'xet-shard' && r.status === 500)).toBe(true);
+      expect(lines.filter((l) => l.startsWith('Retrying xet')).length).toBeGreaterThanOrEqual(4);
+      const blob = await downloadFile({
+        repo: { type: 'model', name: 'alice/xet-faults' },
+        path: 'model.safetensors',
+        hubUrl: faulty.url,
+        accessToken: WRITE,
+      });
+      expect(sha256(Buffer.from(await blob!.arrayBuffer()))).toBe(sha256(await readFile(fx.weights)));
+    } finally {
+      await faulty.close();
+    }
+  });
+
   it('a Hub without Xet gets classic LFS, verified by SHA-256', async () => {
     const fx = await checkpoint(12 * MiB);
     const mark = lfsHub.requestLog.length;

@@ -328,7 +328,12 @@ class XetUploader {
 
     // The xorb being filled, and what the file's current term points at.
     let buffer: Buffer | null = null;
-    let filling: { chunks: ChunkRef[]; bytes: number; terms: ShardTerm[] } | null = null;
+    let filling: {
+      chunks: ChunkRef[];
+      bytes: number;
+      terms: Set<ShardTerm>;
+      index: Map<string, number>;
+    } | null = null;
     let term: ShardTerm | null = null;
     let pendingProcessed = 0;
     let pendingDeduped = 0;
@@ -360,6 +365,23 @@ class XetUploader {
       pendingDeduped = 0;
     };
 
+    /**
+     * Points the file at chunk `index` of a xorb: the current term grows when the chunk follows it there, else a
+     * new term starts. `xorb` is '' for the xorb being filled, whose hash is set on its terms when it is sealed.
+     */
+    const reference = (xorb: string, index: number, chunk: ChunkRef) => {
+      const inFilling = xorb === '';
+      if (term && term.xorb === xorb && term.end === index && (!inFilling || filling!.terms.has(term))) {
+        term.end++;
+        term.bytes += chunk.length;
+        term.chunkHashes.push(chunk.hash);
+        return;
+      }
+      term = { xorb, start: index, end: index + 1, bytes: chunk.length, chunkHashes: [chunk.hash] };
+      if (inFilling) filling!.terms.add(term);
+      terms.push(term);
+    };
+
     // One chunk, in file order, with its bytes (`data` is only valid during the call).
     const take = async (chunk: ChunkRef, data: Uint8Array) => {
       const first = allChunks.length === 0;
@@ -372,20 +394,14 @@ class XetUploader {
       }
       if (place) {
         pendingDeduped += chunk.length;
-        if (term && term.xorb === place.xorb && term.end === place.index) {
-          term.end++;
-          term.bytes += chunk.length;
-          term.chunkHashes.push(chunk.hash);
-        } else {
-          term = {
-            xorb: place.xorb,
-            start: place.index,
-            end: place.index + 1,
-            bytes: chunk.length,
-            chunkHashes: [chunk.hash],
-          };
-          terms.push(term);
-        }
+        reference(place.xorb, place.index, chunk);
+        return;
+      }
+      // A repeat of a chunk already in the xorb being filled (zero padding, tied weights): stored once.
+      const repeat = filling?.index.get(chunk.hash);
+      if (repeat !== undefined) {
+        pendingDeduped += chunk.length;
+        reference('', repeat, chunk);
         return;
       }
       // A new chunk. Xorbs start at a file's first chunk or at an eligible one (see the top of this file).
@@ -401,23 +417,14 @@ class XetUploader {
       }
       if (!filling) {
         buffer = this.takeBuffer();
-        filling = { chunks: [], bytes: 0, terms: [] };
+        filling = { chunks: [], bytes: 0, terms: new Set(), index: new Map() };
       }
       writeChunkHeader(buffer!, filling.bytes, chunk.length);
       buffer!.set(data, filling.bytes + CHUNK_HEADER_BYTES);
       filling.bytes += needed;
-      const index = filling.chunks.length;
+      filling.index.set(chunk.hash, filling.chunks.length);
       filling.chunks.push(chunk);
-      if (term && term.xorb === '' && filling.terms.includes(term) && term.end === index) {
-        term.end++;
-        term.bytes += chunk.length;
-        term.chunkHashes.push(chunk.hash);
-      } else {
-        // The xorb's hash is known once it is sealed; its terms are filled in then.
-        term = { xorb: '', start: index, end: index + 1, bytes: chunk.length, chunkHashes: [chunk.hash] };
-        filling.terms.push(term);
-        terms.push(term);
-      }
+      reference('', filling.chunks.length - 1, chunk);
     };
 
     // Bytes of the chunk still open at the end of a block (it continues in the next one).
