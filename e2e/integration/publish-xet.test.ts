@@ -6,6 +6,7 @@
  * run again, sends no xorb the CAS already holds; a Hub without Xet still gets classic LFS.
  */
 import { downloadFile, pathsInfo } from '@huggingface/hub';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,13 +18,14 @@ import { planPublish, type LocalPlan } from '../../electron/services/publish/pla
 import { publish, type PublishInput } from '../../electron/services/publish/upload';
 import { describeAccount } from '../../electron/services/token';
 import { verifyPublish } from '../../electron/services/verify';
-import { tempDir } from '../fixtures/workspace';
+import { buildWorkspace, tempDir } from '../fixtures/workspace';
 import { startLocalHub, type LocalHub, type RequestLogEntry } from '../local-hub';
 import { probePythonClient, runPython } from '../python/client';
 
 const WRITE = 'hf_' + 'AliceXetWriteTokenForIntegrationTst';
 const MiB = 1024 * 1024;
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 200, retries: 6 };
+const repoRoot = path.resolve(__dirname, '../..');
 
 const { client: pythonClient, skipReason: pythonSkip } = probePythonClient();
 const pythonXetSkip =
@@ -317,5 +319,95 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     expect(result.outcome.xet).toBeUndefined();
     expect(result.plan.files.every((f) => f.xetHash === undefined)).toBe(true);
     expect(result.outcome.transfer?.sentBytes).toBeGreaterThanOrEqual(12 * MiB);
+  });
+});
+
+describe('hub-publisher publish through Xet, killed and run again', () => {
+  /** The CLI as a user runs it; resolves with its exit code, or kills it (SIGKILL) once `killWhen` says so. */
+  function cli(args: string[], killWhen?: () => boolean): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, ['bin/hub-publisher.js', ...args], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, HOME: work, HUB_PUBLISHER_DATA_DIR: path.join(work, 'cli-data') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const watch = killWhen
+        ? setInterval(() => {
+            if (killWhen()) child.kill('SIGKILL');
+          }, 5)
+        : undefined;
+      child.on('close', (code) => {
+        if (watch) clearInterval(watch);
+        resolve({ code, stderr });
+      });
+    });
+  }
+
+  it('a publish killed after its first xorb was stored, run again, sends no xorb the CAS holds', async () => {
+    const root = path.join(work, 'cli-ws');
+    await buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [100],
+      weightsBytes: 128 * MiB,
+      readme: '# Run\n',
+    });
+    // The fixture's tensors are zeros; random values make every chunk new, as real weights are.
+    const weights = path.join(root, 'checkpoint-100', 'model.safetensors');
+    const fh = await open(weights, 'r+');
+    const header = Buffer.alloc(8);
+    await fh.read(header, 0, 8, 0);
+    const dataStart = 8 + Number(header.readBigUInt64LE(0));
+    const size = (await fh.stat()).size;
+    for (let at = dataStart; at < size; at += 8 * MiB) {
+      const block = randomBytes(Math.min(8 * MiB, size - at));
+      await fh.write(block, 0, block.length, at);
+    }
+    await fh.close();
+    const tokenFile = path.join(work, 'cli-token');
+    await writeFile(tokenFile, `${WRITE}\n`);
+    const args = [
+      'publish',
+      root,
+      '--repo',
+      'xet-killed',
+      '--checkpoint',
+      'checkpoint-100',
+      '--endpoint',
+      hub.url,
+      '--token-file',
+      tokenFile,
+      '--no-keychain',
+      '--yes',
+    ];
+
+    const mark = hub.requestLog.length;
+    const killed = await cli(args, () =>
+      xorbUploads(hub.requestLog.slice(mark)).some((r) => r.status === 200),
+    );
+    expect(killed.code).toBeNull(); // killed by the signal, not finished
+    const first = hub.requestLog.slice(mark);
+    const stored = new Set(
+      xorbUploads(first)
+        .filter((r) => r.status === 200)
+        .map((r) => r.path),
+    );
+    expect(stored.size).toBeGreaterThanOrEqual(1);
+    expect(first.some((r) => r.kind === 'commit')).toBe(false);
+
+    const resumeMark = hub.requestLog.length;
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    const second = hub.requestLog.slice(resumeMark);
+    expect(xorbUploads(second).filter((r) => stored.has(r.path))).toEqual([]);
+    expect(second.some((r) => r.kind === 'commit' && r.status === 200)).toBe(true);
+    const blob = await downloadFile({
+      repo: { type: 'model', name: 'alice/xet-killed' },
+      path: 'model.safetensors',
+      hubUrl: hub.url,
+      accessToken: WRITE,
+    });
+    expect(sha256(Buffer.from(await blob!.arrayBuffer()))).toBe(sha256(await readFile(weights)));
   });
 });
