@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountInfo } from '../../shared/publish';
 import type { CheckpointInfo, JobProgress } from '../../shared/types';
+import { renderProgressLine } from '../../electron/cli/terminal';
 import { Hasher } from '../../electron/services/hash';
 import { planPublish, type LocalPlan } from '../../electron/services/publish/plan';
 import { publish, type PublishInput } from '../../electron/services/publish/upload';
@@ -224,9 +225,15 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     await fh.close();
 
     const mark = hub.requestLog.length;
-    const second = await run(hub, await plan(fx), 'xet-republish');
+    const progress: JobProgress[] = [];
+    const second = await run(hub, await plan(fx), 'xet-republish', {
+      onProgress: (p) => progress.push(p),
+    });
     const log = hub.requestLog.slice(mark);
     expect(second.report.verified).toBe(true);
+    // The CLI's progress line says what was sent and what the Hub already had.
+    const line = renderProgressLine(progress.filter((p) => p.transfer).at(-1)!, 200, 'uploading');
+    expect(line).toMatch(/\(sent [\d.]+ MB, [\d.]+ MB already on the Hub\)/);
     const sent = bytesOf(xorbUploads(log));
     // Each changed place costs its bytes plus the two chunks (≤ 128 KiB each) it cuts into.
     expect(sent).toBeGreaterThan(size * 0.01);
