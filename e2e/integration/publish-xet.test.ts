@@ -315,6 +315,52 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     }
   });
 
+  it('CAS tokens that expire during the upload are refreshed through the write-token route', async () => {
+    const shortLived = await startLocalHub({
+      dataDir: path.join(work, 'short-token-hub'),
+      users: [{ name: 'alice', token: WRITE, role: 'write' }],
+      xetTokenLifetimeSeconds: 1,
+    });
+    try {
+      const fx = await checkpoint(8 * MiB);
+      const result = await run(shortLived, await plan(fx), 'xet-tokens');
+      expect(result.report.verified).toBe(true);
+      const log = shortLived.requestLog;
+      // Refreshed with the Hub token at the batch's href, and no CAS request was refused for its token.
+      expect(log.filter((r) => r.kind === 'xet-token' && r.status === 200).length).toBeGreaterThanOrEqual(2);
+      expect(log.filter((r) => r.kind.startsWith('xet') && r.status === 401)).toEqual([]);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('an empty large-file-pattern file and two identical weights files go through Xet too', async () => {
+    const fx = await checkpoint(3 * MiB);
+    const dir = fx.ckpt.path;
+    await writeFile(path.join(dir, 'empty.bin'), '');
+    await writeFile(path.join(dir, 'copy.safetensors'), await readFile(fx.weights));
+    fx.ckpt.files.push(
+      { path: 'empty.bin', bytes: 0, role: 'other' },
+      { path: 'copy.safetensors', bytes: 3 * MiB, role: 'weights' },
+    );
+    const mark = hub.requestLog.length;
+    const result = await run(hub, await plan(fx), 'xet-edge');
+    expect(result.report.verified).toBe(true);
+    // The copy's chunks were already there: its bytes went out once.
+    expect(bytesOf(xorbUploads(hub.requestLog.slice(mark)))).toBeLessThan(3 * MiB * 1.01);
+    for (const name of ['empty.bin', 'copy.safetensors']) {
+      const blob = await downloadFile({
+        repo: { type: 'model', name: 'alice/xet-edge' },
+        path: name,
+        hubUrl: hub.url,
+        accessToken: WRITE,
+      });
+      expect(sha256(Buffer.from(await blob!.arrayBuffer()))).toBe(
+        sha256(await readFile(path.join(dir, name))),
+      );
+    }
+  });
+
   it('a Hub without Xet gets classic LFS, verified by SHA-256', async () => {
     const fx = await checkpoint(12 * MiB);
     const mark = lfsHub.requestLog.length;
