@@ -19,6 +19,8 @@ export interface ChildResult {
   /** The child process from spawn to exit: startup and imports included. */
   wallMs: number;
   hwmKb: number;
+  /** CPU time (user + system) of the whole child process, when it was measured. */
+  cpuMs?: number;
   extra?: Record<string, unknown>;
 }
 
@@ -37,7 +39,8 @@ export async function setup(prefix = 'bench-publish-'): Promise<void> {
     `import { readFileSync, writeFileSync } from 'node:fs';
 process.on('exit', () => {
   const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1]);
+  const cpu = process.cpuUsage();
+  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1] + ' ' + Math.round((cpu.user + cpu.system) / 1000));
 });
 `,
   );
@@ -97,6 +100,8 @@ export interface BenchHub {
   dir: string;
   /** The server process's peak RSS so far (VmHWM), in kB. */
   hwmKb(): Promise<number>;
+  /** The server process's CPU time so far (user + system), in ms. */
+  cpuMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -131,6 +136,12 @@ export async function startHub(extraArgs: string[] = []): Promise<BenchHub> {
   return {
     url,
     dir,
+    cpuMs: async () => {
+      // /proc/PID/stat fields 14 and 15 (after the parenthesised name): utime and stime in clock ticks (100 Hz).
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     hwmKb: async () => {
       // tsx runs the server in a child of the node process started here: read the deepest one.
       let pid = child.pid!;
@@ -183,10 +194,12 @@ export async function runChild(
     BENCH_HWM_FILE: hwmFile,
   });
   if (code !== 0) throw new Error(`child ${argv.join(' ')} failed (${code}):\n${stderr}\n${stdout}`);
-  const hwmKb = Number(await readFile(hwmFile, 'utf8'));
+  const [hwm, cpu] = (await readFile(hwmFile, 'utf8')).split(' ');
+  const hwmKb = Number(hwm);
+  const cpuMs = cpu === undefined ? undefined : Number(cpu);
   const m = /BENCH-RESULT (.*)/.exec(stdout);
   const inner = m ? (JSON.parse(m[1]!) as { ms: number; extra?: Record<string, unknown> }) : null;
-  return { ms: inner?.ms ?? wall, wallMs: wall, hwmKb, extra: inner?.extra, stdout };
+  return { ms: inner?.ms ?? wall, wallMs: wall, hwmKb, cpuMs, extra: inner?.extra, stdout };
 }
 
 /**

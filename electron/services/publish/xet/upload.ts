@@ -190,7 +190,7 @@ class KnownChunks {
     let places = this.plain;
     if (key) {
       let table = this.keyed.find((k) => Buffer.compare(k.key, key) === 0);
-      if (!table) this.keyed.push((table = { key, places: new Map() }));
+      if (!table) this.keyed.unshift((table = { key, places: new Map() }));
       places = table.places;
     }
     chunkHashes.forEach((hash, index) => {
@@ -198,12 +198,19 @@ class KnownChunks {
     });
   }
 
+  /**
+   * Each dedup answer has its own key, so a chunk is looked up once per answer. The answer that matched last
+   * is tried first: a file's chunks mostly follow each other through the same old xorbs.
+   */
   find(hash: string): ChunkPlace | undefined {
     const found = this.plain.get(hash);
     if (found) return found;
-    for (const { key, places } of this.keyed) {
-      const place = places.get(keyedHashOf(hash, key));
-      if (place) return place;
+    for (let i = 0; i < this.keyed.length; i++) {
+      const table = this.keyed[i]!;
+      const place = table.places.get(keyedHashOf(hash, table.key));
+      if (!place) continue;
+      if (i > 0) this.keyed.unshift(...this.keyed.splice(i, 1));
+      return place;
     }
     return undefined;
   }
