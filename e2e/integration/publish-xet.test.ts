@@ -361,7 +361,7 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     }
   });
 
-  it('a Hub without Xet gets classic LFS, verified by SHA-256', async () => {
+  it('a Hub without Xet gets classic LFS, verified by SHA-256; so does a publish with xet: false', async () => {
     const fx = await checkpoint(12 * MiB);
     const mark = lfsHub.requestLog.length;
     const result = await run(lfsHub, await plan(fx), 'lfs-model');
@@ -372,6 +372,15 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     expect(result.outcome.xet).toBeUndefined();
     expect(result.plan.files.every((f) => f.xetHash === undefined)).toBe(true);
     expect(result.outcome.transfer?.sentBytes).toBeGreaterThanOrEqual(12 * MiB);
+
+    // And a publish told not to offer Xet gets classic LFS from a Hub that speaks both.
+    const other = await checkpoint(4 * MiB);
+    const xetMark = hub.requestLog.length;
+    const plain = await run(hub, await plan(other), 'lfs-by-choice', { xet: false });
+    const plainLog = hub.requestLog.slice(xetMark);
+    expect(plain.report.verified).toBe(true);
+    expect(plainLog.some((r) => r.kind === 'lfs-put' || r.kind === 'lfs-part')).toBe(true);
+    expect(plainLog.filter((r) => r.kind === 'xet-xorb' || r.kind === 'xet-shard')).toEqual([]);
   });
 });
 
