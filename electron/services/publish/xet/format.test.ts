@@ -1,6 +1,7 @@
 import { getChunks, hashToHex } from '@huggingface/xetchunk-wasm';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { chunkHash } from '../../../../e2e/local-hub/xet/format';
 import { parseShard, writeDedupShard } from '../../../../e2e/local-hub/xet/shard';
 import {
   fileHashOf,
@@ -58,6 +59,15 @@ describe('Xet formats', () => {
     ]);
     expect(parsed.xorbs[0]).toMatchObject({ hash: xorb, bytesOnDisk: 12345 });
     expect(parsed.xorbs[0]!.chunks.map((c) => c.hash)).toEqual(chunks.map((c) => c.hash));
+  });
+
+  it("the local Hub's chunk hashes (hash-wasm) are the chunker's (blake3-jit)", () => {
+    const data = randomBytes(1_000_000);
+    let at = 0;
+    for (const c of chunksOf(data)) {
+      expect(chunkHash(data.subarray(at, at + c.length))).toBe(c.hash);
+      at += c.length;
+    }
   });
 
   it('reads the keyed chunk hashes and the key of a global dedup answer', () => {
