@@ -283,11 +283,12 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
       dataDir: path.join(work, 'faulty-hub'),
       users: [{ name: 'alice', token: WRITE, role: 'write' }],
       faults: {
+        // A rule counts only the requests no earlier rule failed. The first xorb's requests go: HEAD 503 (rule 1),
+        // HEAD 404 (skipped by rules 2 and 3), POST 429 (rule 2), POST reset mid-body (rule 3), POST stored.
         rules: [
           { fault: 'status', status: 503, kinds: ['xet-xorb'], count: 1 },
           { fault: 'rate-limit', retryAfterSeconds: 0, kinds: ['xet-xorb'], skip: 1, count: 1 },
-          // The 4th xorb request is the POST after three HEADs (503, 429, 404).
-          { fault: 'reset', afterBytes: 1024 * 1024, kinds: ['xet-xorb'], skip: 3, count: 1 },
+          { fault: 'reset', afterBytes: 1024 * 1024, kinds: ['xet-xorb'], skip: 1, count: 1 },
           { fault: 'status', status: 500, kinds: ['xet-shard'], count: 1 },
         ],
       },

@@ -325,7 +325,7 @@ class XetUploader {
     await pending;
   }
 
-  async uploadFile(object: XetObject): Promise<string> {
+  async uploadFile(object: XetObject): Promise<void> {
     const { path } = object;
     const sha256 = createHash('sha256');
     const chunker = createChunker();
@@ -489,16 +489,24 @@ class XetUploader {
     if (digest !== object.sha256) throw changedOnDisk(path);
     const fileHash = fileHashOf(allChunks);
     const shard = serializeShard([{ fileHash, sha256: digest, terms }], newXorbs);
-    const res = await this.cas('/v1/shards', {
-      method: 'POST',
-      body: new BufferBlob(shard),
-      headers: { 'Content-Type': 'application/octet-stream' },
-    });
-    if (!res.ok) throw await apiError(res, `Registering ${path} with Xet`);
-    await res.body?.cancel().catch(() => undefined);
-    this.result.xetHashes.set(object.sha256, fileHash);
-    return fileHash;
+    // The Hub checks the shard by rebuilding the file (its SHA-256): the next file is chunked meanwhile.
+    await this.registering;
+    const registration = (async () => {
+      const res = await this.cas('/v1/shards', {
+        method: 'POST',
+        body: new BufferBlob(shard),
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      if (!res.ok) throw await apiError(res, `Registering ${path} with Xet`);
+      await res.body?.cancel().catch(() => undefined);
+      this.result.xetHashes.set(object.sha256, fileHash);
+    })();
+    registration.catch(() => undefined);
+    this.registering = registration;
   }
+
+  /** The shard upload of the last file (one at a time); awaited before the next one and at the end. */
+  registering: Promise<void> = Promise.resolve();
 }
 
 function changedOnDisk(path: string): AppError {
@@ -515,5 +523,6 @@ export async function uploadThroughXet(args: XetUploadArgs): Promise<XetUploadRe
     args.signal?.throwIfAborted();
     await uploader.uploadFile(object);
   }
+  await uploader.registering;
   return uploader.result;
 }
