@@ -112,7 +112,8 @@ export async function uploadLfsObjects(args: {
     const requestId = res.headers.get('X-Request-Id') ?? undefined;
     const json = (await res.json()) as { transfer?: string; objects: BatchObject[] };
     if (json.transfer === 'xet' && offerXet) {
-      const sent = await uploadBatchThroughXet(json.objects, byOid, alreadyThere, uploaded, args);
+      const answer = { url: res.url, requestId };
+      const sent = await uploadBatchThroughXet(json.objects, answer, byOid, alreadyThere, uploaded, args);
       if (sent) xet = xet ? mergeXet(xet, sent) : sent;
       continue;
     }
@@ -216,6 +217,7 @@ function mergeXet(a: XetUploadResult, b: XetUploadResult): XetUploadResult {
  */
 async function uploadBatchThroughXet(
   answered: BatchObject[],
+  answer: { url: string; requestId: string | undefined },
   byOid: Map<string, LfsObject>,
   alreadyThere: Set<string>,
   uploaded: Set<string>,
@@ -226,7 +228,8 @@ async function uploadBatchThroughXet(
   for (const obj of answered) {
     const o = byOid.get(obj.oid);
     if (!o) throw new Error('The Hub answered for an object that was not asked for.');
-    if (obj.error) throw new HubApiError('', obj.error.code, undefined, `${o.path}: ${obj.error.message}`);
+    if (obj.error)
+      throw new HubApiError(answer.url, obj.error.code, answer.requestId, `${o.path}: ${obj.error.message}`);
     if (!obj.actions?.upload) {
       alreadyThere.add(o.oid);
       continue;
