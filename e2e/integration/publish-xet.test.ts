@@ -27,6 +27,8 @@ const WRITE = 'hf_' + 'AliceXetWriteTokenForIntegrationTst';
 const MiB = 1024 * 1024;
 const FAST_RETRY = { baseDelayMs: 20, maxDelayMs: 200, retries: 6 };
 const repoRoot = path.resolve(__dirname, '../..');
+/** Publishes of 96–160 MiB, some through two CLI processes: minutes on a loaded 2-core machine, seconds in CI. */
+const HEAVY_TIMEOUT = 240_000;
 
 const { client: pythonClient, skipReason: pythonSkip } = probePythonClient();
 const pythonXetSkip =
@@ -212,71 +214,79 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
     },
   );
 
-  it('a re-publish of the checkpoint with 1% of its bytes changed in place sends only the changed chunks', async () => {
-    const size = 96 * MiB;
-    const fx = await checkpoint(size);
-    await run(hub, await plan(fx), 'xet-republish');
+  it(
+    'a re-publish of the checkpoint with 1% of its bytes changed in place sends only the changed chunks',
+    async () => {
+      const size = 96 * MiB;
+      const fx = await checkpoint(size);
+      await run(hub, await plan(fx), 'xet-republish');
 
-    // 1% of the bytes, in 8 places spread over the file, as a fine-tune touching a few tensors would.
-    const fh = await open(fx.weights, 'r+');
-    const region = Math.floor((size * 0.01) / 8);
-    for (let i = 0; i < 8; i++)
-      await fh.write(randomBytes(region), 0, region, Math.floor(((i + 0.5) * size) / 8));
-    await fh.close();
+      // 1% of the bytes, in 8 places spread over the file, as a fine-tune touching a few tensors would.
+      const fh = await open(fx.weights, 'r+');
+      const region = Math.floor((size * 0.01) / 8);
+      for (let i = 0; i < 8; i++)
+        await fh.write(randomBytes(region), 0, region, Math.floor(((i + 0.5) * size) / 8));
+      await fh.close();
 
-    const mark = hub.requestLog.length;
-    const progress: JobProgress[] = [];
-    const second = await run(hub, await plan(fx), 'xet-republish', {
-      onProgress: (p) => progress.push(p),
-    });
-    const log = hub.requestLog.slice(mark);
-    expect(second.report.verified).toBe(true);
-    // The CLI's progress line says what was sent and what the Hub already had.
-    const line = renderProgressLine(progress.filter((p) => p.transfer).at(-1)!, 200, 'uploading');
-    expect(line).toMatch(/\(sent [\d.]+ MB, [\d.]+ MB already on the Hub\)/);
-    const sent = bytesOf(xorbUploads(log));
-    // Each changed place costs its bytes plus the two chunks (≤ 128 KiB each) it cuts into.
-    expect(sent).toBeGreaterThan(size * 0.01);
-    expect(sent).toBeLessThan(size * 0.05);
-    expect(second.outcome.transfer?.alreadyOnHubBytes).toBeGreaterThan(size * 0.9);
-    // Every request of the publish together, commit and checks included, stays under 5% too.
-    expect(bytesOf(log)).toBeLessThan(size * 0.05);
-  });
+      const mark = hub.requestLog.length;
+      const progress: JobProgress[] = [];
+      const second = await run(hub, await plan(fx), 'xet-republish', {
+        onProgress: (p) => progress.push(p),
+      });
+      const log = hub.requestLog.slice(mark);
+      expect(second.report.verified).toBe(true);
+      // The CLI's progress line says what was sent and what the Hub already had.
+      const line = renderProgressLine(progress.filter((p) => p.transfer).at(-1)!, 200, 'uploading');
+      expect(line).toMatch(/\(sent [\d.]+ MB, [\d.]+ MB already on the Hub\)/);
+      const sent = bytesOf(xorbUploads(log));
+      // Each changed place costs its bytes plus the two chunks (≤ 128 KiB each) it cuts into.
+      expect(sent).toBeGreaterThan(size * 0.01);
+      expect(sent).toBeLessThan(size * 0.05);
+      expect(second.outcome.transfer?.alreadyOnHubBytes).toBeGreaterThan(size * 0.9);
+      // Every request of the publish together, commit and checks included, stays under 5% too.
+      expect(bytesOf(log)).toBeLessThan(size * 0.05);
+    },
+    HEAVY_TIMEOUT,
+  );
 
-  it('a cancelled publish, run again, sends no xorb the CAS already holds, and completes', async () => {
-    const size = 160 * MiB;
-    const fx = await checkpoint(size);
-    const local = await plan(fx);
-    const mark = hub.requestLog.length;
-    const controller = new AbortController();
-    // Cancel as soon as the first xorb is stored.
-    const stop = setInterval(() => {
-      if (xorbUploads(hub.requestLog.slice(mark)).some((r) => r.status === 200)) controller.abort();
-    }, 5);
-    const cancelled = await run(hub, local, 'xet-resume', { signal: controller.signal }).catch(
-      (err: unknown) => err as { code?: string },
-    );
-    clearInterval(stop);
-    expect((cancelled as { code?: string }).code).toBe('CANCELLED');
-    const first = hub.requestLog.slice(mark);
-    const stored = new Set(
-      xorbUploads(first)
-        .filter((r) => r.status === 200)
-        .map((r) => r.path),
-    );
-    expect(stored.size).toBeGreaterThanOrEqual(1);
-    expect(first.some((r) => r.kind === 'commit')).toBe(false);
+  it(
+    'a cancelled publish, run again, sends no xorb the CAS already holds, and completes',
+    async () => {
+      const size = 160 * MiB;
+      const fx = await checkpoint(size);
+      const local = await plan(fx);
+      const mark = hub.requestLog.length;
+      const controller = new AbortController();
+      // Cancel as soon as the first xorb is stored.
+      const stop = setInterval(() => {
+        if (xorbUploads(hub.requestLog.slice(mark)).some((r) => r.status === 200)) controller.abort();
+      }, 5);
+      const cancelled = await run(hub, local, 'xet-resume', { signal: controller.signal }).catch(
+        (err: unknown) => err as { code?: string },
+      );
+      clearInterval(stop);
+      expect((cancelled as { code?: string }).code).toBe('CANCELLED');
+      const first = hub.requestLog.slice(mark);
+      const stored = new Set(
+        xorbUploads(first)
+          .filter((r) => r.status === 200)
+          .map((r) => r.path),
+      );
+      expect(stored.size).toBeGreaterThanOrEqual(1);
+      expect(first.some((r) => r.kind === 'commit')).toBe(false);
 
-    const resumeMark = hub.requestLog.length;
-    const resumed = await run(hub, await plan(fx), 'xet-resume');
-    const second = hub.requestLog.slice(resumeMark);
-    expect(resumed.report.verified).toBe(true);
-    const resent = xorbUploads(second).filter((r) => stored.has(r.path));
-    expect(resent).toEqual([]);
-    // What the first run stored is not sent again: the second sends at most the rest.
-    const storedBytes = bytesOf(xorbUploads(first).filter((r) => r.status === 200));
-    expect(bytesOf(xorbUploads(second))).toBeLessThanOrEqual(size * 1.01 - storedBytes);
-  });
+      const resumeMark = hub.requestLog.length;
+      const resumed = await run(hub, await plan(fx), 'xet-resume');
+      const second = hub.requestLog.slice(resumeMark);
+      expect(resumed.report.verified).toBe(true);
+      const resent = xorbUploads(second).filter((r) => stored.has(r.path));
+      expect(resent).toEqual([]);
+      // What the first run stored is not sent again: the second sends at most the rest.
+      const storedBytes = bytesOf(xorbUploads(first).filter((r) => r.status === 200));
+      expect(bytesOf(xorbUploads(second))).toBeLessThanOrEqual(size * 1.01 - storedBytes);
+    },
+    HEAVY_TIMEOUT,
+  );
 
   it('xorb and shard uploads are retried through 503s, 429s and a reset mid-body, and the file lands intact', async () => {
     const faulty = await startLocalHub({
@@ -408,69 +418,73 @@ describe('hub-publisher publish through Xet, killed and run again', () => {
     });
   }
 
-  it('a publish killed after its first xorb was stored, run again, sends no xorb the CAS holds', async () => {
-    const root = path.join(work, 'cli-ws');
-    await buildWorkspace(root, {
-      layout: 'trainer',
-      steps: [100],
-      weightsBytes: 128 * MiB,
-      readme: '# Run\n',
-    });
-    // The fixture's tensors are zeros; random values make every chunk new, as real weights are.
-    const weights = path.join(root, 'checkpoint-100', 'model.safetensors');
-    const fh = await open(weights, 'r+');
-    const header = Buffer.alloc(8);
-    await fh.read(header, 0, 8, 0);
-    const dataStart = 8 + Number(header.readBigUInt64LE(0));
-    const size = (await fh.stat()).size;
-    for (let at = dataStart; at < size; at += 8 * MiB) {
-      const block = randomBytes(Math.min(8 * MiB, size - at));
-      await fh.write(block, 0, block.length, at);
-    }
-    await fh.close();
-    const tokenFile = path.join(work, 'cli-token');
-    await writeFile(tokenFile, `${WRITE}\n`);
-    const args = [
-      'publish',
-      root,
-      '--repo',
-      'xet-killed',
-      '--checkpoint',
-      'checkpoint-100',
-      '--endpoint',
-      hub.url,
-      '--token-file',
-      tokenFile,
-      '--no-keychain',
-      '--yes',
-    ];
+  it(
+    'a publish killed after its first xorb was stored, run again, sends no xorb the CAS holds',
+    async () => {
+      const root = path.join(work, 'cli-ws');
+      await buildWorkspace(root, {
+        layout: 'trainer',
+        steps: [100],
+        weightsBytes: 128 * MiB,
+        readme: '# Run\n',
+      });
+      // The fixture's tensors are zeros; random values make every chunk new, as real weights are.
+      const weights = path.join(root, 'checkpoint-100', 'model.safetensors');
+      const fh = await open(weights, 'r+');
+      const header = Buffer.alloc(8);
+      await fh.read(header, 0, 8, 0);
+      const dataStart = 8 + Number(header.readBigUInt64LE(0));
+      const size = (await fh.stat()).size;
+      for (let at = dataStart; at < size; at += 8 * MiB) {
+        const block = randomBytes(Math.min(8 * MiB, size - at));
+        await fh.write(block, 0, block.length, at);
+      }
+      await fh.close();
+      const tokenFile = path.join(work, 'cli-token');
+      await writeFile(tokenFile, `${WRITE}\n`);
+      const args = [
+        'publish',
+        root,
+        '--repo',
+        'xet-killed',
+        '--checkpoint',
+        'checkpoint-100',
+        '--endpoint',
+        hub.url,
+        '--token-file',
+        tokenFile,
+        '--no-keychain',
+        '--yes',
+      ];
 
-    const mark = hub.requestLog.length;
-    const killed = await cli(args, () =>
-      xorbUploads(hub.requestLog.slice(mark)).some((r) => r.status === 200),
-    );
-    expect(killed.code).toBeNull(); // killed by the signal, not finished
-    const first = hub.requestLog.slice(mark);
-    const stored = new Set(
-      xorbUploads(first)
-        .filter((r) => r.status === 200)
-        .map((r) => r.path),
-    );
-    expect(stored.size).toBeGreaterThanOrEqual(1);
-    expect(first.some((r) => r.kind === 'commit')).toBe(false);
+      const mark = hub.requestLog.length;
+      const killed = await cli(args, () =>
+        xorbUploads(hub.requestLog.slice(mark)).some((r) => r.status === 200),
+      );
+      expect(killed.code).toBeNull(); // killed by the signal, not finished
+      const first = hub.requestLog.slice(mark);
+      const stored = new Set(
+        xorbUploads(first)
+          .filter((r) => r.status === 200)
+          .map((r) => r.path),
+      );
+      expect(stored.size).toBeGreaterThanOrEqual(1);
+      expect(first.some((r) => r.kind === 'commit')).toBe(false);
 
-    const resumeMark = hub.requestLog.length;
-    const again = await cli(args);
-    expect(again.code, again.stderr).toBe(0);
-    const second = hub.requestLog.slice(resumeMark);
-    expect(xorbUploads(second).filter((r) => stored.has(r.path))).toEqual([]);
-    expect(second.some((r) => r.kind === 'commit' && r.status === 200)).toBe(true);
-    const blob = await downloadFile({
-      repo: { type: 'model', name: 'alice/xet-killed' },
-      path: 'model.safetensors',
-      hubUrl: hub.url,
-      accessToken: WRITE,
-    });
-    expect(sha256(Buffer.from(await blob!.arrayBuffer()))).toBe(sha256(await readFile(weights)));
-  });
+      const resumeMark = hub.requestLog.length;
+      const again = await cli(args);
+      expect(again.code, again.stderr).toBe(0);
+      const second = hub.requestLog.slice(resumeMark);
+      expect(xorbUploads(second).filter((r) => stored.has(r.path))).toEqual([]);
+      expect(second.some((r) => r.kind === 'commit' && r.status === 200)).toBe(true);
+      const blob = await downloadFile({
+        repo: { type: 'model', name: 'alice/xet-killed' },
+        path: 'model.safetensors',
+        hubUrl: hub.url,
+        accessToken: WRITE,
+      });
+      expect(sha256(Buffer.from(await blob!.arrayBuffer()))).toBe(sha256(await readFile(weights)));
+    },
+    HEAVY_TIMEOUT,
+  );
 });
