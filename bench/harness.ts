@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -19,6 +19,8 @@ export interface ChildResult {
   /** The child process from spawn to exit: startup and imports included. */
   wallMs: number;
   hwmKb: number;
+  /** CPU time (user + system) of the whole child process, when it was measured. */
+  cpuMs?: number;
   extra?: Record<string, unknown>;
 }
 
@@ -37,7 +39,8 @@ export async function setup(prefix = 'bench-publish-'): Promise<void> {
     `import { readFileSync, writeFileSync } from 'node:fs';
 process.on('exit', () => {
   const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1]);
+  const cpu = process.cpuUsage();
+  if (process.env.BENCH_HWM_FILE && m) writeFileSync(process.env.BENCH_HWM_FILE, m[1] + ' ' + Math.round((cpu.user + cpu.system) / 1000));
 });
 `,
   );
@@ -92,7 +95,18 @@ export async function makeWorkspace(
   return { root, ckpt, shards, readme };
 }
 
-export async function startHub(): Promise<{ url: string; stop(): Promise<void>; dir: string }> {
+export interface BenchHub {
+  url: string;
+  dir: string;
+  /** The server process's peak RSS so far (VmHWM), in kB. */
+  hwmKb(): Promise<number>;
+  /** The server process's CPU time so far (user + system), in ms. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** A local Hub in its own process; `extraArgs` e.g. `['--no-xet']` for a mirror that speaks only classic LFS. */
+export async function startHub(extraArgs: string[] = []): Promise<BenchHub> {
   const dir = await mkdtemp(path.join(work, 'hub-'));
   const child = spawn(
     process.execPath,
@@ -106,6 +120,7 @@ export async function startHub(): Promise<{ url: string; stop(): Promise<void>; 
       dir,
       '--user',
       `bench:${TOKEN}:write`,
+      ...extraArgs,
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -121,6 +136,24 @@ export async function startHub(): Promise<{ url: string; stop(): Promise<void>; 
   return {
     url,
     dir,
+    cpuMs: async () => {
+      // /proc/PID/stat fields 14 and 15 (after the parenthesised name): utime and stime in clock ticks (100 Hz).
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    hwmKb: async () => {
+      // tsx runs the server in a child of the node process started here: read the deepest one.
+      let pid = child.pid!;
+      for (;;) {
+        const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+        const next = Number(children.trim().split(/\s+/)[0]);
+        if (!next) break;
+        pid = next;
+      }
+      const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : NaN;
+    },
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -150,16 +183,65 @@ export async function runChild(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildResult & { stdout: string }> {
   const hwmFile = path.join(work, `hwm-${Math.random().toString(36).slice(2)}`);
-  const { code, stdout, stderr, wallMs: wall } = await runProcess(
-    process.execPath,
-    ['--import', pathToFileURL(hwmPreload).href, ...argv],
-    { ...process.env, ...env, BENCH_HWM_FILE: hwmFile },
-  );
+  const {
+    code,
+    stdout,
+    stderr,
+    wallMs: wall,
+  } = await runProcess(process.execPath, ['--import', pathToFileURL(hwmPreload).href, ...argv], {
+    ...process.env,
+    ...env,
+    BENCH_HWM_FILE: hwmFile,
+  });
   if (code !== 0) throw new Error(`child ${argv.join(' ')} failed (${code}):\n${stderr}\n${stdout}`);
-  const hwmKb = Number(await readFile(hwmFile, 'utf8'));
+  const [hwm, cpu] = (await readFile(hwmFile, 'utf8')).split(' ');
+  const hwmKb = Number(hwm);
+  const cpuMs = cpu === undefined ? undefined : Number(cpu);
   const m = /BENCH-RESULT (.*)/.exec(stdout);
   const inner = m ? (JSON.parse(m[1]!) as { ms: number; extra?: Record<string, unknown> }) : null;
-  return { ms: inner?.ms ?? wall, wallMs: wall, hwmKb, extra: inner?.extra, stdout };
+  return { ms: inner?.ms ?? wall, wallMs: wall, hwmKb, cpuMs, extra: inner?.extra, stdout };
+}
+
+/**
+ * `hub-publisher publish` of the `step_1` checkpoint of a `makeWorkspace` folder, as a measured child, with the
+ * token in `<work>/token` and evaluation left out; fails unless the summary says verified. `extra.commits` is
+ * the number of commits it made.
+ */
+export async function cliPublish(
+  hubUrl: string,
+  root: string,
+  dataDir: string,
+  repo = 'bench/cli',
+): Promise<ChildResult> {
+  await mkdir(dataDir, { recursive: true });
+  const r = await runChild(
+    [
+      'bin/hub-publisher.js',
+      'publish',
+      root,
+      '--repo',
+      repo,
+      '--endpoint',
+      hubUrl,
+      '--token-file',
+      path.join(work, 'token'),
+      '--no-keychain',
+      '--no-benchmarks',
+      '--checkpoint',
+      'step_1',
+      '--yes',
+      '--json',
+    ],
+    { HUB_PUBLISHER_DATA_DIR: dataDir },
+  );
+  const summary = JSON.parse(r.stdout) as { verified: boolean };
+  if (!summary.verified) throw new Error('The CLI publish did not verify.');
+  const res = await fetch(`${hubUrl}/api/models/${repo}/commits/main`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  // The listing is paged: the total is in X-Total-Count. Less the repo's initial commit.
+  const total = Number(res.headers.get('X-Total-Count') ?? ((await res.json()) as unknown[]).length);
+  return { ...r, extra: { commits: total - 1 } };
 }
 
 /** Arguments to run `script` as a measured child in `mode` (the script reads them back with `--child`). */

@@ -1,8 +1,10 @@
 /**
  * Publishing speed and memory, against the local Hub in its own process.
  *
- *   npx tsx bench/publish-2g.ts [--sizes 512M,2G] [--rounds 2] [--keep]
+ *   npx tsx bench/publish-2g.ts [--sizes 512M,2G] [--rounds 2] [--keep] [--xet]
  *
+ * The Hub runs without Xet (`--no-xet`), so these are classic LFS figures; `--xet` lets it offer Xet, which
+ * the bare client and the CLI then use (bench/publish-xet.ts compares the two paths).
  * For each size, a generated checkpoint whose weights are two safetensors shards of that total size
  * (random bytes, so nothing is sparse), then, each in its own child process so its peak RSS (VmHWM) is its
  * own, and each upload to a fresh Hub so no object is already there:
@@ -167,14 +169,14 @@ async function measure(size: number, rounds: number): Promise<Row> {
     samples.ourHash.push(await runChild(childArgs('hash-ours', { files: ws.shards })));
   }
   for (let round = 0; round < rounds; round++) {
-    let hub = await startHub();
+    let hub = await startHub(hubArgs);
     process.stderr.write(`round ${round + 1}: bare client uploadFiles…\n`);
     samples.bareUpload.push(
       await runChild(childArgs('upload-bare', { hubUrl: hub.url, repo: 'bench/bare', files: ckptFiles })),
     );
     await hub.stop();
 
-    hub = await startHub();
+    hub = await startHub(hubArgs);
     // A fresh data folder: the CLI run hashes cold, like a first publish.
     const dataDir = path.join(work, `data-${size}-${round}`);
     await mkdir(dataDir, { recursive: true });
@@ -203,7 +205,7 @@ async function measure(size: number, rounds: number): Promise<Row> {
     samples.cli.push(cli);
     await hub.stop();
 
-    hub = await startHub();
+    hub = await startHub(hubArgs);
     process.stderr.write(`round ${round + 1}: after click (hashes ready)…\n`);
     const click = await runChild(
       childArgs('after-click', {
@@ -229,6 +231,9 @@ async function measure(size: number, rounds: number): Promise<Row> {
     afterClick: best(samples.afterClick),
   };
 }
+
+/** Classic LFS unless `--xet`: the local Hub offers Xet by default. */
+const hubArgs = process.argv.includes('--xet') ? [] : ['--no-xet'];
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

@@ -1,9 +1,11 @@
 /**
  * `hub-publisher publish` against Python `huggingface_hub`'s `upload_folder`, measured in one run, each
- * upload to a fresh local Hub (in its own process), both sides on the LFS path (`HF_HUB_DISABLE_XET=1`,
- * the protocol the local Hub speaks), and both timed as whole processes from spawn to exit.
+ * upload to a fresh local Hub (in its own process), and both timed as whole processes from spawn to exit.
+ * By default both sides are on the classic LFS path: the Hub runs `--no-xet` (a mirror without Xet) and
+ * Python has `HF_HUB_DISABLE_XET=1`. With `--xet` both are on the Xet path: the Hub offers Xet and Python
+ * runs in its default configuration (hf_xet).
  *
- *   npx tsx bench/publish-vs-python.ts [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G]
+ *   npx tsx bench/publish-vs-python.ts [--xet] [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G]
  *
  *   - a checkpoint with `--size` of weights (two safetensors shards of random bytes), cold: the CLI has no
  *     hash cache (a fresh data folder), like a first publish;
@@ -26,11 +28,11 @@ import { probePythonClient } from '../e2e/python/client';
 import { buildCli } from '../scripts/build-cli.mjs';
 import {
   best,
+  cliPublish,
   makeWorkspace,
   MiB,
   parseSize,
   repoRoot,
-  runChild,
   runProcess,
   setup,
   startHub,
@@ -51,18 +53,26 @@ commits = len(api.list_repo_commits(repo)) - 1
 print("BENCH-PY " + json.dumps({"hwmKb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "commits": commits}))
 `;
 
+const xet = process.argv.includes('--xet');
+
 async function pythonUpload(python: string, hubUrl: string, folder: string): Promise<ChildResult> {
   const home = path.join(work, `hf-home-${Math.random().toString(36).slice(2)}`);
   await mkdir(home, { recursive: true });
-  const { code, stdout, stderr, wallMs } = await runProcess(python, ['-c', PY_UPLOAD, folder, 'bench/py'], {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     HF_ENDPOINT: hubUrl,
     HF_TOKEN: TOKEN,
     HF_HOME: home,
-    HF_HUB_DISABLE_XET: '1',
     HF_HUB_DISABLE_PROGRESS_BARS: '1',
     HF_HUB_DISABLE_TELEMETRY: '1',
-  });
+  };
+  if (xet) delete env.HF_HUB_DISABLE_XET;
+  else env.HF_HUB_DISABLE_XET = '1';
+  const { code, stdout, stderr, wallMs } = await runProcess(
+    python,
+    ['-c', PY_UPLOAD, folder, 'bench/py'],
+    env,
+  );
   if (code !== 0) throw new Error(`Python upload_folder failed (${code}):\n${stderr}`);
   const m = /BENCH-PY (.*)/.exec(stdout);
   const out = JSON.parse(m![1]!) as { hwmKb: number; commits: number };
@@ -70,41 +80,9 @@ async function pythonUpload(python: string, hubUrl: string, folder: string): Pro
   return { ms: wallMs, wallMs, hwmKb: out.hwmKb, extra: { commits: out.commits } };
 }
 
-async function cliPublish(hubUrl: string, root: string, dataDir: string): Promise<ChildResult> {
-  await mkdir(dataDir, { recursive: true });
-  const r = await runChild(
-    [
-      'bin/hub-publisher.js',
-      'publish',
-      root,
-      '--repo',
-      'bench/cli',
-      '--endpoint',
-      hubUrl,
-      '--token-file',
-      path.join(work, 'token'),
-      '--no-keychain',
-      '--no-benchmarks',
-      '--checkpoint',
-      'step_1',
-      '--yes',
-      '--json',
-    ],
-    { HUB_PUBLISHER_DATA_DIR: dataDir },
-  );
-  const summary = JSON.parse(r.stdout) as { verified: boolean };
-  if (!summary.verified) throw new Error('The CLI publish did not verify.');
-  const res = await fetch(`${hubUrl}/api/models/bench/cli/commits/main`, {
-    headers: { Authorization: `Bearer ${TOKEN}` },
-  });
-  // The listing is paged: the total is in X-Total-Count. Less the repo's initial commit.
-  const total = Number(res.headers.get('X-Total-Count') ?? ((await res.json()) as unknown[]).length);
-  return { ...r, extra: { commits: total - 1 } };
-}
-
 /** Runs `work` against a fresh Hub that is stopped (and its data removed) afterwards. */
 async function onFreshHub<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const hub = await startHub();
+  const hub = await startHub(xet ? [] : ['--no-xet']);
   try {
     return await work(hub.url);
   } finally {
@@ -215,7 +193,7 @@ async function main(): Promise<void> {
     };
     const lines = [
       `\npublish vs Python upload_folder (${os.cpus().length} cores, node ${process.version}, huggingface_hub ${probe.client.version}, ` +
-        `HF_HUB_DISABLE_XET=1; ${load.join(' -> ')}; SHA-256 yardstick ${yardstick.toFixed(0)} MB/s; best of ${rounds})`,
+        `${xet ? 'Xet path: hf_xet, Hub offering Xet' : 'LFS path: HF_HUB_DISABLE_XET=1, Hub without Xet'}; ${load.join(' -> ')}; SHA-256 yardstick ${yardstick.toFixed(0)} MB/s; best of ${rounds})`,
       `| work | Python upload_folder | hub-publisher publish | ratio |`,
       `|---|---|---|---|`,
       `| ${size / MiB} MiB checkpoint, cold | ${s(b.py.ms)} ${all(b.py)}, ${mb(b.py.hwmKb)} | ${s(b.cold.ms)} ${all(b.cold)}, ${mb(b.cold.hwmKb)} | ${ratio(b.cold, b.py, 0.8)} |`,

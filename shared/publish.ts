@@ -46,6 +46,8 @@ export interface PlannedFile {
   gitOid: string | null;
   /** Filled in when the remote is known: the remote already has this exact content. */
   unchanged?: boolean;
+  /** The Xet file hash, once the file was uploaded through Xet (verification compares it with the Hub's). */
+  xetHash?: string;
 }
 
 export interface ExcludedFile {
@@ -144,6 +146,21 @@ export interface PublishOutcome {
   bytesSent: number;
   /** LFS objects the Hub already had (no upload action in the batch answer). */
   lfsObjectsReused: number;
+  /** The upload's three numbers at its end. */
+  transfer?: TransferProgress;
+  /** Present when the Hub took the files through Xet. */
+  xet?: { files: number; xorbsSent: number; xorbsAlreadyStored: number };
+}
+
+/**
+ * The three numbers an upload's progress shows, in bytes of the files being published: how much has been read
+ * and prepared (chunked and hashed, for Xet), how much of it was new and sent, and how much the Hub already held
+ * (files unchanged, objects already stored, chunks found by Xet deduplication) and so was not sent.
+ */
+export interface TransferProgress {
+  processedBytes: number;
+  sentBytes: number;
+  alreadyOnHubBytes: number;
 }
 
 export interface VerificationCheck {

@@ -1,4 +1,5 @@
 /** Domain types shared by the main process, the CLI and the renderer. JSON-serialisable only. */
+import type { TransferProgress } from './publish';
 
 export type FileRole =
   'config' | 'weights' | 'weights-index' | 'tokenizer' | 'training-state' | 'readme' | 'other';
@@ -172,6 +173,8 @@ export interface JobProgress {
   eta?: number;
   /** Per-item progress (files of an upload, checkpoint × benchmark runs). */
   items?: JobItemProgress[];
+  /** An upload's processed / sent / already-on-the-Hub bytes (shared/publish.ts). */
+  transfer?: TransferProgress;
 }
 
 export interface JobItemProgress {

@@ -900,8 +900,15 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     applyCors(req, res);
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://local-hub.invalid');
-    const logEntry: RequestLogEntry = { method, path: url.pathname, kind: 'other', status: 0 };
+    const logEntry: RequestLogEntry = { method, path: url.pathname, kind: 'other', status: 0, bytesReceived: 0 };
     requestLog.push(logEntry);
+    // Counted where the HTTP parser hands body bytes to the request stream, so whoever reads the body (and
+    // however: piped, paused, drained) the count is what arrived. A 'data' listener would start the flow early.
+    const push = req.push.bind(req);
+    req.push = (chunk: unknown, encoding?: BufferEncoding) => {
+      if (chunk && typeof (chunk as Buffer).length === 'number') logEntry.bytesReceived += (chunk as Buffer).length;
+      return push(chunk, encoding);
+    };
     const ctx: RequestContext = {
       req,
       res,

@@ -106,6 +106,8 @@ export interface RequestLogEntry {
   kind: RequestKind;
   /** HTTP status sent; 0 when the connection was reset or dropped before a response. */
   status: number;
+  /** Request-body bytes the server received (what a client really sent, also when it was cut off). */
+  bytesReceived: number;
 }
 
 export interface LocalHub {

@@ -97,12 +97,19 @@ export interface ProgressBar {
   done(message?: string): void;
 }
 
+/** What an upload sent and did not need to send (Xet dedup, unchanged files): ` (sent 12 MB, 1.0 GB on the Hub)`. */
+function transferText(progress: JobProgress): string {
+  const t = progress.transfer;
+  if (!t || (t.sentBytes === 0 && t.alreadyOnHubBytes === 0)) return '';
+  return ` (sent ${formatBytes(t.sentBytes)}, ${formatBytes(t.alreadyOnHubBytes)} already on the Hub)`;
+}
+
 /** One line, redrawn in place: `label [#####-----] 12/40 items  message` or bytes with rate and ETA. */
 export function renderProgressLine(progress: JobProgress, width: number, label = ''): string {
   const fraction = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   const counts =
     progress.unit === 'bytes'
-      ? `${formatBytes(progress.done)}/${formatBytes(progress.total)}${progress.rate ? ` ${formatRate(progress.rate)}` : ''}${progress.eta !== undefined ? ` ${formatDuration(progress.eta)} left` : ''}`
+      ? `${formatBytes(progress.done)}/${formatBytes(progress.total)}${progress.rate ? ` ${formatRate(progress.rate)}` : ''}${progress.eta !== undefined ? ` ${formatDuration(progress.eta)} left` : ''}${transferText(progress)}`
       : `${progress.done}/${progress.total}`;
   const head = `${label || progress.phase} `;
   const barWidth = Math.max(10, Math.min(30, width - head.length - counts.length - 12));

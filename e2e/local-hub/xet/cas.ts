@@ -38,6 +38,8 @@ const acceptedPrefixes = new Set(['default', 'default-merkledb']);
 /** A serialized xorb is at most 64 MiB of chunks; its optional footer lists hashes and offsets of up to a few thousand chunks. */
 const maxXorbBodyBytes = maxXorbBytes + 2 * 1024 * 1024;
 const maxShardBytes = 64 * 1024 * 1024;
+/** Xorbs in one global dedup answer: 64 of up to 64 MiB each cover a 4 GiB file; the answer stays ~3 MiB at most. */
+const dedupAnswerXorbs = 64;
 const dataUrlLifetimeSeconds = 3600;
 const xetFileInfoType = 'application/vnd.xet-fileinfo+json';
 
@@ -590,14 +592,21 @@ export class XetCas {
     return { hash, chunks, rawBytes: offset, bytesOnDisk: index.chunks[index.chunks.length - 1]!.end };
   }
 
-  /** Global dedup (api.md §2): a shard with the CAS info of the xorb holding the chunk, or 404. */
+  /**
+   * Global dedup (api.md §2): a shard with the CAS info of the xorb holding the chunk, and of the other xorbs of
+   * the files registered with it (see `XetStore.xorbsNear`), or 404.
+   */
   private async handleDedup(ctx: RequestContext, prefix: string, hash: string): Promise<void> {
     this.authorize(ctx, 'read');
     XetCas.checkKey(prefix, hash);
     const xorbHash = this.store.xorbHolding(hash);
-    const xorb = xorbHash ? await this.xorbForDedup(xorbHash) : undefined;
-    if (!xorb) throw new HubError(404, `Chunk ${hash} is not known to global deduplication`);
-    const shard = writeDedupShard([xorb], Math.floor(Date.now() / 1000) + 7 * 24 * 3600, randomBytes(32));
+    const xorbs: ShardXorb[] = [];
+    for (const near of xorbHash ? await this.store.xorbsNear(xorbHash, dedupAnswerXorbs) : []) {
+      const xorb = await this.xorbForDedup(near);
+      if (xorb) xorbs.push(xorb);
+    }
+    if (xorbs.length === 0) throw new HubError(404, `Chunk ${hash} is not known to global deduplication`);
+    const shard = writeDedupShard(xorbs, Math.floor(Date.now() / 1000) + 7 * 24 * 3600, randomBytes(32));
     writeHead(ctx, 200, { 'Content-Type': 'application/octet-stream', 'Content-Length': shard.length });
     ctx.res.end(shard);
   }

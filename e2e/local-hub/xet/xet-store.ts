@@ -49,6 +49,8 @@ export class XetStore {
   private readonly fileRecords = new Map<string, FileRecord>();
   private readonly fileHashBySha256 = new Map<string, string>();
   private readonly xorbByChunk = new Map<string, string>();
+  /** Xorb → the files whose reconstruction uses it: global dedup answers with their other xorbs too. */
+  private readonly filesUsingXorb = new Map<string, Set<string>>();
 
   private constructor(dataDir: string) {
     this.xorbDir = join(dataDir, 'xet', 'xorbs');
@@ -63,6 +65,13 @@ export class XetStore {
       for (const sha256 of await readdir(join(store.shaDir, fan))) {
         if (sha256.endsWith('.tmp')) continue;
         store.fileHashBySha256.set(sha256, (await readFile(join(store.shaDir, fan, sha256), 'utf8')).trim());
+      }
+    }
+    for (const fan of await readdir(store.fileDir)) {
+      for (const name of await readdir(join(store.fileDir, fan))) {
+        if (!name.endsWith('.json')) continue;
+        const record = await store.fileRecord(name.slice(0, -'.json'.length));
+        if (record) store.noteFileXorbs(record);
       }
     }
     for (const fan of await readdir(store.xorbDir)) {
@@ -120,10 +129,41 @@ export class XetStore {
     }
   }
 
+  private noteFileXorbs(record: FileRecord): void {
+    for (const term of record.terms) {
+      let files = this.filesUsingXorb.get(term.xorb);
+      if (!files) this.filesUsingXorb.set(term.xorb, (files = new Set()));
+      files.add(record.fileHash);
+    }
+  }
+
+  /**
+   * The xorbs a global dedup answer carries for a chunk in `xorb`: that one first, then the other xorbs of the
+   * files registered with it, in file order. The Hub answers with the shard that registered the chunk, whose other
+   * xorbs "are possibly more likely to reference content that the client has" (shard.md); the files registered
+   * with a xorb are what this server keeps of those shards. At most `limit` xorbs.
+   */
+  async xorbsNear(xorb: string, limit: number): Promise<string[]> {
+    const found = [xorb];
+    const seen = new Set(found);
+    for (const fileHash of this.filesUsingXorb.get(xorb) ?? []) {
+      const record = await this.fileRecord(fileHash);
+      for (const term of record?.terms ?? []) {
+        if (found.length >= limit) return found;
+        if (!seen.has(term.xorb)) {
+          seen.add(term.xorb);
+          found.push(term.xorb);
+        }
+      }
+    }
+    return found;
+  }
+
   async saveFileRecord(record: FileRecord): Promise<void> {
     await mkdir(join(this.fileDir, record.fileHash.slice(0, 2)), { recursive: true });
     await writeJsonAtomically(`${fanOut(this.fileDir, record.fileHash)}.json`, record);
     this.fileRecords.set(record.fileHash, record);
+    this.noteFileXorbs(record);
     const shaPath = fanOut(this.shaDir, record.sha256);
     if (!existsSync(shaPath)) {
       await mkdir(join(this.shaDir, record.sha256.slice(0, 2)), { recursive: true });

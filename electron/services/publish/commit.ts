@@ -16,6 +16,7 @@ import type { RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
 import { gitBlobOid, sha256Of } from '../hash';
 import { apiError, uploadLfsObjects, type LfsObject } from './lfs';
+import type { XetCounts, XetUploadResult } from './xet/upload';
 import type { FileSource } from './plan';
 
 /** Files per preupload request: huggingface_hub's PREUPLOAD_BATCH_SIZE (a server-side limit). */
@@ -45,7 +46,13 @@ export interface CommitArgs {
   signal?: AbortSignal;
   onPhase?: (phase: 'uploading' | 'committing') => void;
   /** LFS objects of this commit, once each is on the Hub (sent now or already there). */
-  onLfsDone?: (paths: string[], result: { uploaded: Set<string>; alreadyThere: Set<string> }) => void;
+  onLfsDone?: (
+    paths: string[],
+    result: { uploaded: Set<string>; alreadyThere: Set<string>; xet: XetUploadResult | null },
+  ) => void;
+  /** Offer Xet in the LFS batch (default true); the Hub picks the transfer. */
+  xet?: boolean;
+  onXetProgress?: (path: string, delta: XetCounts) => void;
 }
 
 async function readRange(absPath: string, length: number): Promise<Buffer> {
@@ -167,6 +174,8 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
       objects,
       fetch: args.fetch,
       signal,
+      xet: args.xet,
+      onXetProgress: args.onXetProgress,
     });
     args.onLfsDone?.(
       objects.map((o) => o.path),

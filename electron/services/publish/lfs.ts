@@ -1,11 +1,13 @@
 /**
  * Sends large objects whose SHA-256 we already know (from the plan), with the protocol the Hub clients
- * use: the LFS batch, then a basic PUT or HF multipart parts + completion. Objects the Hub already holds
- * (no `actions`) are not sent again, which is what makes a resumed publish send only what is missing.
+ * use: the LFS batch, then Xet (`xet/upload.ts`) when the Hub answers `transfer: "xet"` to our offer, or else a
+ * basic PUT or HF multipart parts + completion. Objects the Hub already holds (no `actions`) are not sent
+ * again, which is what makes a resumed publish send only what is missing.
  */
 import { HubApiError } from '@huggingface/hub';
 import type { RepoName } from '../../../shared/repo-name';
 import { FileSliceBlob } from './transport';
+import { uploadThroughXet, type XetCounts, type XetObject, type XetUploadResult } from './xet/upload';
 
 export interface LfsObject {
   path: string;
@@ -71,11 +73,17 @@ export async function uploadLfsObjects(args: {
   signal?: AbortSignal;
   /** Parts or files in flight at once. */
   concurrency?: number;
-}): Promise<{ alreadyThere: Set<string>; uploaded: Set<string> }> {
+  /** Offer the Xet transfer (the Hub decides; one without Xet answers basic/multipart). Default true. */
+  xet?: boolean;
+  /** Xet only: bytes chunked, sent as new chunks, found on the Hub, per file. */
+  onXetProgress?: (path: string, delta: XetCounts) => void;
+}): Promise<{ alreadyThere: Set<string>; uploaded: Set<string>; xet: XetUploadResult | null }> {
   const { endpoint, repo, token, signal } = args;
   const alreadyThere = new Set<string>();
   const uploaded = new Set<string>();
   const byOid = new Map(args.objects.map((o) => [o.oid, o]));
+  let xet: XetUploadResult | null = null;
+  const offerXet = args.xet !== false;
   const tasks: (() => Promise<void>)[] = [];
   const completions = new Map<
     string,
@@ -93,7 +101,7 @@ export async function uploadLfsObjects(args: {
       },
       body: JSON.stringify({
         operation: 'upload',
-        transfers: ['basic', 'multipart'],
+        transfers: offerXet ? ['basic', 'multipart', 'xet'] : ['basic', 'multipart'],
         hash_algo: 'sha_256',
         ref: { name: 'main' },
         objects: batch.map((o) => ({ oid: o.oid, size: o.size })),
@@ -103,9 +111,16 @@ export async function uploadLfsObjects(args: {
     if (!res.ok) throw await apiError(res, 'LFS batch');
     const requestId = res.headers.get('X-Request-Id') ?? undefined;
     const json = (await res.json()) as { transfer?: string; objects: BatchObject[] };
+    if (json.transfer === 'xet' && offerXet) {
+      const answer = { url: res.url, requestId };
+      const sent = await uploadBatchThroughXet(json.objects, answer, byOid, alreadyThere, uploaded, args);
+      if (sent) xet = xet ? mergeXet(xet, sent) : sent;
+      continue;
+    }
     if (json.transfer && json.transfer !== 'basic' && json.transfer !== 'multipart') {
-      // Another transfer (Xet): leave it to the client, which speaks it.
-      throw new Error(`The Hub asked for the "${json.transfer}" transfer.`);
+      throw new Error(
+        `The Hub asked for the "${json.transfer}" transfer, which was not offered. Check the Hub endpoint.`,
+      );
     }
     for (const obj of json.objects) {
       const o = byOid.get(obj.oid);
@@ -181,5 +196,74 @@ export async function uploadLfsObjects(args: {
     }
   }
   await pool(tasks, args.concurrency ?? 8, signal);
-  return { alreadyThere, uploaded };
+  return { alreadyThere, uploaded, xet };
+}
+
+function mergeXet(a: XetUploadResult, b: XetUploadResult): XetUploadResult {
+  return {
+    xetHashes: new Map([...a.xetHashes, ...b.xetHashes]),
+    processedBytes: a.processedBytes + b.processedBytes,
+    sentBytes: a.sentBytes + b.sentBytes,
+    dedupedBytes: a.dedupedBytes + b.dedupedBytes,
+    xorbsSent: a.xorbsSent + b.xorbsSent,
+    xorbsAlreadyStored: a.xorbsAlreadyStored + b.xorbsAlreadyStored,
+  };
+}
+
+/**
+ * One batch answered with `transfer: "xet"`: the objects to send carry the CAS URL and a write token in their
+ * upload action's headers, and `href` is where a fresh token comes from (hub-protocol §4.8, as
+ * `@huggingface/hub` reads them).
+ */
+async function uploadBatchThroughXet(
+  answered: BatchObject[],
+  answer: { url: string; requestId: string | undefined },
+  byOid: Map<string, LfsObject>,
+  alreadyThere: Set<string>,
+  uploaded: Set<string>,
+  args: Parameters<typeof uploadLfsObjects>[0],
+): Promise<XetUploadResult | null> {
+  const objects: XetObject[] = [];
+  let action: { href: string; header?: Record<string, string> } | undefined;
+  for (const obj of answered) {
+    const o = byOid.get(obj.oid);
+    if (!o) throw new Error('The Hub answered for an object that was not asked for.');
+    if (obj.error)
+      throw new HubApiError(answer.url, obj.error.code, answer.requestId, `${o.path}: ${obj.error.message}`);
+    if (!obj.actions?.upload) {
+      alreadyThere.add(o.oid);
+      continue;
+    }
+    action ??= obj.actions.upload;
+    objects.push({
+      path: o.path,
+      sha256: o.oid,
+      size: o.size,
+      ...(o.absPath ? { absPath: o.absPath } : { content: new Uint8Array(await o.content!.arrayBuffer()) }),
+    });
+  }
+  if (objects.length === 0 || !action) return null;
+  const header = new Map(Object.entries(action.header ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const casUrl = header.get('x-xet-cas-url');
+  const accessToken = header.get('x-xet-access-token');
+  const expiration = Number(header.get('x-xet-token-expiration'));
+  if (!casUrl || !accessToken || !Number.isFinite(expiration))
+    throw new Error('The Hub chose the Xet transfer but sent no CAS address or token.');
+  const sessionId = header.get('x-xet-session-id');
+  const result = await uploadThroughXet({
+    objects,
+    access: {
+      casUrl: casUrl.replace(/\/+$/, ''),
+      accessToken,
+      expiresAt: expiration * 1000,
+      refreshUrl: action.href,
+      ...(sessionId ? { sessionId } : {}),
+    },
+    hubToken: args.token,
+    fetch: args.fetch,
+    signal: args.signal,
+    onProgress: args.onXetProgress,
+  });
+  for (const o of objects) uploaded.add(o.sha256);
+  return result;
 }

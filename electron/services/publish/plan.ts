@@ -462,6 +462,8 @@ export interface RemoteEntry {
   /** Git blob id (for LFS files, of the pointer). */
   oid: string;
   lfs: { oid: string; size: number } | null;
+  /** The Xet file hash, when the Hub stores the file through Xet. */
+  xetHash?: string;
 }
 
 /** True when the remote file has exactly this content. */

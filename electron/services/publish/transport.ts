@@ -164,7 +164,7 @@ class CountingBlob extends Blob {
 }
 
 export type RequestKind =
-  'preupload' | 'lfs-batch' | 'lfs-put' | 'lfs-part' | 'lfs-complete' | 'commit' | 'other';
+  'preupload' | 'lfs-batch' | 'lfs-put' | 'lfs-part' | 'lfs-complete' | 'commit' | 'xet' | 'other';
 
 export interface BodyProgress {
   kind: RequestKind;
@@ -211,6 +211,8 @@ export function requestKind(url: string, method: string): RequestKind {
   if (p.includes('/preupload/')) return 'preupload';
   if (p.endsWith('/info/lfs/objects/batch')) return 'lfs-batch';
   if (/\/api\/(models|datasets|spaces)\/.+\/commit\//.test(p)) return 'commit';
+  // The Xet CAS (xorbs, shards, dedup queries): its own kind, so a retry says what it retried.
+  if (/\/v[12]\/(xorbs|shards|chunks)(\/|$)/.test(p)) return 'xet';
   if (method === 'PUT') return 'lfs-put';
   if (method === 'POST' && /lfs|complete/i.test(p)) return 'lfs-complete';
   return 'other';

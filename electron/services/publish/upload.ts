@@ -7,7 +7,13 @@
  * 412, and we look at the repo to see whether our commit is the head.
  */
 import { createRepo, listFiles } from '@huggingface/hub';
-import type { AccountInfo, PublishOutcome, PublishPlan, PublishedFile } from '../../../shared/publish';
+import type {
+  AccountInfo,
+  PublishOutcome,
+  PublishPlan,
+  PublishedFile,
+  TransferProgress,
+} from '../../../shared/publish';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError, isAbortError } from '../../../shared/result';
 import type { JobItemProgress, JobProgress, PublishPhase } from '../../../shared/types';
@@ -23,7 +29,7 @@ import {
   type RemoteEntry,
 } from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
-import { commitFiles, type CommitFile } from './commit';
+import { commitFiles, type CommitArgs, type CommitFile } from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
 
 export interface PublishInput {
@@ -46,6 +52,11 @@ export interface PublishInput {
   fetch?: typeof fetch;
   /** Awaited once the repository exists, before anything is sent: a cancel is measured against that state. */
   onRepoReady?: (ready: { created: boolean }) => Promise<void> | void;
+  /**
+   * Offer the Xet transfer (default true): a Hub that offers it gets chunks, deduplicated against what it holds;
+   * one that does not (a mirror without Xet) gets classic LFS whatever this says.
+   */
+  xet?: boolean;
   progressIntervalMs?: number;
 }
 
@@ -59,6 +70,9 @@ export interface PublishResult {
 interface FileState {
   bytes: number;
   sent: number;
+  /** Xet: bytes chunked so far (a deduplicated file is done without sending much). */
+  processed: number;
+  xet: boolean;
   state: JobItemProgress['state'];
 }
 
@@ -88,6 +102,7 @@ export async function listRemote(
         size: e.size,
         oid: e.oid ?? '',
         lfs: e.lfs ? { oid: e.lfs.oid, size: e.lfs.size } : null,
+        ...(e.xetHash ? { xetHash: e.xetHash } : {}),
       });
     }
   } catch (err) {
@@ -167,6 +182,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   let sendTotal = 0;
   const samples: { t: number; done: number }[] = [];
   let bytesSent = 0;
+  const transfer: TransferProgress = { processedBytes: 0, sentBytes: 0, alreadyOnHubBytes: 0 };
+  let xetSummary: NonNullable<PublishOutcome['xet']> | undefined;
 
   // Progress is built at most once per interval (it lists every file), with a trailing update so the
   // latest state always gets out; `force` sends at once (phase changes, the end).
@@ -193,7 +210,11 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     }
     lastBuilt = now;
     const itemDone = (f: FileState) =>
-      f.state === 'done' ? f.bytes : f.state === 'skipped' ? 0 : Math.min(f.sent, f.bytes);
+      f.state === 'done'
+        ? f.bytes
+        : f.state === 'skipped'
+          ? 0
+          : Math.min(f.xet ? f.processed : f.sent, f.bytes);
     let done = 0;
     for (const f of files.values()) done += itemDone(f);
     samples.push({ t: now, done });
@@ -208,6 +229,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       rate,
       eta: rate && rate > 0 ? (sendTotal - done) / rate : undefined,
       message: lastMessage,
+      transfer: { ...transfer },
       items: [...files.entries()].map(([id, f]) => ({
         id,
         label: id,
@@ -235,6 +257,9 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
           f.sent = Math.max(0, f.sent + p.delta);
           if (f.state === 'pending') f.state = 'running';
         }
+        // Classic LFS: every byte of the file is read to be sent.
+        transfer.processedBytes += p.delta;
+        transfer.sentBytes += p.delta;
         emit();
       } else if (p.kind === 'commit') {
         // Regular files travel inside the commit body.
@@ -264,8 +289,15 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   });
 
   for (const f of plan.files) {
-    files.set(f.path, { bytes: f.bytes, sent: 0, state: f.unchanged ? 'skipped' : 'pending' });
+    files.set(f.path, {
+      bytes: f.bytes,
+      sent: 0,
+      processed: 0,
+      xet: false,
+      state: f.unchanged ? 'skipped' : 'pending',
+    });
     if (!f.unchanged) sendTotal += f.bytes;
+    else transfer.alreadyOnHubBytes += f.bytes;
   }
   const skipped = plan.files.filter((f) => f.unchanged).length;
   if (skipped) log(`${skipped} file(s) already on the Hub with the same content: not sent again.`);
@@ -310,8 +342,34 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
           for (const oid of r.alreadyThere) reusedOids.add(oid);
           for (const path of paths) {
             const f = files.get(path);
+            const p = planned.get(path);
+            if (p?.sha256 && r.alreadyThere.has(p.sha256)) {
+              transfer.processedBytes += p.bytes;
+              transfer.alreadyOnHubBytes += p.bytes;
+            }
+            const xetHash = p?.sha256 ? r.xet?.xetHashes.get(p.sha256) : undefined;
+            if (p && xetHash) p.xetHash = xetHash;
             if (f) f.state = 'done';
           }
+          if (r.xet) {
+            xetSummary = {
+              files: (xetSummary?.files ?? 0) + r.xet.xetHashes.size,
+              xorbsSent: (xetSummary?.xorbsSent ?? 0) + r.xet.xorbsSent,
+              xorbsAlreadyStored: (xetSummary?.xorbsAlreadyStored ?? 0) + r.xet.xorbsAlreadyStored,
+            };
+          }
+          emit();
+        },
+        onXetProgress: (path, delta) => {
+          const f = files.get(path);
+          if (f) {
+            f.xet = true;
+            f.processed += delta.processedBytes;
+            if (f.state === 'pending') f.state = 'running';
+          }
+          transfer.processedBytes += delta.processedBytes;
+          transfer.sentBytes += delta.sentBytes;
+          transfer.alreadyOnHubBytes += delta.dedupedBytes;
           emit();
         },
         remoteCheck: async () => {
@@ -321,6 +379,11 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       });
       for (const path of group) {
         const f = files.get(path);
+        if (f && f.state !== 'done') {
+          // Regular files went inside the commit body.
+          transfer.processedBytes += f.bytes;
+          transfer.sentBytes += f.bytes;
+        }
         if (f) f.state = 'done';
       }
       commits.push({ oid: result.oid, url: result.url, title, files: group });
@@ -371,6 +434,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       files: published,
       bytesSent: Math.max(0, bytesSent),
       lfsObjectsReused: reusedOids.size,
+      transfer,
+      ...(xetSummary ? { xet: xetSummary } : {}),
     },
   };
 }
@@ -384,7 +449,8 @@ async function runCommit(args: {
   parent: string | null;
   hubFetch: typeof fetch;
   onPhase: (phase: 'uploading' | 'committing') => void;
-  onLfsDone: (paths: string[], result: { uploaded: Set<string>; alreadyThere: Set<string> }) => void;
+  onLfsDone: NonNullable<CommitArgs['onLfsDone']>;
+  onXetProgress: NonNullable<CommitArgs['onXetProgress']>;
   remoteCheck: () => Promise<boolean>;
 }): Promise<{ oid: string; url: string }> {
   const { input } = args;
@@ -402,6 +468,8 @@ async function runCommit(args: {
       signal: input.signal,
       onPhase: args.onPhase,
       onLfsDone: args.onLfsDone,
+      xet: input.xet,
+      onXetProgress: args.onXetProgress,
     });
   } catch (err) {
     // 412 after a retried commit: the first attempt may have landed. If the repo now has exactly our

@@ -1,7 +1,7 @@
 /**
  * After a publish, ask the Hub what it holds and compare with what we meant to send: every planned file
- * present with its size, LFS files by SHA-256 and regular files by git blob id, and the README downloaded
- * back byte for byte. The result is kept as a JSON receipt in the app's data folder.
+ * present with its size, LFS files by SHA-256 (and by Xet hash when they were sent through Xet) and regular
+ * files by git blob id, and the README downloaded back byte for byte. The result is kept as a JSON receipt in the app's data folder.
  */
 import { downloadFile } from '@huggingface/hub';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -51,13 +51,22 @@ export async function verifyPublish(input: VerifyInput): Promise<VerificationRep
     if (r.size !== f.bytes)
       return { path: f.path, ok: false, problem: `size ${r.size} on the Hub, ${f.bytes} here` };
     if (r.lfs) {
-      return r.lfs.oid === f.sha256
-        ? { path: f.path, ok: true }
-        : {
-            path: f.path,
-            ok: false,
-            problem: `SHA-256 ${r.lfs.oid.slice(0, 12)}… on the Hub differs from ${f.sha256?.slice(0, 12)}… here`,
-          };
+      if (r.lfs.oid !== f.sha256)
+        return {
+          path: f.path,
+          ok: false,
+          problem: `SHA-256 ${r.lfs.oid.slice(0, 12)}… on the Hub differs from ${f.sha256?.slice(0, 12)}… here`,
+        };
+      // Sent through Xet: the Hub must serve the reconstruction we registered.
+      if (f.xetHash && r.xetHash !== f.xetHash)
+        return {
+          path: f.path,
+          ok: false,
+          problem: r.xetHash
+            ? `Xet hash ${r.xetHash.slice(0, 12)}… on the Hub differs from ${f.xetHash.slice(0, 12)}… here`
+            : 'sent through Xet, but the Hub lists no Xet hash for it',
+        };
+      return { path: f.path, ok: true };
     }
     if (!f.gitOid)
       return { path: f.path, ok: false, problem: 'stored as a regular file but too large to compare' };

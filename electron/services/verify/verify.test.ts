@@ -1,4 +1,4 @@
-import { createRepo, uploadFiles } from '@huggingface/hub';
+import { createRepo, pathsInfo, uploadFiles } from '@huggingface/hub';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -171,6 +171,34 @@ describe('verifyPublish', () => {
     expect(problems['README.md']).toMatch(/differs/);
     expect(report.readmeByteEqual).toBe(false);
     expect(() => assertVerified(report)).toThrow(expect.objectContaining({ code: 'VERIFICATION_FAILED' }));
+  });
+
+  it('a file sent through Xet must have the Xet hash we registered', async () => {
+    const [info] = await pathsInfo({
+      repo: { type: 'model', name: 'dave/v' },
+      paths: ['model.safetensors'],
+      hubUrl: hub.url,
+      accessToken: TOKEN,
+    });
+    expect(info?.xetHash).toMatch(/^[0-9a-f]{64}$/);
+    const check = async (xetHash: string) =>
+      verifyPublish({
+        plan: plan([{ ...planned('model.safetensors', weights, true), xetHash }]),
+        repo,
+        endpoint: hub.url,
+        token: TOKEN,
+        readme: null,
+        dataDir: null,
+        commit: null,
+        commits: [],
+        account: null,
+      });
+    expect((await check(info!.xetHash!)).verified).toBe(true);
+    const wrong = await check('0'.repeat(64));
+    expect(wrong.verified).toBe(false);
+    expect(wrong.checks[0]!.problem).toMatch(
+      /^Xet hash [0-9a-f]{12}… on the Hub differs from 000000000000… here$/,
+    );
   });
 
   it('a token that cannot see the private repo is an error, not a silent pass', async () => {

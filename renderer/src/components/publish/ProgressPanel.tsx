@@ -211,6 +211,12 @@ export function ProgressPanel() {
             </span>
           </div>
           <ProgressTrack fraction={fraction} label="Overall" />
+          {progress.transfer && (
+            <p className="muted publish-small" data-testid="publish-transfer">
+              {formatBytes(progress.transfer.processedBytes)} processed · {formatBytes(progress.transfer.sentBytes)} sent ·{' '}
+              {formatBytes(progress.transfer.alreadyOnHubBytes)} already on the Hub
+            </p>
+          )}
         </div>
       )}
       {retries.length > 0 && (
