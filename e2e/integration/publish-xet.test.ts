@@ -337,9 +337,14 @@ print(json.dumps(hf_hub_download("alice/xet-python-read", "model.safetensors", e
       const result = await run(shortLived, await plan(fx), 'xet-tokens');
       expect(result.report.verified).toBe(true);
       const log = shortLived.requestLog;
-      // Refreshed with the Hub token at the batch's href, and no CAS request was refused for its token.
+      // Refreshed with the Hub token at the batch's href. A request sent just before its token expired may
+      // arrive after (a loaded machine, a one-second lifetime): it is refused once, then sent again and stored.
       expect(log.filter((r) => r.kind === 'xet-token' && r.status === 200).length).toBeGreaterThanOrEqual(2);
-      expect(log.filter((r) => r.kind.startsWith('xet') && r.status === 401)).toEqual([]);
+      const refused = log.filter((r) => r.kind.startsWith('xet') && r.status === 401);
+      for (const r of refused) {
+        const later = log.slice(log.indexOf(r) + 1);
+        expect(later.some((l) => l.path === r.path && l.status >= 200 && l.status < 300), r.path).toBe(true);
+      }
     } finally {
       await shortLived.close();
     }

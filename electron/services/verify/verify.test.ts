@@ -184,6 +184,8 @@ describe('verifyPublish', () => {
     const check = async (xetHash: string) =>
       verifyPublish({
         plan: plan([{ ...planned('model.safetensors', weights, true), xetHash }]),
+        // Only the weights are in question here; the repository's other files are kept on purpose.
+        keep: ['README.md', 'config.json', 'extra.txt'],
         repo,
         endpoint: hub.url,
         token: TOKEN,
