@@ -5,7 +5,7 @@
  * bin folder and Node on PATH: no project, no node_modules, nothing `npx` could look up on the registry.
  */
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkspace, tempDir } from '../fixtures/workspace';
@@ -137,6 +137,15 @@ if (windows) {
 }
 
 describe.skipIf(windows)('hub-publisher installed for use anywhere', () => {
+  it('is documented near the top of the README, with the commands these tests run', async () => {
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const top = readme.slice(0, readme.indexOf('\n## '));
+    expect(top).toContain('npm ci && npm install -g .     # or `npm link`');
+    expect(top).toContain('npm ci && npm run build:cli && npm pack');
+    expect(top).toContain('npm install -g ./hub-publisher-*.tgz');
+    expect(top).toMatch(/`npx hub-publisher` works only inside the checkout/);
+  });
+
   it(
     'npm install -g from the checkout (as npm link does) links the checkout’s command',
     { timeout: 240_000 },
