@@ -9,7 +9,6 @@ import path from 'node:path';
 import { AppError } from '../../../shared/result';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
-import { formatBytes } from '../../../shared/units';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 
@@ -100,15 +99,14 @@ export async function readWorkspaceImage(root: string, rel: string): Promise<str
   if (info.size > MAX_IMAGE_BYTES) {
     throw new AppError(
       'UNREADABLE',
-      `${rel} is ${formatBytes(info.size)}; the preview shows images up to ${formatBytes(MAX_IMAGE_BYTES)}.`,
+      `${rel} is ${Math.round(info.size / 1024 / 1024)} MB; the preview shows images up to 10 MB.`,
     );
   }
   // Read through the handle opened on the checked path, so a swap after the check cannot redirect it.
   const handle = await open(resolved.real, 'r');
   try {
     const bytes = await handle.readFile();
-    if (bytes.length > MAX_IMAGE_BYTES)
-      throw new AppError('UNREADABLE', `${rel} is larger than ${formatBytes(MAX_IMAGE_BYTES)}.`);
+    if (bytes.length > MAX_IMAGE_BYTES) throw new AppError('UNREADABLE', `${rel} is larger than 10 MB.`);
     return `data:${type};base64,${bytes.toString('base64')}`;
   } finally {
     await handle.close();
