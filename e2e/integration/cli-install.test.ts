@@ -168,7 +168,7 @@ describe.skipIf(windows)('hub-publisher installed for use anywhere', () => {
       env: cleanEnv(),
     });
     expect(packed.code, packed.stderr).toBe(0);
-    const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     const prefix = path.join(work, 'from-tarball');
     const bin = await installGlobally(prefix, path.join(packs, filename));
     const installed = path.join(prefix, 'lib', 'node_modules', 'hub-publisher');
