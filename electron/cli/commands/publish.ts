@@ -143,7 +143,7 @@ export function registerPublish(program: Command): void {
     .option('--endpoint <url>', 'the Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)')
     .option('--token-file <file>', 'read the token from this file')
     .option('--private', 'create the repository as private')
-    .option('--dry-run', 'print the plan and stop')
+    .option('--dry-run', 'print the plan and the card it would publish, and stop')
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON on stdout')
     .option('--include <glob>', 'only upload checkpoint files matching this glob (repeatable)', collect)
