@@ -3,6 +3,7 @@
  * target cells: the user's card is theirs, and the UI shows exactly which ranges moved.
  */
 import { formatScore } from '../format';
+import { formatBytes } from '../units';
 import { scanDocument, type MarkdownTable, type TableCell } from './blocks';
 import { AVERAGE_KEY, canonicalCell, isAverageLabel, isPlaceholder, labelIndex } from './labels';
 import type {
@@ -118,7 +119,7 @@ export function updateBenchmarkTable(readme: string, scores: Record<string, numb
   }
 
   for (const region of scanned.skipped) {
-    warnings.push(`Line ${region.line}: a table follows ${Math.round((region.end - region.start) / 1024)} KB of text without a blank line; it was not checked. Add a blank line before the table.`);
+    warnings.push(`Line ${region.line}: a table follows ${formatBytes(region.end - region.start)} of text without a blank line; it was not checked. Add a blank line before the table.`);
   }
   if (tables.length === 0 && Object.keys(scores).length > 0) warnings.push('No benchmark table found: no Markdown table outside code names any of the benchmarks.');
   const benchmarksWithoutRow = [...new Set(known)].filter((key) => !named.has(key));

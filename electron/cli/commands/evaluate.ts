@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
+import { plural } from '../../../shared/units';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
 import { redactSecrets, redactValue } from '../../../shared/redact';
@@ -189,7 +190,7 @@ export function formatReport(report: EvaluationReport, color = false): string {
     Object.entries(cp.errors).map(([b, e]) => ({ cp, b, e })),
   );
   if (failures.length) {
-    out += `\n${failures.length} failed run${failures.length === 1 ? '' : 's'}:\n`;
+    out += `\n${plural(failures.length, 'failed run')}:\n`;
     for (const { cp, b, e } of failures) {
       out += `  ${cp.name} · ${b}: ${c.red(e.message)}${e.exitCode !== null ? ` [exit ${e.exitCode}]` : ''}\n`;
       const tail = e.stderrTail

@@ -1,7 +1,9 @@
 import { type Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { formatScore } from '../../../shared/format';
+import { formatBytes, plural } from '../../../shared/units';
 import type { OtherWorkspacePublish, PublishPlan, PublishSummary } from '../../../shared/publish';
 import { redactSecrets, redactValue } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
@@ -9,6 +11,7 @@ import { defaultDataDir } from '../../services/app-data';
 import { resolveHubEndpoint } from '../../services/endpoint';
 import type { PublishWorkspaceResult } from '../../services/publish/workspace';
 import { checkRepoNameSyntax } from '../../../shared/repo-name';
+import { readBoundedFile } from '../../services/safe-read';
 // The services load when a command runs, not at start-up: `--help` must not pay for the Hub client,
 // YAML, Markdown and schema libraries (most of the CLI's start-up time).
 const publishing = () => import('../../services/publish/workspace');
@@ -43,26 +46,16 @@ interface PublishCliOptions {
   evalResults?: boolean;
   overwriteResults?: boolean;
   confirmPublic?: boolean;
+  card?: string;
+  saveCard?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
 export function formatPlan(plan: PublishPlan, repoId: string): string {
   const rows = plan.files.map((f) => [
     f.path,
-    bytes(f.bytes),
+    formatBytes(f.bytes),
     f.lfs ? 'LFS' : '',
     f.unchanged ? 'already on the Hub' : 'upload',
   ]);
@@ -71,7 +64,7 @@ export function formatPlan(plan: PublishPlan, repoId: string): string {
   }\n\n`;
   out += renderTable(['file', 'size', 'storage', 'action'], rows, ['left', 'right']);
   const sending = plan.files.filter((f) => !f.unchanged);
-  out += `\n${plan.files.length} files, ${bytes(plan.totalBytes)} (${bytes(plan.lfsBytes)} through LFS); ${sending.length} to send in ${plan.commits.length} commit(s).\n`;
+  out += `\n${plural(plan.files.length, 'file')}, ${formatBytes(plan.totalBytes)} (${formatBytes(plan.lfsBytes)} through LFS); ${sending.length} to send in ${plural(plan.commits.length, 'commit')}.\n`;
   if (plan.excluded.length) {
     out += `Left out: ${plan.excluded.map((e) => `${e.path} (${e.reason})`).join(', ')}\n`;
   }
@@ -85,6 +78,48 @@ export function formatPlan(plan: PublishPlan, repoId: string): string {
     out += `Last published from another workspace: ${other.workspace} (checkpoint ${other.checkpoint}, ${other.at})\n`;
   out += `Commit message: ${plan.commitTitle}\n`;
   return out;
+}
+
+/**
+ * The card a user edited (`--card FILE`), read as the workspace's README is: a regular file of bounded size,
+ * UTF-8 text, not empty. A leading byte-order mark is dropped (editors add one; the Hub's YAML front matter
+ * must start the file).
+ */
+async function readCardFile(file: string, maxBytes: number): Promise<{ text: string; source: string }> {
+  const bytes = await readBoundedFile(path.resolve(file), { maxBytes, label: `--card ${file}` });
+  if (bytes === null) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `--card ${file}: no such file. Pass the README you edited (\`publish --dry-run --save-card FILE\` writes the card it would publish, to edit).`,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `--card ${file} is not UTF-8 text. Save it as UTF-8, then publish again.`,
+    );
+  }
+  text = text.replace(/^\uFEFF/, '');
+  if (text.trim() === '') {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `--card ${file} is empty. Write the model card into it, then publish again.`,
+    );
+  }
+  return { text, source: file };
+}
+
+/** The dry run's card, delimited so it reads as one document between the plan and the shell prompt. */
+export function formatCard(card: string): string {
+  const lines = card.split('\n').length - (card.endsWith('\n') ? 1 : 0);
+  return (
+    `\n--- README.md as it would be published (${plural(lines, 'line')}) ---\n` +
+    (card.endsWith('\n') ? card : `${card}\n`) +
+    `--- end of README.md (to change it: --save-card FILE, edit FILE, then publish with --card FILE) ---\n`
+  );
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -108,7 +143,7 @@ export function registerPublish(program: Command): void {
     .option('--endpoint <url>', 'the Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)')
     .option('--token-file <file>', 'read the token from this file')
     .option('--private', 'create the repository as private')
-    .option('--dry-run', 'print the plan and stop')
+    .option('--dry-run', 'print the plan and the card it would publish, and stop')
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print the result as JSON on stdout')
     .option('--include <glob>', 'only upload checkpoint files matching this glob (repeatable)', collect)
@@ -133,10 +168,31 @@ export function registerPublish(program: Command): void {
       'let --model-index/--eval-results replace existing values that differ (otherwise the publish is refused)',
     )
     .option('--confirm-public', 'with --private: publish even if the repository already exists and is public')
+    .option(
+      '--card <file>',
+      'publish this README.md (a card you edited) as written, instead of the one prepared from the workspace',
+    )
+    .option(
+      '--save-card <file>',
+      'with --dry-run: write the card it would publish to this new file (to edit, then pass to --card)',
+    )
     .action(async (folder: string, opts: PublishCliOptions) => {
-      const { publishWorkspace } = await publishing();
+      const { publishWorkspace, MAX_README_BYTES } = await publishing();
       const syntax = checkRepoNameSyntax(opts.repo);
       if (syntax) throw new AppError('REPO_NAME_INVALID', syntax);
+      if (opts.saveCard && !opts.dryRun) {
+        throw new AppError(
+          'INVALID_ARGUMENT',
+          '--save-card writes the card a dry run would publish: add --dry-run (then publish the edited file with --card).',
+        );
+      }
+      if (opts.card && opts.modelIndex) {
+        throw new AppError(
+          'INVALID_ARGUMENT',
+          `--card publishes ${opts.card} as written and --model-index would rewrite its metadata: put the model-index in ${opts.card} yourself, or leave out one of the two.`,
+        );
+      }
+      const card = opts.card ? await readCardFile(opts.card, MAX_README_BYTES) : undefined;
       const interactive = isInteractive(process.stderr) && !opts.json;
       if (!opts.yes && !opts.dryRun && !process.stdin.isTTY) {
         throw new AppError(
@@ -174,6 +230,7 @@ export function registerPublish(program: Command): void {
           evalResults: opts.evalResults,
           overwriteResults: opts.overwriteResults,
           keychain: opts.keychain ? undefined : null,
+          card,
           dataDir,
           signal: controller.signal,
           onProgress: (p: Parameters<typeof bar.update>[0]) => {
@@ -223,11 +280,30 @@ export function registerPublish(program: Command): void {
       // Every line out is masked (tokens) and made inert (escape sequences in file names).
       const out = (text: string) =>
         process.stdout.write(printable(redactSecrets(text, [process.env.HF_TOKEN])));
+      if (result.dryRun && opts.saveCard) {
+        // A new file only: an earlier edit of the card is never overwritten.
+        await writeFile(opts.saveCard, result.card, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+          throw new AppError(
+            'INVALID_ARGUMENT',
+            err.code === 'EEXIST'
+              ? `--save-card ${opts.saveCard} already exists; it is not overwritten. Choose another file name, or publish it with --card ${opts.saveCard}.`
+              : `--save-card ${opts.saveCard} cannot be written (${err.code ?? err.message}).`,
+          );
+        });
+      }
       if (opts.json) {
-        out(JSON.stringify(redactValue(result.summary, [process.env.HF_TOKEN]), null, 2) + '\n');
+        const summary = result.dryRun ? { ...result.summary, readme: result.card } : result.summary;
+        out(JSON.stringify(redactValue(summary, [process.env.HF_TOKEN]), null, 2) + '\n');
       } else if (result.dryRun) {
         out(formatPlan(result.plan, result.summary.repoId));
         if (result.summary.visibility) out(`Visibility: ${result.summary.visibility}\n`);
+        if (opts.saveCard) {
+          out(
+            `\nModel card written to ${opts.saveCard}: edit it, then publish it with --card ${opts.saveCard}.\n`,
+          );
+        } else {
+          out(formatCard(result.card));
+        }
       } else {
         const v = result.verification!;
         const committed = result.outcome!.files.filter((f) => !f.skipped).length;
@@ -239,12 +315,12 @@ export function registerPublish(program: Command): void {
               result.summary.evalAccuracy === null
                 ? 'not evaluated'
                 : formatScore(result.summary.evalAccuracy)
-            }; ${committed} file(s) committed${reused ? ` (${reused} LFS object(s) already on the Hub, not sent again)` : ''}, ${result.outcome!.files.length - committed} unchanged; commit ${result.summary.commit ?? '-'}\n`,
+            }; ${plural(committed, 'file')} committed${reused ? ` (${plural(reused, 'LFS object')} already on the Hub, not sent again)` : ''}, ${result.outcome!.files.length - committed} unchanged; commit ${result.summary.commit ?? '-'}\n`,
         );
         for (const check of v.checks.filter((x) => !x.ok)) out(`  ${check.path}: ${check.problem}\n`);
         if (v.unaccounted.length) {
           out(
-            `  ${v.unaccounted.length} file(s) on the Hub are not from this publish: ${v.unaccounted.map((f) => f.path).join(', ')}\n` +
+            `  ${plural(v.unaccounted.length, 'file')} on the Hub ${v.unaccounted.length === 1 ? 'is' : 'are'} not from this publish: ${v.unaccounted.map((f) => f.path).join(', ')}\n` +
               `  (--delete-remote removes them, --keep-remote keeps them knowingly)\n`,
           );
         }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { formatBytes } from '../../../shared/units';
+import { formatBytes, plural } from '../../../shared/units';
 import type { ScanResult } from '../../../shared/types';
 import { redactSecrets, redactValue } from '../../../shared/redact';
 import { colorEnabled, colors, createProgressBar, printable, renderTable } from '../terminal';
@@ -61,7 +61,7 @@ export function formatScan(result: ScanResult, color = false): string {
     const rows = result.checkpoints.map((cp) => [
       cp.relPath === '.' ? `${cp.name} (root)` : cp.relPath,
       cp.step === null ? '—' : String(cp.step),
-      cp.valid ? c.green('ok') : c.red(`${cp.problems.length} problem${cp.problems.length === 1 ? '' : 's'}`),
+      cp.valid ? c.green('ok') : c.red(plural(cp.problems.length, 'problem')),
       cp.weights.format + (cp.weights.sharded ? ' (sharded)' : ''),
       formatParameters(cp.weights.parameters),
       cp.weights.dtypes.join(',') || '—',
@@ -83,7 +83,7 @@ export function formatScan(result: ScanResult, color = false): string {
   out += `README: ${result.readme ?? 'none'}\n`;
   const missing = result.readmeAssets.filter((a) => !a.exists);
   if (result.readmeAssets.length) {
-    out += `  references ${result.readmeAssets.length} file${result.readmeAssets.length === 1 ? '' : 's'}${missing.length ? c.yellow(`, missing: ${missing.map((a) => a.path).join(', ')}`) : ''}\n`;
+    out += `  references ${plural(result.readmeAssets.length, 'file')}${missing.length ? c.yellow(`, missing: ${missing.map((a) => a.path).join(', ')}`) : ''}\n`;
   }
   out += `Token file: ${result.tokenFile ? c.yellow(`${result.tokenFile} (present; never read, never published)`) : 'none'}\n`;
   const ev = result.evaluation;

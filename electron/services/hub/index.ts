@@ -12,6 +12,7 @@ import { AppError, isAbortError } from '../../../shared/result';
 import type { RemoteEntry } from '../publish/plan';
 import { listRemote } from '../publish/upload';
 import { describeAccount, hubErrorToAppError } from '../token';
+import { formatBytes } from '../../../shared/units';
 
 /** The app's limit for a model card on the Hub (the same as the Card screen's and the IPC contract's). */
 export const MAX_HUB_TEXT_BYTES = 8 * 1024 * 1024;
@@ -107,7 +108,7 @@ export class HubClient {
     if (Buffer.byteLength(text, 'utf8') > (options.maxBytes ?? MAX_HUB_TEXT_BYTES)) {
       throw new AppError(
         'HUB_REJECTED',
-        `${repoPath} of ${repoId} on the Hub is larger than ${Math.round((options.maxBytes ?? MAX_HUB_TEXT_BYTES) / 1024 / 1024)} MB; it is not compared or merged.`,
+        `${repoPath} of ${repoId} on the Hub is larger than ${formatBytes(options.maxBytes ?? MAX_HUB_TEXT_BYTES)}; it is not compared or merged.`,
       );
     }
     return text;

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointInfo, FileRole } from '../../../shared/types';
+import type { CheckpointInfo, FileRole, JobProgress } from '../../../shared/types';
 import { Hasher } from '../hash';
 import {
   applyRemote,
@@ -76,6 +76,32 @@ describe('planPublish', () => {
       ['notes/extra.md', 0, 'other'],
       ['README.md', 0, 'readme'],
     ]);
+
+  it('promises no time left while hashing that finishes at once (no rate before it is measured)', async () => {
+    // A fresh hasher: nothing cached, so every file is really hashed and reports progress.
+    const fresh = new Hasher({ dataDir: null });
+    const events: (JobProgress & { at: number })[] = [];
+    const started = Date.now();
+    try {
+      await planPublish({
+        checkpoint: ckpt(),
+        workspaceRoot: root,
+        readmeText: 'card',
+        readmeAssets: [],
+        evalAccuracy: null,
+        hasher: fresh,
+        onProgress: (p) => events.push({ ...p, at: Date.now() - started }),
+      });
+    } finally {
+      await fresh.close();
+    }
+    const hashing = events.filter((p) => p.phase === 'hash');
+    expect(hashing.length).toBeGreaterThan(0);
+    // Before the fix the first small file (ms in) made a rate that said minutes were left for 12 MB. A
+    // time left may only come from a second of progress or more (a loaded machine can take that long).
+    expect(hashing.filter((p) => p.eta !== undefined && p.at < 1000)).toEqual([]);
+    expect(hashing.filter((p) => p.eta !== undefined && p.done >= p.total)).toEqual([]);
+  });
 
   it('takes the checkpoint minus training state and secrets, the prepared README and its assets, nothing else', async () => {
     const { plan, sources } = await planPublish({

@@ -14,6 +14,7 @@ import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
 import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
+import { measuredRate, remainingSeconds } from '../../../shared/units';
 
 /** Where a planned file's bytes come from. */
 export type FileSource =
@@ -342,15 +343,15 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     {
       signal,
       onProgress: (p) => {
-        const elapsed = (Date.now() - started) / 1000;
-        const rate = elapsed > 0 ? p.done / elapsed : undefined;
+        // No rate (so no ETA) until it is measured over a meaningful window: see MIN_RATE_WINDOW_SECONDS.
+        const rate = measuredRate(p.done, (Date.now() - started) / 1000);
         input.onProgress?.({
           phase: 'hash',
           done: p.done,
           total: p.total,
           unit: 'bytes',
           rate,
-          eta: rate ? (p.total - p.done) / rate : undefined,
+          eta: remainingSeconds(p.done, p.total, rate),
           message: `Hashing ${path.basename(p.file)}`,
         });
       },

@@ -29,6 +29,7 @@ import {
   type RemoteEntry,
 } from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
+import { plural } from '../../../shared/units';
 import { commitFiles, type CommitArgs, type CommitFile } from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
 
@@ -300,7 +301,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     else transfer.alreadyOnHubBytes += f.bytes;
   }
   const skipped = plan.files.filter((f) => f.unchanged).length;
-  if (skipped) log(`${skipped} file(s) already on the Hub with the same content: not sent again.`);
+  if (skipped) log(`${plural(skipped, 'file')} already on the Hub with the same content: not sent again.`);
 
   const commits: PublishOutcome['commits'] = [];
   const limits = { ...DEFAULT_COMMIT_LIMITS, ...input.limits };
@@ -387,7 +388,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         if (f) f.state = 'done';
       }
       commits.push({ oid: result.oid, url: result.url, title, files: group });
-      log(`Committed ${group.length} file(s): ${result.oid.slice(0, 10)}`);
+      log(`Committed ${plural(group.length, 'file')}: ${result.oid.slice(0, 10)}`);
       emit();
       const seconds = (Date.now() - started) / 1000;
       const predicted = pacer.target;

@@ -35,6 +35,7 @@ import { filesToHash, type CommitLimits } from './plan';
 import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from './card-check';
 import { parseRepoName } from '../../../shared/repo-name';
 import type { RetryPolicy } from './transport';
+import { formatBytes } from '../../../shared/units';
 
 export { MAX_README_BYTES } from '../session';
 
@@ -82,6 +83,11 @@ export interface PublishWorkspaceOptions {
   confirmPlan?: (plan: PublishPlan, summary: PublishSummary) => Promise<boolean>;
   /** Keep the files on the Hub that this upload does not hold, knowingly: verification accepts them. */
   keepRemote?: boolean;
+  /**
+   * A model card the user edited (the CLI's `--card FILE`), published as written instead of the card prepared
+   * from the workspace's README: its benchmark table is not refilled. The same card checks apply to it.
+   */
+  card?: { text: string; source: string };
 }
 
 export interface PublishWorkspaceResult {
@@ -91,6 +97,8 @@ export interface PublishWorkspaceResult {
   outcome: PublishOutcome | null;
   verification: VerificationReport | null;
   dryRun: boolean;
+  /** The README.md this publish sends (or, in a dry run, would send). */
+  card: string;
 }
 
 /** What the card's metadata merges with: the workspace's `.eval_results` files, and (with a token) the Hub's. */
@@ -135,7 +143,7 @@ export function checkCard(text: string, scan: ScanResult, log: (line: string) =>
   if (bytes > MAX_README_BYTES) {
     throw new AppError(
       'INVALID_ARGUMENT',
-      `The model card is ${bytes} bytes, over the ${MAX_README_BYTES}-byte limit the app and the Hub's card viewer use. Shorten README.md, then publish again.`,
+      `The model card is ${formatBytes(bytes)}, over the ${formatBytes(MAX_README_BYTES)} limit the app and the Hub's card viewer use. Shorten README.md, then publish again.`,
     );
   }
   const validation = modelcard.validateCard(text, {
@@ -255,11 +263,13 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
 
     // The card as it is on disk is checked before anything is hashed: a README the Hub would refuse stops here.
     const existing = await session.readme(signal);
-    if (existing !== null) {
+    // A card the user passed replaces the README on disk, so only that one is checked (below).
+    if (existing !== null && !options.card) {
       progress({ phase: 'card', done: 0, total: 1, unit: 'items', message: 'Checking the model card' });
       await assertCardPublishable({ readme: existing.text, files: [], endpoint, token, signal, onLog: log });
     }
-    const acceptedFrontMatter = existing !== null ? frontMatterText(existing.text) : undefined;
+    const acceptedFrontMatter =
+      existing !== null && !options.card ? frontMatterText(existing.text) : undefined;
 
     const selection = { include: options.include, exclude: options.exclude };
     const named = options.checkpoint
@@ -303,8 +313,11 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       options.modelIndex || options.evalResults
         ? await gatherEvalOutputs(session, repo.id, { ...(evaluation?.scores ?? {}) }, options, token)
         : undefined;
-    const card = await session.prepareCard(checkpoint.name, repo.id, { signal, evalOutputs });
-    for (const w of card.warnings) log(`Model card: ${w}`);
+    const prepared = await session.prepareCard(checkpoint.name, repo.id, { signal, evalOutputs });
+    const card = options.card ? { ...prepared, text: options.card.text } : prepared;
+    if (options.card)
+      log(`Model card: ${options.card.source}, as written (its benchmark table is not refilled).`);
+    else for (const w of card.warnings) log(`Model card: ${w}`);
     checkCard(card.text, scan, log);
     for (const m of card.mappings) log(`Evaluation results: ${m.note}`);
     for (const c of card.conflicts.filter((x) => x.overwritten)) {
@@ -370,7 +383,15 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       sha256: f.sha256 ?? '',
     }));
     if (options.dryRun) {
-      return { dryRun: true, plan, account, outcome: null, verification: null, summary: summaryOf(planned) };
+      return {
+        dryRun: true,
+        plan,
+        account,
+        outcome: null,
+        verification: null,
+        summary: summaryOf(planned),
+        card: card.text,
+      };
     }
     const other = plan.target?.lastPublishedFrom ?? null;
     if (other) {
@@ -397,6 +418,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     if (after?.visibility) visibility = after.visibility;
     return {
       dryRun: false,
+      card: card.text,
       plan: result.plan,
       account,
       outcome: result.outcome,
