@@ -29,7 +29,7 @@ import {
   type RemoteEntry,
 } from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
-import { plural } from '../../../shared/units';
+import { measuredRate, plural, remainingSeconds } from '../../../shared/units';
 import { commitFiles, type CommitArgs, type CommitFile } from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
 
@@ -221,14 +221,15 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     samples.push({ t: now, done });
     while (samples.length > 2 && now - samples[0]!.t > 5000) samples.shift();
     const first = samples[0]!;
-    const rate = now > first.t ? ((done - first.done) * 1000) / (now - first.t) : undefined;
+    // Over a sliding window of up to 5 s; no rate (and no ETA) until that window spans a second.
+    const rate = measuredRate(done - first.done, (now - first.t) / 1000);
     input.onProgress?.({
       phase,
       done,
       total: sendTotal,
       unit: 'bytes',
       rate,
-      eta: rate && rate > 0 ? (sendTotal - done) / rate : undefined,
+      eta: remainingSeconds(done, sendTotal, rate),
       message: lastMessage,
       transfer: { ...transfer },
       items: [...files.entries()].map(([id, f]) => ({
