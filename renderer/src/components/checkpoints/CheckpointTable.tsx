@@ -250,6 +250,20 @@ export const CheckpointTable = memo(function CheckpointTable({
                       </span>
                     );
                   }
+                  // A run that failed just now: its details come with the report at the end of the job.
+                  if (run?.state === 'failed' && !error && value === undefined) {
+                    return (
+                      <span
+                        role="cell"
+                        key={b}
+                        className="num text-bad"
+                        data-benchmark={b}
+                        title={run.message}
+                      >
+                        failed
+                      </span>
+                    );
+                  }
                   // A score (e.g. entered by hand) wins over the failure it replaces.
                   if (error && value === undefined) {
                     return (
