@@ -61,6 +61,14 @@ export async function evaluate(
   const result = await job.done;
   if (result.ok) evaluationStore.set({ running: null, report: result.value });
   else evaluationStore.set({ running: null, error: result.error.code === 'CANCELLED' ? null : result.error });
+  // The runs that finished before a cancel are remembered: show them rather than the report from before.
+  if (
+    !result.ok &&
+    result.error.code === 'CANCELLED' &&
+    !options.cacheOnly &&
+    currentSessionId() === sessionId
+  )
+    await evaluate({ cacheOnly: true });
 }
 
 export async function setManualScore(

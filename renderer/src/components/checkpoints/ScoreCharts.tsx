@@ -113,9 +113,10 @@ export const ProgressChart = memo(function ProgressChart({
           onClick={(_state, event) => {
             // The chart's own active point follows the pointer a frame late: a click in the same frame as
             // the move would pick the point hovered before. The click's own position decides.
+            // The chart's own surface (the legend's icons are svg surfaces too).
             const surface = (event.currentTarget as Element | null)
               ?.closest('.recharts-wrapper')
-              ?.querySelector('svg.recharts-surface');
+              ?.querySelector(':scope > svg.recharts-surface');
             const scale = xScale.current;
             if (!surface || !scale) return;
             const px = event.clientX - surface.getBoundingClientRect().left;
