@@ -31,13 +31,19 @@ export function CheckpointsScreen() {
   const benchmarks = useMemo(() => report?.benchmarks ?? scan?.evaluation.benchmarks ?? [], [report, scan]);
   const labels = report?.labels;
   const label = useCallback((b: string) => benchmarkLabel(b, labels), [labels]);
+  // A score landing updates its cell first; the charts follow in an interruptible render.
+  const chartRows = useDeferredValue(rows);
   const evaluations = useMemo(
     () => rows.map((r) => r.evaluation).filter((e): e is CheckpointEvaluation => e !== null),
     [rows],
   );
+  const chartEvaluations = useMemo(
+    () => chartRows.map((r) => r.evaluation).filter((e): e is CheckpointEvaluation => e !== null),
+    [chartRows],
+  );
   const liveChosen = useMemo(
-    () => (chartChosen && evaluations.find((e) => e.name === chartChosen.name)) ?? chartChosen,
-    [evaluations, chartChosen],
+    () => (chartChosen && chartEvaluations.find((e) => e.name === chartChosen.name)) ?? chartChosen,
+    [chartEvaluations, chartChosen],
   );
 
   if (!scan) return <p className="muted">Open a workspace first.</p>;
@@ -104,10 +110,10 @@ export function CheckpointsScreen() {
       {error && <ErrorMessage error={error} onDismiss={() => evaluationStore.set({ error: null })} />}
       {report && report.checkpoints.length > 0 && benchmarks.length > 0 && (
         <div className="checkpoints__charts">
-          <ProgressChart rows={rows} benchmarks={benchmarks} best={best} label={label} />
+          <ProgressChart rows={chartRows} benchmarks={benchmarks} best={best} label={label} />
           <ChosenVersusBestChart
             benchmarks={benchmarks}
-            checkpoints={evaluations}
+            checkpoints={chartEvaluations}
             chosen={liveChosen}
             label={label}
           />
