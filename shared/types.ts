@@ -122,6 +122,12 @@ export interface EvaluationReport {
   trainerBest?: string | null;
   /** Things worth telling the user that are not per-benchmark errors (ignored result files...). */
   warnings?: string[];
+  /** Bytes a publish of each checkpoint would upload from its folder (training state left out), by name. */
+  publishBytes?: Record<string, number>;
+  /** Benchmark labels as the workspace README's benchmark table writes them, by benchmark key. */
+  labels?: Record<string, string>;
+  /** The per-benchmark weights eval_accuracy was computed with (hub-publisher.json's); equal when absent. */
+  weights?: Record<string, number>;
 }
 
 export interface PythonInterpreter {
@@ -184,4 +190,6 @@ export interface JobItemProgress {
   total: number;
   state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
   message?: string;
+  /** An evaluation run's score once it is done, so the UI can show it in its cell before the job ends. */
+  score?: number;
 }

@@ -50,6 +50,35 @@ export function parseManualEntry(value: string, withScore: boolean): ManualEntry
   return { checkpoint: m[1] as string, benchmark: m[2] as string, score };
 }
 
+/**
+ * Why manual entries name something the workspace does not have, listing the names it has; null when
+ * they are all known. A workspace without any benchmark takes new names (scores by hand are its only
+ * way to have any).
+ */
+export function unknownNames(
+  entries: readonly ManualEntry[],
+  checkpoints: readonly string[],
+  benchmarks: readonly string[],
+): string | null {
+  const problems: string[] = [];
+  const badCheckpoints = [
+    ...new Set(entries.map((e) => e.checkpoint).filter((c) => !checkpoints.includes(c))),
+  ];
+  if (badCheckpoints.length > 0)
+    problems.push(
+      `Unknown checkpoint${badCheckpoints.length > 1 ? 's' : ''} ${badCheckpoints.join(', ')}; the workspace has ${checkpoints.join(', ') || 'no checkpoints'}.`,
+    );
+  const badBenchmarks =
+    benchmarks.length === 0
+      ? []
+      : [...new Set(entries.map((e) => e.benchmark).filter((b) => !benchmarks.includes(b)))];
+  if (badBenchmarks.length > 0)
+    problems.push(
+      `Unknown benchmark${badBenchmarks.length > 1 ? 's' : ''} ${badBenchmarks.join(', ')}; the workspace has ${benchmarks.join(', ')}.`,
+    );
+  return problems.length > 0 ? `${problems.join(' ')} Nothing was stored.` : null;
+}
+
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1.');
@@ -88,10 +117,28 @@ export function registerEvaluate(program: Command): void {
       (v: string, prev: ManualEntry[] = []) => [...prev, parseManualEntry(v, false)],
     )
     .action(async (folder: string, opts: EvaluateCliOptions) => {
-      const { evaluateWorkspace, setManualScore } = await evaluation();
+      const { evaluateWorkspace, getManualScores, scanWorkspace, setManualScore } = await evaluation();
       const root = path.resolve(folder);
       const dataDir = defaultDataDir();
-      for (const e of [...(opts.setScore ?? []), ...(opts.clearScore ?? [])]) {
+      const entries = [...(opts.setScore ?? []), ...(opts.clearScore ?? [])];
+      if (entries.length > 0) {
+        const scan = await scanWorkspace(root);
+        const manual = await getManualScores(dataDir, root);
+        const benchmarks = new Set(scan.evaluation.benchmarks);
+        for (const scores of Object.values(manual)) for (const b of Object.keys(scores)) benchmarks.add(b);
+        const problem = unknownNames(
+          entries,
+          scan.checkpoints.map((c) => c.name),
+          [...benchmarks],
+        );
+        if (problem) {
+          // A typo would otherwise store a score nothing ever reads: a usage error, nothing stored.
+          process.stderr.write(`hub-publisher: ${printable(problem)}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      for (const e of entries) {
         await setManualScore(dataDir, root, e.checkpoint, e.benchmark, e.score);
       }
       const controller = new AbortController();

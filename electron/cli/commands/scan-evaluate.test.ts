@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorkspace, RUN_LOG_ENV, snapshotTree, tempDir } from '../../../e2e/fixtures/workspace';
 import { renderProgressLine, renderTable } from '../terminal';
+import type { EvaluationReport } from '../../../shared/types';
 import { parseManualEntry } from './evaluate';
 
 const BIN = fileURLToPath(new URL('../../../bin/hub-publisher.js', import.meta.url));
@@ -239,4 +240,37 @@ describe('evaluate --set-score / --clear-score', () => {
     expect(() => parseManualEntry('step_200:mmlu=high', true)).toThrow(/checkpoint>:<benchmark>=<score>/);
     expect(() => parseManualEntry('step_200', false)).toThrow(/checkpoint>:<benchmark>/);
   });
+});
+
+describe('evaluate --set-score refuses names the workspace does not have', () => {
+  it('exits 2 listing the checkpoints and benchmarks that exist, and stores nothing', async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-cli-data-');
+    await buildWorkspace(root, {
+      layout: 'step',
+      steps: [100, 200],
+      benchmarks: {
+        mmlu: { kind: 'score', scores: { step_100: 0.4, step_200: 0.5 } },
+        arc: { kind: 'name-error' },
+      },
+    });
+    const env = { HUB_PUBLISHER_DATA_DIR: dataDir };
+    const typo = await cli(['evaluate', root, '--set-score', 'step_300:mmlu=0.7'], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Unknown checkpoint step_300; the workspace has step_100, step_200.');
+    expect(typo.stdout).toBe('');
+
+    const bench = await cli(['evaluate', root, '--set-score', 'step_200:mmlu_5shot=0.7'], env);
+    expect(bench.code).toBe(2);
+    expect(bench.stderr).toContain('Unknown benchmark mmlu_5shot; the workspace has arc, mmlu.');
+    expect(bench.stderr).toContain('Nothing was stored.');
+
+    // Known names are stored and shown as entered by hand.
+    const ok = await cli(['evaluate', root, '--set-score', 'step_100:arc=0.9', '--json'], env);
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.stdout) as EvaluationReport;
+    const step100 = report.checkpoints.find((c) => c.name === 'step_100');
+    expect(step100?.scores.arc).toBe(0.9);
+    expect(step100?.sources.arc).toBe('manual');
+  }, 60_000);
 });

@@ -1,10 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorkspace, RUN_LOG_ENV, snapshotTree, tempDir } from '../../../e2e/fixtures/workspace';
 import type { JobProgress } from '../../../shared/types';
-import { abiMismatch, detectInterpreters, evaluateWorkspace, getManualScores, setManualScore } from './index';
+import {
+  abiMismatch,
+  detectInterpreters,
+  evaluateWorkspace,
+  getManualScores,
+  scanWorkspace,
+  setManualScore,
+} from './index';
 import { parseWorkspaceConfig } from './config';
 
 const dirs: string[] = [];
@@ -544,4 +551,38 @@ describe('evaluateWorkspace: installing what was missing', () => {
     expect(after.checkpoints[0]!.scores).toEqual({ deps: 0.5 });
     expect(after.interpreter).toMatchObject({ path: python, origin: 'user' });
   });
+});
+
+describe('what the window shows while and after evaluating', () => {
+  it("reports each finished run's score in its progress, the README's labels and the size a publish uploads", async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-eval-data-');
+    const { checkpoints } = await buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [100],
+      readme: '# Model\n\n| Benchmark | Score |\n|---|---|\n| **GSM8K** | |\n',
+      benchmarks: {
+        gsm8k: { kind: 'score', default: 0.25 },
+        mmlu: { kind: 'score', default: 0.5 },
+      },
+    });
+    const progress: JobProgress[] = [];
+    const report = await evaluateWorkspace({ root, dataDir, onProgress: (p) => progress.push(p) });
+    const last = progress.at(-1)!;
+    expect(last.items?.map((i) => [i.label, i.state, i.score])).toEqual([
+      ['checkpoint-100 · gsm8k', 'done', 0.25],
+      ['checkpoint-100 · mmlu', 'done', 0.5],
+    ]);
+    // Labels as the table writes them, emphasis dropped; benchmarks it does not name get none.
+    expect(report.labels).toEqual({ gsm8k: 'GSM8K' });
+    // The Trainer's optimizer and scheduler state is on disk but not in what a publish uploads.
+    const info = checkpoints[0]!;
+    const trainingState = ['optimizer.pt', 'scheduler.pt', 'trainer_state.json', 'training_args.bin'];
+    let stateBytes = 0;
+    for (const f of trainingState) stateBytes += (await stat(path.join(info.path, f))).size;
+    const total = (await scanWorkspace(root)).checkpoints[0]!.totalBytes;
+    expect(stateBytes).toBeGreaterThan(0);
+    expect(report.publishBytes?.['checkpoint-100']).toBeLessThanOrEqual(total - stateBytes);
+    expect(report.publishBytes?.['checkpoint-100']).toBeGreaterThan(0);
+  }, 60_000);
 });

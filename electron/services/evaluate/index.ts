@@ -33,6 +33,9 @@ import { BENCHMARKS_DIR, benchmarkList, importedBenchmarks, listBenchmarkScripts
 import { loadImportedScores } from './imported';
 import { packagesFingerprint, resolveInterpreter, type ResolvedInterpreter } from './interpreters';
 import { getManualScores } from './manual';
+import { updateBenchmarkTable } from '../../../shared/modelcard/table';
+import { readBoundedText } from '../safe-read';
+import { filesToHash } from '../publish/plan';
 import { runCommand, stderrTail, type RunOutcome } from './runner';
 
 export { detectInterpreters, probeInterpreter, resolveInterpreter } from './interpreters';
@@ -183,7 +186,12 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         // Entries written by older versions may hold unmasked output.
         const safe = redactResult({ score: cached.score, error: cached.error }, secrets);
         record(safe.score, safe.error);
-        Object.assign(item, { done: 1, state: cached.error ? 'failed' : 'done', message: 'remembered' });
+        Object.assign(item, {
+          done: 1,
+          state: cached.error ? 'failed' : 'done',
+          message: 'remembered',
+          ...(safe.score !== null ? { score: safe.score } : {}),
+        });
       } else if (!wanted || options.cacheOnly) {
         Object.assign(item, {
           state: 'skipped',
@@ -309,6 +317,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
       message: result.error
         ? result.error.message
         : `score ${result.score}${result.note ? ` (${result.note})` : ''}`,
+      ...(result.score !== null && !result.error ? { score: result.score } : {}),
     });
     emit();
   });
@@ -370,12 +379,51 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     checkpoints: rows,
     best: choice.best,
     bestReason,
+    ...(Object.keys(weights).length > 0 ? { weights } : {}),
+    labels: await readmeLabels(scan.readme, benchmarks),
+    publishBytes: publishBytes(scan.checkpoints),
     interpreter: interpreter
       ? { path: interpreter.path, version: interpreter.version, origin: interpreter.origin }
       : null,
     trainerBest: imported.trainerBest,
     warnings,
   };
+}
+
+/** What a publish would upload of each checkpoint, counted as the publish plan selects its files. */
+function publishBytes(checkpoints: readonly CheckpointInfo[]): Record<string, number> {
+  const bytes: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const c of checkpoints) {
+    const uploaded = new Set(filesToHash(c));
+    bytes[c.name] = c.files
+      .filter((f) => uploaded.has(path.join(c.path, ...f.path.split('/'))))
+      .reduce((sum, f) => sum + f.bytes, 0);
+  }
+  return bytes;
+}
+
+const MAX_README_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How the README's benchmark table names each benchmark ("GSM8K", "HumanEval"), so the window shows the
+ * author's labels rather than a guess at capitalisation. Markdown emphasis around a label is dropped.
+ */
+async function readmeLabels(readme: string | null, benchmarks: string[]): Promise<Record<string, string>> {
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (!readme || benchmarks.length === 0) return labels;
+  let text: string | null = null;
+  try {
+    text = await readBoundedText(readme, { maxBytes: MAX_README_BYTES, label: 'README.md' });
+  } catch {
+    return labels; // the card screen reports an unreadable README; labels fall back to the names
+  }
+  if (!text) return labels;
+  const { report } = updateBenchmarkTable(text, {}, { benchmarks });
+  for (const row of report.matchedRows) {
+    const label = row.label.replace(/^[*_`\s]+|[*_`\s]+$/g, '');
+    if (label && !(row.benchmark in labels)) labels[row.benchmark] = label;
+  }
+  return labels;
 }
 
 function select(what: string, requested: string[] | undefined, known: string[]): Set<string> {

@@ -9,7 +9,8 @@ import { answer, currentSessionId, sessionJob, sessionSlice } from './session';
 
 export interface EvaluationState {
   report: EvaluationReport | null;
-  running: { progress: JobProgress | null; cancel: () => void } | null;
+  /** `startedAt` (ms since the epoch) gives the elapsed time and the estimate of what is left. */
+  running: { progress: JobProgress | null; cancel: () => void; startedAt: number } | null;
   error: AppErrorData | null;
   /** The checkpoint the user picked; null means "the best one". */
   picked: string | null;
@@ -53,10 +54,21 @@ export async function evaluate(
       }),
     (progress) => evaluationStore.set((s) => ({ running: s.running && { ...s.running, progress } })),
   );
-  evaluationStore.set({ error: null, running: { progress: null, cancel: () => job.cancel() } });
+  evaluationStore.set({
+    error: null,
+    running: { progress: null, cancel: () => job.cancel(), startedAt: Date.now() },
+  });
   const result = await job.done;
   if (result.ok) evaluationStore.set({ running: null, report: result.value });
   else evaluationStore.set({ running: null, error: result.error.code === 'CANCELLED' ? null : result.error });
+  // The runs that finished before a cancel are remembered: show them rather than the report from before.
+  if (
+    !result.ok &&
+    result.error.code === 'CANCELLED' &&
+    !options.cacheOnly &&
+    currentSessionId() === sessionId
+  )
+    await evaluate({ cacheOnly: true });
 }
 
 export async function setManualScore(
@@ -73,6 +85,23 @@ export async function setManualScore(
   }
   // Cached results make this instant; only the manual value changes.
   await evaluate({ useCache: true });
+}
+
+/**
+ * Seconds left, from the runs finished since the evaluation started (remembered results took no time),
+ * or null while nothing has finished yet.
+ */
+export function evaluationEta(progress: JobProgress | null, elapsedSeconds: number): number | null {
+  const items = progress?.items ?? [];
+  let finished = 0;
+  let left = 0;
+  for (const i of items) {
+    if (i.state === 'pending' || i.state === 'running') left++;
+    else if ((i.state === 'done' || i.state === 'failed') && i.message !== 'remembered') finished++;
+  }
+  if (left === 0) return 0;
+  if (finished === 0) return null;
+  return (elapsedSeconds / finished) * left;
 }
 
 /** A new session's evaluation: what is already known shows at once, then whatever changed since runs. */

@@ -94,6 +94,18 @@ export function BenchmarkDetails({
           <button type="button" className="button" onClick={() => dialog.current?.close()}>
             Close
           </button>
+          {source === 'manual' && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                void setManualScore(checkpoint.name, benchmark, null);
+                dialog.current?.close();
+              }}
+            >
+              Clear manual score
+            </button>
+          )}
           <button type="submit" className="button button--primary" disabled={!valid}>
             Save score
           </button>

@@ -1,12 +1,35 @@
 import { useEffect, useState } from 'react';
 import type { PythonInterpreter } from '../../../../shared/types';
+import { formatDuration } from '../../../../shared/units';
 import { api } from '../../api';
-import { evaluate, evaluationStore } from '../../state/evaluation';
+import { evaluate, evaluationEta, evaluationStore } from '../../state/evaluation';
 import { sessionStore } from '../../state/session';
 import { ProgressBar } from '../ProgressBar';
 
-/** Run, re-run and cancel evaluation; choose the Python interpreter. */
-export function EvaluationBar() {
+/** Elapsed time and the estimate of what is left, ticking every second while the evaluation runs. */
+function ElapsedAndEta() {
+  const running = evaluationStore.use((s) => s.running);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!running) return null;
+  const elapsed = Math.max(0, (now - running.startedAt) / 1000);
+  const eta = evaluationEta(running.progress, elapsed);
+  return (
+    <p className="muted eval-bar__time" data-testid="evaluation-time">
+      {formatDuration(elapsed)} elapsed
+      {eta === null ? ' · estimating time left' : eta > 0 ? ` · about ${formatDuration(eta)} left` : ''}
+    </p>
+  );
+}
+
+/**
+ * Run, re-run and cancel evaluation; choose the Python interpreter. Without benchmarks, evaluating again
+ * cannot help: the next step (the card, or scores entered by hand) is offered instead.
+ */
+export function EvaluationBar({ nextStep }: { nextStep?: React.ReactNode }) {
   const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
   const running = evaluationStore.use((s) => s.running);
   const report = evaluationStore.use((s) => s.report);
@@ -72,9 +95,10 @@ export function EvaluationBar() {
           </button>
         ) : (
           <>
+            {nextStep}
             <button
               type="button"
-              className="button button--primary"
+              className={nextStep ? 'button' : 'button button--primary'}
               onClick={() => void evaluate({ useCache: false })}
             >
               {report ? 'Evaluate again' : 'Evaluate'}
@@ -97,6 +121,7 @@ export function EvaluationBar() {
                 : 'Evaluating'
             }
           />
+          <ElapsedAndEta />
           {running_items.length > 0 && (
             <p className="muted eval-bar__now" aria-live="polite">
               Running{' '}

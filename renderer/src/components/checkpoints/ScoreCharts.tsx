@@ -1,6 +1,7 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef, useState, type MutableRefObject } from 'react';
 import {
   Bar,
+  LabelList,
   BarChart,
   CartesianGrid,
   Legend,
@@ -15,9 +16,16 @@ import {
   YAxis,
 } from 'recharts';
 import { formatScore } from '../../../../shared/format';
-import type { CheckpointEvaluation, EvaluationReport } from '../../../../shared/types';
+import type { CheckpointEvaluation } from '../../../../shared/types';
 import { chosenCheckpoint, evaluationStore, pickCheckpoint } from '../../state/evaluation';
-import { benchmarkLabel, chartPoints, chosenAgainstBest, type ChartPoint, type CheckpointRow } from './rows';
+import {
+  axisTicks,
+  chartPoints,
+  chosenAgainstBest,
+  nearestPoint,
+  type ChartPoint,
+  type CheckpointRow,
+} from './rows';
 
 const PALETTE = ['#0ea5e9', '#f97316', '#22c55e', '#e11d48', '#a855f7', '#eab308', '#14b8a6', '#64748b'];
 const score = (v: unknown) => (typeof v === 'number' ? formatScore(v) : '—');
@@ -44,24 +52,44 @@ function ChosenMarker({ points, best }: { points: ChartPoint[]; best: number | u
   );
 }
 
+/** Keeps the chart's current x scale where the click handler can read it (it lives in the chart's store). */
+function ScaleProbe({ scaleRef }: { scaleRef: MutableRefObject<((x: number) => unknown) | null> }) {
+  const scale = useXAxisScale();
+  useLayoutEffect(() => {
+    scaleRef.current = scale ? (x: number) => scale(x) : null;
+  }, [scale, scaleRef]);
+  return null;
+}
+
 /** eval_accuracy (and any benchmarks the user adds) over steps; clicking a point picks that checkpoint. */
 export const ProgressChart = memo(function ProgressChart({
   rows,
   benchmarks,
   best,
+  label: benchmarkLabel,
 }: {
   rows: CheckpointRow[];
   benchmarks: string[];
   best: string | null;
+  label: (benchmark: string) => string;
 }) {
-  const [shown, setShown] = useState<string[]>([]);
+  // null: chosen automatically, every benchmark while no checkpoint has eval_accuracy yet (so a running
+  // evaluation draws its partial lines), none once eval_accuracy is there.
+  const [picked, setShown] = useState<string[] | null>(null);
   const points = useMemo(() => chartPoints(rows, benchmarks), [rows, benchmarks]);
+  const anyAccuracy = points.some((p) => p.eval_accuracy !== null);
+  const shown = picked ?? (anyAccuracy ? [] : benchmarks);
   const bySteps = rows.every((r) => r.info.step !== null);
   const bestX = points.find((p) => p.name === best)?.x;
   const dots = points.length <= 60;
+  const ticks = useMemo(() => axisTicks(points.map((p) => p.x)), [points]);
+  const xScale = useRef<((x: number) => unknown) | null>(null);
 
   return (
-    <figure className="chart" aria-label="eval_accuracy over training steps. Click a point to choose that checkpoint.">
+    <figure
+      className="chart"
+      aria-label="eval_accuracy over training steps. Click a point to choose that checkpoint."
+    >
       <figcaption className="chart__caption">
         <span>eval_accuracy over {bySteps ? 'steps' : 'checkpoints'}</span>
         <span className="chart__chips" role="group" aria-label="Benchmarks shown on the chart">
@@ -71,7 +99,7 @@ export const ProgressChart = memo(function ProgressChart({
               type="button"
               className="chip"
               aria-pressed={shown.includes(b)}
-              onClick={() => setShown((s) => (s.includes(b) ? s.filter((x) => x !== b) : [...s, b]))}
+              onClick={() => setShown(shown.includes(b) ? shown.filter((x) => x !== b) : [...shown, b])}
             >
               {benchmarkLabel(b)}
             </button>
@@ -82,9 +110,20 @@ export const ProgressChart = memo(function ProgressChart({
         <LineChart
           data={points}
           margin={{ top: 10, right: 20, bottom: 5, left: 0 }}
-          onClick={(state) => {
-            const index = typeof state.activeIndex === 'number' ? state.activeIndex : Number(state.activeIndex);
-            const point = Number.isInteger(index) ? points[index] : undefined;
+          onClick={(_state, event) => {
+            // The chart's own active point follows the pointer a frame late: a click in the same frame as
+            // the move would pick the point hovered before. The click's own position decides.
+            // The chart's own surface (the legend's icons are svg surfaces too).
+            const surface = (event.currentTarget as Element | null)
+              ?.closest('.recharts-wrapper')
+              ?.querySelector(':scope > svg.recharts-surface');
+            const scale = xScale.current;
+            if (!surface || !scale) return;
+            const px = event.clientX - surface.getBoundingClientRect().left;
+            const point = nearestPoint(points, px, (x) => {
+              const v = scale(x);
+              return typeof v === 'number' ? v : NaN;
+            });
             if (point) pickCheckpoint(point.name);
           }}
           style={{ cursor: 'pointer' }}
@@ -94,19 +133,35 @@ export const ProgressChart = memo(function ProgressChart({
             dataKey="x"
             type="number"
             domain={['dataMin', 'dataMax']}
+            ticks={ticks}
+            interval={0}
             stroke="var(--muted)"
             tick={{ fontSize: 12 }}
             label={bySteps ? undefined : { value: 'checkpoint #', position: 'insideBottomRight', offset: -2 }}
           />
-          <YAxis stroke="var(--muted)" tick={{ fontSize: 12 }} domain={['auto', 'auto']} tickFormatter={(v: number) => formatScore(v)} width={56} />
+          <YAxis
+            stroke="var(--muted)"
+            tick={{ fontSize: 12 }}
+            domain={['auto', 'auto']}
+            tickFormatter={(v: number) => formatScore(v)}
+            width={56}
+          />
           <Tooltip
             formatter={(value) => score(value)}
             labelFormatter={(_label, payload) => (payload[0]?.payload as ChartPoint | undefined)?.name ?? ''}
             contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
           />
           <Legend />
-          {bestX !== undefined && <ReferenceLine x={bestX} stroke="var(--good)" strokeDasharray="4 4" label={{ value: 'best', fill: 'var(--good)', position: 'insideTopLeft', fontSize: 12 }} />}
+          {bestX !== undefined && (
+            <ReferenceLine
+              x={bestX}
+              stroke="var(--good)"
+              strokeDasharray="4 4"
+              label={{ value: 'best', fill: 'var(--good)', position: 'insideTopLeft', fontSize: 12 }}
+            />
+          )}
           <ChosenMarker points={points} best={bestX} />
+          <ScaleProbe scaleRef={xScale} />
           <Line
             type="monotone"
             dataKey="eval_accuracy"
@@ -138,35 +193,74 @@ export const ProgressChart = memo(function ProgressChart({
 
 /** Per benchmark: the chosen checkpoint's score next to the best any checkpoint reached. */
 export const ChosenVersusBestChart = memo(function ChosenVersusBestChart({
-  report,
+  benchmarks,
+  checkpoints,
   chosen,
+  label: benchmarkLabel,
 }: {
-  report: EvaluationReport;
+  benchmarks: string[];
+  checkpoints: CheckpointEvaluation[];
   chosen: CheckpointEvaluation | null;
+  label: (benchmark: string) => string;
 }) {
+  // Where the chosen checkpoint is the best, one bar says so: a second, identical bar says nothing.
   const data = useMemo(
-    () => chosenAgainstBest(report, chosen).map((d) => ({ ...d, label: benchmarkLabel(d.benchmark) })),
-    [report, chosen],
+    () =>
+      chosenAgainstBest(benchmarks, checkpoints, chosen).map((d) => {
+        const isBest = d.chosen !== null && d.best !== null && d.chosen >= d.best;
+        return {
+          ...d,
+          best: isBest ? null : d.best,
+          label: benchmarkLabel(d.benchmark),
+          chosenText: d.chosen === null ? '' : `${formatScore(d.chosen)}${isBest ? ' (best)' : ''}`,
+          bestText: isBest || d.best === null ? '' : formatScore(d.best),
+        };
+      }),
+    [benchmarks, checkpoints, chosen, benchmarkLabel],
   );
   return (
-    <figure className="chart" aria-label={`Scores of ${chosen?.name ?? 'the chosen checkpoint'} against the best per benchmark`}>
+    <figure
+      className="chart"
+      aria-label={`Scores of ${chosen?.name ?? 'the chosen checkpoint'} against the best per benchmark`}
+    >
       <figcaption className="chart__caption">
         <span>{chosen ? `${chosen.name} against the best per benchmark` : 'Best per benchmark'}</span>
       </figcaption>
       <ResponsiveContainer width="100%" height={Math.max(160, data.length * 30 + 50)}>
-        <BarChart data={data} layout="vertical" margin={{ top: 5, right: 20, bottom: 5, left: 10 }} barGap={1}>
+        <BarChart
+          data={data}
+          layout="vertical"
+          margin={{ top: 5, right: 90, bottom: 5, left: 10 }}
+          barGap={1}
+        >
           <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" horizontal={false} />
-          <XAxis type="number" stroke="var(--muted)" tick={{ fontSize: 12 }} tickFormatter={(v: number) => formatScore(v)} />
+          <XAxis
+            type="number"
+            stroke="var(--muted)"
+            tick={{ fontSize: 12 }}
+            tickFormatter={(v: number) => formatScore(v)}
+          />
           <YAxis type="category" dataKey="label" width={170} stroke="var(--muted)" tick={{ fontSize: 12 }} />
           <Tooltip
             formatter={(value, name, item) =>
-              name === 'Best' ? [`${score(value)} (${(item.payload as { bestBy: string | null }).bestBy ?? ''})`, name] : [score(value), name]
+              name === 'Best'
+                ? [`${score(value)} (${(item.payload as { bestBy: string | null }).bestBy ?? ''})`, name]
+                : [score(value), name]
             }
             contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
           />
           <Legend />
-          <Bar dataKey="chosen" name={chosen?.name ?? 'Chosen'} fill="var(--accent)" isAnimationActive={false} />
-          <Bar dataKey="best" name="Best" fill="var(--good)" fillOpacity={0.55} isAnimationActive={false} />
+          <Bar
+            dataKey="chosen"
+            name={chosen?.name ?? 'Chosen'}
+            fill="var(--accent)"
+            isAnimationActive={false}
+          >
+            <LabelList dataKey="chosenText" position="right" fill="var(--text)" fontSize={12} />
+          </Bar>
+          <Bar dataKey="best" name="Best" fill="var(--good)" fillOpacity={0.55} isAnimationActive={false}>
+            <LabelList dataKey="bestText" position="right" fill="var(--muted)" fontSize={12} />
+          </Bar>
         </BarChart>
       </ResponsiveContainer>
     </figure>
