@@ -70,6 +70,26 @@ describe('card:context', () => {
     expect(context.readmePath).toBe('README.md');
     expect(context.config?.model_type).toBe('llama');
     expect(context.trainerState?.global_step).toBe(200);
+    // An earlier checkpoint's card still reads the run's latest state.
+    expect((await readCardContext(root, 'checkpoint-100')).trainerState?.global_step).toBe(200);
+  });
+
+  it('takes the run’s latest trainer state, not the chosen checkpoint’s own snapshot', async () => {
+    const root = path.join(tmp, 'trainer-latest');
+    // Each checkpoint's snapshot names no best checkpoint yet; the run's final state (root) names checkpoint-200.
+    await buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [100, 200, 300],
+      bestModelCheckpoint: 'out/checkpoint-200',
+    });
+    const early = await readCardContext(root, 'checkpoint-100');
+    expect(early.trainerState?.global_step).toBe(300);
+    expect(early.trainerState?.best_model_checkpoint).toBe('out/checkpoint-200');
+
+    // Without a final state in the run folder, the newest checkpoint's snapshot is the latest.
+    const noFinal = path.join(tmp, 'trainer-no-final');
+    await buildWorkspace(noFinal, { layout: 'trainer', steps: [100, 200, 300] });
+    expect((await readCardContext(noFinal, 'checkpoint-100')).trainerState?.global_step).toBe(300);
   });
 
   it('falls back to the checkpoint README and the run folder trainer state, and says when there is none', async () => {

@@ -299,12 +299,7 @@ export class WorkspaceSession {
     const rootReal = await this.realRoot();
     const readme = await this.readme(signal);
     const config = await readJsonObject<Record<string, unknown>>(path.join(checkpoint.path, 'config.json'));
-    // The Trainer writes trainer_state.json into each checkpoint and, at the end, into the run's folder.
-    let trainerState: Record<string, unknown> | null = null;
-    for (let dir = await realpath(checkpoint.path); isInside(rootReal, dir); dir = path.dirname(dir)) {
-      trainerState = await readJsonObject(path.join(dir, 'trainer_state.json'));
-      if (trainerState || dir === rootReal) break;
-    }
+    const trainerState = await this.runTrainerState(checkpoint, signal);
     const evalResults = await readWorkspaceEvalResults(rootReal);
     return {
       readme: readme?.text ?? null,
@@ -313,6 +308,42 @@ export class WorkspaceSession {
       trainerState,
       evalResults,
     };
+  }
+
+  /**
+   * The run's latest `trainer_state.json`: the Trainer writes one into each checkpoint (a snapshot of that
+   * moment) and, at the end, one into the run's folder. What the card says about the whole run (its best
+   * checkpoint, its log) comes from the newest of them (highest `global_step`; the run folder's on a tie),
+   * so a card for an early checkpoint never contradicts the run.
+   */
+  async runTrainerState(
+    checkpoint: CheckpointInfo,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | null> {
+    const rootReal = await this.realRoot();
+    const scan = await this.currentScan(signal);
+    const runDir = path.dirname(checkpoint.path);
+    const candidates: string[] = [];
+    for (
+      let dir = await realpath(runDir).catch(() => runDir);
+      isInside(rootReal, dir);
+      dir = path.dirname(dir)
+    ) {
+      candidates.push(path.join(dir, 'trainer_state.json'));
+      if (dir === rootReal) break;
+    }
+    for (const sibling of scan.checkpoints) {
+      if (path.dirname(sibling.path) === runDir)
+        candidates.push(path.join(sibling.path, 'trainer_state.json'));
+    }
+    let latest: { state: Record<string, unknown>; step: number } | null = null;
+    for (const file of candidates) {
+      const state = await readJsonObject<Record<string, unknown>>(file);
+      if (!state) continue;
+      const step = typeof state.global_step === 'number' ? state.global_step : -1;
+      if (!latest || step > latest.step) latest = { state, step };
+    }
+    return latest?.state ?? null;
   }
 
   /**
@@ -343,7 +374,7 @@ export class WorkspaceSession {
       : null;
     const trainerState =
       readme === null
-        ? await readJsonObject<modelcard.TrainerState>(path.join(checkpoint.path, 'trainer_state.json'))
+        ? ((await this.runTrainerState(checkpoint, signal)) as modelcard.TrainerState | null)
         : null;
     const card = modelcard.prepareCard({
       existing: readme?.text ?? null,
@@ -354,6 +385,7 @@ export class WorkspaceSession {
       evalAccuracy: evaluation?.evalAccuracy ?? null,
       config,
       trainerState,
+      endpoint: await this.services.hub.endpoint(),
       sources: evaluation?.sources ?? {},
       evalOutputs: options.evalOutputs,
     });

@@ -12,6 +12,7 @@
  */
 import type { CardContext } from '../../../shared/ipc/contract';
 import {
+  DEFAULT_HUB_ENDPOINT,
   generateModelCard,
   type CardInput,
   type ColumnChoice,
@@ -77,12 +78,17 @@ export interface GeneratorOptions {
   /** As typed; blank leaves a marked placeholder in the card. */
   temperature: string;
   license: string;
+  /** With license `other`: its name and a link to its text (`license_name`, `license_link`). */
+  licenseName?: string;
+  licenseLink?: string;
   contact: string;
 }
 
 export interface GeneratedCard {
   options: GeneratorOptions;
   repoId: string;
+  /** The Hub endpoint its links point at. */
+  endpoint?: string;
   /** The card as the engine last wrote it: what the user's edits are measured against. */
   text: string;
   /** What the engine could not know and left marked for the user. */
@@ -166,6 +172,11 @@ function cardRepo(): string {
   return `your-username/${target || folder}`;
 }
 
+/** The endpoint the app publishes to: the card's repository links point there. */
+function cardEndpoint(): string {
+  return accountStore.get().status?.hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
+}
+
 function cardInput(options: GeneratorOptions, repoId: string): CardInput | null {
   const state = cardStore.get();
   const evaluation = evaluationStore.get();
@@ -187,6 +198,9 @@ function cardInput(options: GeneratorOptions, repoId: string): CardInput | null 
     config: (state.context?.config ?? null) as ModelConfig | null,
     trainerState: (state.context?.trainerState ?? null) as TrainerState | null,
     license: options.license.trim() || null,
+    licenseName: options.licenseName?.trim() || null,
+    licenseLink: options.licenseLink?.trim() || null,
+    endpoint: cardEndpoint(),
     systemPrompt: options.systemPrompt.trim() ? options.systemPrompt : null,
     temperature: temperature !== null && Number.isFinite(temperature) ? temperature : null,
     contact: options.contact.trim() || null,
@@ -216,7 +230,16 @@ function regenerate(options?: GeneratorOptions): void {
     const change = singleChange(state.text, rebased.text);
     if (change) replaceText(rebased.text, [change], state.cells);
   }
-  cardStore.set({ generated: { options: nextOptions, repoId, text: card.text, todo: card.todo, skipped } });
+  cardStore.set({
+    generated: {
+      options: nextOptions,
+      repoId,
+      endpoint: input.endpoint,
+      text: card.text,
+      todo: card.todo,
+      skipped,
+    },
+  });
 }
 
 /** The system prompt, temperature, license or contact of a generated card changed. */
@@ -235,7 +258,10 @@ function repoChanged(): void {
   const state = cardStore.get();
   const sessionId = currentSessionId();
   if (state.generated) {
-    if (state.generated.text && state.generated.repoId !== cardRepo()) {
+    if (
+      state.generated.text &&
+      (state.generated.repoId !== cardRepo() || state.generated.endpoint !== cardEndpoint())
+    ) {
       regenerate();
       fillTable();
     }
@@ -417,7 +443,7 @@ sessionStore.subscribe(sync);
 let lastRepo = '';
 let repoTimer: ReturnType<typeof setTimeout> | null = null;
 function watchRepo(): void {
-  const repo = repoTarget().repo;
+  const repo = `${repoTarget().repo}\0${accountStore.get().status?.hubEndpoint ?? ''}`;
   if (repo === lastRepo) return;
   lastRepo = repo;
   if (repoTimer) clearTimeout(repoTimer);
