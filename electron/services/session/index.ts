@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CardContext, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
+import type { CardContext, CardSaveResult, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
 import * as modelcard from '../../../shared/modelcard';
 import type {
   AccountInfo,
@@ -41,6 +41,7 @@ import { readBoundedText } from '../safe-read';
 import { MAX_README_BYTES, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
+import { saveReadme, sha256Hex } from './card-save';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
 import { proposeRepoName } from './target';
 
@@ -132,6 +133,8 @@ export class WorkspaceSession {
   /** The last evaluation report of this workspace (run, or read from what is remembered). */
   #report: Promise<EvaluationReport> | null = null;
   #settled: EvaluationReport | null = null;
+  /** The README `saveCard` wrote, absolute under `root`. */
+  #savedReadme: string | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -206,10 +209,28 @@ export class WorkspaceSession {
   /** The workspace README by the scanner's one rule (`README.md` in any case, at the root or in a checkpoint). */
   async readme(signal?: AbortSignal): Promise<{ text: string; path: string } | null> {
     const scan = await this.currentScan(signal);
-    if (!scan.readme) return null;
-    const rel = path.relative(this.root, scan.readme).split(path.sep).join('/') || 'README.md';
-    const text = await readBoundedText(scan.readme, { maxBytes: MAX_README_BYTES, label: rel });
+    // A card saved in this session is the README from then on, even before the next scan sees it.
+    const file = this.#savedReadme ?? scan.readme;
+    if (!file) return null;
+    const rel = path.relative(this.root, file).split(path.sep).join('/') || 'README.md';
+    const text = await readBoundedText(file, { maxBytes: MAX_README_BYTES, label: rel });
     return text === null ? null : { text, path: rel };
+  }
+
+  /** Ctrl+S: the edited card becomes the workspace README (see card-save.ts). */
+  async saveCard(text: string, expectedSha256: string | null, signal?: AbortSignal): Promise<CardSaveResult> {
+    const scan = await this.currentScan(signal);
+    const rootReal = await this.realRoot();
+    const file = this.#savedReadme ?? scan.readme;
+    const saved = await saveReadme({
+      rootReal,
+      readFrom: file ? path.join(rootReal, path.relative(this.root, file)) : null,
+      text,
+      expectedSha256,
+      dataDir: this.services.dataDir,
+    });
+    this.#savedReadme = path.join(this.root, path.relative(rootReal, saved.file));
+    return { path: saved.path, backup: saved.backup, sha256: saved.sha256 };
   }
 
   // ---- evaluation ----
@@ -303,6 +324,7 @@ export class WorkspaceSession {
     const evalResults = await readWorkspaceEvalResults(rootReal);
     return {
       readme: readme?.text ?? null,
+      readmeSha256: readme ? sha256Hex(Buffer.from(readme.text, 'utf8')) : null,
       readmePath: readme?.path ?? null,
       config,
       trainerState,
