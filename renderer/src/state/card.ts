@@ -31,6 +31,7 @@ import {
   type ScoresInput,
 } from '../card/live-table';
 import { rebaseGenerated, singleChange } from '../card/rebase';
+import { cardTodos } from '../card/todos';
 import { cardOutputs, type CardOutputs, type EvalOptions } from '../card/eval-outputs';
 import { formatScore } from '../../../shared/format';
 import type { HubBenchmarkDataset } from '../../../shared/modelcard';
@@ -113,6 +114,8 @@ export const cardStore = sessionSlice('card');
 export interface EditorBridge {
   /** False when the editor cannot take the change now (not created yet); the store then takes it directly. */
   apply(changes: { from: number; to: number; insert: string }[], cells: FilledCell[]): boolean;
+  /** Puts the cursor at a text offset, scrolls it into view and focuses the editor. */
+  reveal(offset: number): void;
 }
 let editor: EditorBridge | null = null;
 
@@ -121,6 +124,59 @@ export function attachEditor(bridge: EditorBridge): () => void {
   return () => {
     if (editor === bridge) editor = null;
   };
+}
+
+/**
+ * Asked before a publish: a card that still has TODO markers would go to the Hub with them. True when
+ * there are none or the user chose to publish anyway.
+ */
+export function confirmCardTodos(): boolean {
+  const todos = cardTodos(cardStore.get().text ?? '');
+  if (todos.length === 0) return true;
+  const shown = todos.slice(0, 8).map((t) => `• ${t.text}`);
+  if (todos.length > shown.length) shown.push(`• and ${todos.length - shown.length} more`);
+  return window.confirm(
+    `The model card still has ${todos.length} ${todos.length === 1 ? 'TODO' : 'TODOs'} to fill:\n${shown.join('\n')}\n\n` +
+      'Publish it anyway? (Cancel to go back; the Model card screen lists them with a link to each.)',
+  );
+}
+
+/** Jumps the editor to a place in the card (a TODO of the list). */
+export function revealInEditor(offset: number): void {
+  editor?.reveal(offset);
+}
+
+/**
+ * Ctrl+S: writes the card into the workspace as its README (`card:save`), checked against the README as it
+ * was read. From then on the card is that README: nothing is left to discard, the draft is dropped.
+ */
+export async function saveCardToWorkspace(): Promise<
+  { ok: true; path: string; backup: string | null } | { ok: false; error: AppErrorData }
+> {
+  const sessionId = currentSessionId();
+  const state = cardStore.get();
+  if (!sessionId || state.text === null || !state.context) {
+    return { ok: false, error: { code: 'NOT_FOUND', message: 'There is no card to save yet.' } };
+  }
+  const text = state.text;
+  const result = await answer(
+    sessionId,
+    api.card.save({ sessionId, text, expectedSha256: state.context.readmeSha256 ?? null }),
+  );
+  if (!result.ok) return { ok: false, error: result.error };
+  const saved = result.value;
+  cardStore.set((s) => ({
+    original: text,
+    edited: s.text !== text,
+    // Saved, the card is the workspace's README: its table is filled like any README's from now on.
+    generated: null,
+    readmePath: saved.path,
+    context: s.context
+      ? { ...s.context, readme: text, readmeSha256: saved.sha256, readmePath: saved.path }
+      : s.context,
+  }));
+  clearDraft();
+  return { ok: true, path: saved.path, backup: saved.backup };
 }
 
 /** Called by the editor for every change of its document, the user's or the app's. */
