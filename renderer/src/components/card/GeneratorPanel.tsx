@@ -114,11 +114,11 @@ function LicenseField({
 }) {
   const id = useId();
   const [query, setQuery] = useState('');
-  const matching = useMemo(() => {
+  const { found, matching } = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const found = q ? HUB_LICENSES.filter((l) => l.includes(q)) : HUB_LICENSES;
+    const hits = q ? HUB_LICENSES.filter((l) => l.includes(q)) : HUB_LICENSES;
     // The chosen one stays listed, so the select never shows a value it does not have.
-    return license && !found.includes(license) ? [license, ...found] : found;
+    return { found: hits, matching: license && !hits.includes(license) ? [license, ...hits] : hits };
   }, [query, license]);
   return (
     <div className="card-generator__field card-license">
@@ -132,7 +132,7 @@ function LicenseField({
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={(e) => {
           // Enter takes the first match, so the keyboard alone chooses a license.
-          if (e.key === 'Enter' && matching.length >= 1) setGeneratorOptions({ license: matching[0]! });
+          if (e.key === 'Enter' && found.length >= 1) setGeneratorOptions({ license: found[0]! });
         }}
       />
       <select
@@ -148,7 +148,7 @@ function LicenseField({
           </option>
         ))}
       </select>
-      {query.trim() !== '' && matching.length === 0 && (
+      {query.trim() !== '' && found.length === 0 && (
         <span className="card-generator__error">
           No Hub license id contains “{query.trim()}”. Choose “other” for a license outside the list.
         </span>
