@@ -319,7 +319,7 @@ function CardToolbar({ onSave }: { onSave: () => void }) {
         title="Writes the card into the workspace as its README (Ctrl+S)"
         onClick={onSave}
       >
-        Save to workspace
+        Save README
       </button>
       {hasOriginal && (
         <button
