@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'NOT_ALLOWED',
   /** The workspace session was closed or replaced by another `workspace:open`; open the workspace again. */
   'SESSION_CLOSED',
+  /** A file changed on disk since the app read it; nothing was written. */
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 

@@ -503,8 +503,11 @@ describe('parity: the CLI and the window publish the same card and files', () =>
     const cliReadme = await hubFile(hub.url, `alice/${repo}`, 'README.md');
     const appReadme = await hubFile(second.url, `alice/${repo}`, 'README.md');
     expect(cliReadme).not.toBeNull();
-    expect(appReadme?.toString()).toBe(cliReadme?.toString());
-    expect(Buffer.compare(appReadme!, cliReadme!)).toBe(0);
+    // A generated card links the repository on the endpoint it is published to (each side its own Hub);
+    // apart from that, byte for byte.
+    const onEndpoint = (bytes: Buffer | null, url: string) => bytes?.toString().replaceAll(url, '<endpoint>');
+    expect(onEndpoint(appReadme, second.url)).toBe(onEndpoint(cliReadme, hub.url));
+    if (!cliReadme!.toString().includes(hub.url)) expect(Buffer.compare(appReadme!, cliReadme!)).toBe(0);
     expect(await hubFiles(second.url, `alice/${repo}`)).toEqual(await hubFiles(hub.url, `alice/${repo}`));
     if (label.startsWith('a lowercase')) {
       expect(cliReadme!.toString().startsWith('# Lowercase\n')).toBe(true);

@@ -32,3 +32,5 @@ declare class DragEvent {
 }
 
 declare function requestAnimationFrame(callback: (time: number) => void): number;
+
+declare function getComputedStyle(element: unknown): { readonly textDecorationLine: string };

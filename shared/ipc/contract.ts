@@ -174,6 +174,21 @@ export const requests = {
   'card:prepare': channel<PreparedCard>()(
     z.object({ sessionId, checkpoint: checkpointName, repo: repoName.optional() }),
   ),
+  /**
+   * Writes the edited card into the workspace as its README (atomically; the previous one is kept in the
+   * data folder). Refused with CONFLICT when the README on disk is no longer the one `expectedSha256` names
+   * (null: there was none).
+   */
+  'card:save': channel<CardSaveResult>()(
+    z.object({
+      sessionId,
+      text: z.string().max(8 * 1024 * 1024),
+      expectedSha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/, 'Not a SHA-256.')
+        .nullable(),
+    }),
+  ),
   /** The README currently on the Hub for a repo, or null when the repo or file does not exist (fetched once per session and repo). */
   'card:remote': channel<string | null>()(z.object({ sessionId, repo: repoName })),
   /** `sessionId` lets a workspace's `hf_token.txt` be found; the account is cached per session. */
@@ -263,8 +278,20 @@ export interface PreparedCard {
   assets: string[];
 }
 
+/** `card:save`: where the card was written and where the README it replaced was kept. */
+export interface CardSaveResult {
+  /** Relative to the workspace root. */
+  path: string;
+  /** Absolute path of the copy of the previous README (in the app's data folder), or null when there was none. */
+  backup: string | null;
+  /** Of what is on disk now: the next save is checked against it. */
+  sha256: string;
+}
+
 export interface CardContext {
   readme: string | null;
+  /** SHA-256 of the README's bytes as read, for `card:save`'s check that nobody changed it since. */
+  readmeSha256?: string | null;
   /** Relative to the workspace root; found by the scanner's rule (`README.md` in any case, bounded size). */
   readmePath: string | null;
   /** The checkpoint's config.json, parsed; null when it does not parse. */

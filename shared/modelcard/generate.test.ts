@@ -96,8 +96,68 @@ describe('generateModelCard', () => {
   it('uses a pipeline snippet for classifiers and can add model-index', () => {
     const { text, metadata } = generateModelCard({ ...INPUT, config: { architectures: ['BertForSequenceClassification'] } }, { modelIndex: true });
     expect(metadata.pipeline_tag).toBe('text-classification');
-    expect(text).toContain('pipe = pipeline("text-classification", model="acme/tiny-chat")');
+    expect(text).toContain('classifier = pipeline("text-classification", model="acme/tiny-chat")');
     expect(validateCard(text).ok).toBe(true);
     expect(JSON.stringify(readMetadata(text).data?.['model-index'])).toContain('"dataset":{"name":"Math Reasoning","type":"math_reasoning"}');
+  });
+});
+
+describe('generateModelCard: sections follow the model’s task', () => {
+  const bert: CardInput = {
+    ...INPUT,
+    repoId: 'acme/sentiment',
+    config: { architectures: ['BertForSequenceClassification'], model_type: 'bert', id2label: { '0': 'negative', '1': 'positive' } },
+    systemPrompt: null,
+    temperature: null,
+  };
+
+  it('a BERT classifier gets a classification pipeline and its labels, never a system prompt or a temperature', () => {
+    const { text, todo, metadata } = generateModelCard(bert);
+    expect(metadata.pipeline_tag).toBe('text-classification');
+    expect(text).toContain('pipeline("text-classification", model="acme/sentiment")');
+    expect(text).toContain('Labels: `negative`, `positive`.');
+    expect(text).not.toMatch(/system prompt|temperature|apply_chat_template/i);
+    expect(todo.join('\n')).not.toMatch(/system prompt|temperature/i);
+  });
+
+  it.each([
+    ['BertForTokenClassification', 'token-classification', 'aggregation_strategy="simple"'],
+    ['T5ForConditionalGeneration', 'text2text-generation', 'pipeline("text2text-generation"'],
+    ['BertModel', 'feature-extraction', 'mean pooling'],
+  ])('%s gets the %s usage', (architecture, tag, snippet) => {
+    const { text, metadata } = generateModelCard({ ...bert, config: { architectures: [architecture] } });
+    expect(metadata.pipeline_tag).toBe(tag);
+    expect(text.toLowerCase()).toContain(snippet.toLowerCase());
+    expect(text).not.toMatch(/system prompt|temperature/i);
+  });
+
+  it('a pipeline_tag in the config wins over the architecture', () => {
+    const { metadata, text } = generateModelCard({ ...bert, config: { architectures: ['BertModel'], pipeline_tag: 'sentence-similarity' } });
+    expect(metadata.pipeline_tag).toBe('sentence-similarity');
+    expect(text).toContain('embeddings = ');
+  });
+
+  it('a causal LM keeps the chat usage with its system prompt and temperature', () => {
+    const { text } = generateModelCard(INPUT);
+    expect(text).toContain('"role": "system"');
+    expect(text).toContain('temperature=0.7');
+  });
+});
+
+describe('generateModelCard: endpoint and license', () => {
+  it('links the repository and the base model on the configured endpoint', () => {
+    const { text } = generateModelCard({ ...INPUT, endpoint: 'https://hub.example.org/' });
+    expect(text).toContain('[acme/tiny-chat](https://hub.example.org/acme/tiny-chat)');
+    expect(text).toContain('[meta-llama/Llama-3.2-1B](https://hub.example.org/meta-llama/Llama-3.2-1B)');
+    expect(text).not.toContain('https://huggingface.co/acme');
+  });
+
+  it('"other" carries license_name and license_link, and asks for them until both are set', () => {
+    const other = generateModelCard({ ...INPUT, license: 'other', licenseName: 'acme-research', licenseLink: 'LICENSE.md' });
+    expect(other.metadata).toMatchObject({ license: 'other', license_name: 'acme-research', license_link: 'LICENSE.md' });
+    expect(validateCard(other.text).problems).toEqual([]);
+    expect(other.text).toContain('released under the [acme-research](LICENSE.md) license');
+    const unnamed = generateModelCard({ ...INPUT, license: 'other' });
+    expect(unnamed.todo.join('\n')).toContain('license_name');
   });
 });

@@ -4,7 +4,7 @@
  * `<!-- TODO -->` saying what to write, never filled with guesses.
  */
 import { formatFixed, formatScore } from '../format';
-import { isHubLicense, isHubRepoId, looksLikeLocalPath, pipelineTagForArchitecture } from './hub-ids';
+import { isHubLicense, isHubPipelineTag, isHubRepoId, looksLikeLocalPath, pipelineTagForArchitecture } from './hub-ids';
 import { AVERAGE_KEY, humanizeKey } from './labels';
 import { buildModelIndex, yamlFor } from './metadata';
 import type { CardInput, TrainerLogEntry, TrainerState } from './types';
@@ -26,6 +26,42 @@ export interface GenerateOptions {
 
 const DEFAULT_TEMPERATURE_NOTE = 'recommended sampling temperature';
 
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/**
+ * What kind of model the card describes, which decides its usage section: only a text generator has a
+ * system prompt and a sampling temperature; a classifier has labels, an embedding model has vectors.
+ */
+export type CardTask = 'text-generation' | 'text-classification' | 'token-classification' | 'seq2seq' | 'embeddings' | 'other';
+
+export interface ModelTask {
+  /** The Hub's `pipeline_tag`, from the config's own `pipeline_tag` when valid, else its first architecture. */
+  pipelineTag: string | null;
+  task: CardTask;
+}
+
+const TASK_OF_PIPELINE: Record<string, CardTask> = {
+  'text-generation': 'text-generation',
+  'image-text-to-text': 'text-generation',
+  'text-classification': 'text-classification',
+  'zero-shot-classification': 'text-classification',
+  'token-classification': 'token-classification',
+  'text2text-generation': 'seq2seq',
+  translation: 'seq2seq',
+  summarization: 'seq2seq',
+  'feature-extraction': 'embeddings',
+  'sentence-similarity': 'embeddings',
+};
+
+export function modelTask(config: { architectures?: unknown; pipeline_tag?: unknown } | null | undefined): ModelTask {
+  const declared = typeof config?.pipeline_tag === 'string' && isHubPipelineTag(config.pipeline_tag) ? config.pipeline_tag : null;
+  const architecture = Array.isArray(config?.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : null;
+  const pipelineTag = declared ?? (architecture ? pipelineTagForArchitecture(architecture) : null);
+  // No config at all says nothing; the generator then writes the chat-model card it always did.
+  const task = pipelineTag ? (TASK_OF_PIPELINE[pipelineTag] ?? 'other') : config ? 'other' : 'text-generation';
+  return { pipelineTag, task };
+}
+
 export function generateModelCard(input: CardInput, options: GenerateOptions = {}): GeneratedCard {
   const todo: string[] = [];
   const mark = (what: string) => {
@@ -35,7 +71,8 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
   const repoName = input.repoId.split('/').pop() ?? input.repoId;
   const title = input.title?.trim() || repoName;
   const architecture = input.config?.architectures?.[0] ?? null;
-  const pipelineTag = architecture ? pipelineTagForArchitecture(architecture) : null;
+  const { pipelineTag, task } = modelTask(input.config);
+  const hubUrl = (input.endpoint?.trim() || DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
   const baseModel = hubBaseModel(input.config?._name_or_path);
   const libraryName = input.libraryName ?? 'transformers';
   const label = (key: string) => input.benchmarkLabels?.[key] ?? humanizeKey(key);
@@ -44,6 +81,11 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
   const metadata: Record<string, unknown> = {};
   const license = input.license && isHubLicense(input.license) ? input.license : null;
   if (license) metadata.license = license;
+  // The Hub's own fields for a license outside its list (hub-docs repositories-licenses: "other").
+  const licenseName = license === 'other' ? (input.licenseName?.trim() ?? '') : '';
+  const licenseLink = license === 'other' ? (input.licenseLink?.trim() ?? '') : '';
+  if (licenseName) metadata.license_name = licenseName;
+  if (licenseLink) metadata.license_link = licenseLink;
   metadata.library_name = libraryName;
   if (baseModel) metadata.base_model = baseModel;
   if (pipelineTag) metadata.pipeline_tag = pipelineTag;
@@ -66,6 +108,10 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
     const what = input.license ? `"${input.license}" is not a Hub license id; set license to one (https://huggingface.co/docs/hub/repositories-licenses)` : 'choose a license id (https://huggingface.co/docs/hub/repositories-licenses)';
     todo.push(what);
     frontMatterNotes.push(`# TODO: ${what}`);
+  } else if (license === 'other' && (!licenseName || !licenseLink)) {
+    const what = 'name the license (license_name, a lowercase id) and link its text (license_link: a URL or a file of the repository, e.g. LICENSE.md)';
+    todo.push(what);
+    frontMatterNotes.push(`# TODO: ${what}`);
   }
 
   const out: string[] = [];
@@ -75,9 +121,9 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
   else out.push(mark('describe the model: what it does, for whom, and how it was trained'), MORE_INFORMATION_NEEDED, '');
 
   out.push('## Model details', '');
-  out.push(`- **Repository:** [${input.repoId}](https://huggingface.co/${input.repoId})`);
+  out.push(`- **Repository:** [${input.repoId}](${hubUrl}/${input.repoId})`);
   if (architecture) out.push(`- **Architecture:** \`${architecture}\`${input.config?.model_type ? ` (\`${input.config.model_type}\`)` : ''}`);
-  out.push(`- **Fine-tuned from:** ${baseModel ? `[${baseModel}](https://huggingface.co/${baseModel})` : MORE_INFORMATION_NEEDED}`);
+  out.push(`- **Fine-tuned from:** ${baseModel ? `[${baseModel}](${hubUrl}/${baseModel})` : MORE_INFORMATION_NEEDED}`);
   out.push(`- **Checkpoint:** \`${input.checkpoint.name}\`${input.checkpoint.step !== null ? ` (step ${input.checkpoint.step})` : ''}`);
   out.push(`- **Library:** ${libraryName}`);
   out.push(`- **License:** ${license ?? MORE_INFORMATION_NEEDED}`);
@@ -106,13 +152,13 @@ export function generateModelCard(input: CardInput, options: GenerateOptions = {
   if (input.trainerState) out.push(...trainingSection(input.trainerState));
 
   out.push('## Usage', '');
-  out.push(...usageSection(input, pipelineTag, mark));
+  out.push(...usageSection(input, task, pipelineTag, mark));
 
   out.push('## Bias, risks and limitations', '');
   out.push(mark('describe known limitations, risks and out-of-scope uses'), MORE_INFORMATION_NEEDED, '');
 
   out.push('## License', '');
-  out.push(license ? `This model is released under the \`${license}\` license.` : `${mark('state the license')}\n${MORE_INFORMATION_NEEDED}`, '');
+  out.push(license === 'other' && licenseName ? `This model is released under the ${licenseLink ? `[${licenseName}](${licenseLink})` : `\`${licenseName}\``} license.` : license ? `This model is released under the \`${license}\` license.` : `${mark('state the license')}\n${MORE_INFORMATION_NEEDED}`, '');
 
   out.push('## Contact', '');
   out.push(input.contact?.trim() ? input.contact.trim() : `${mark('add a contact (e-mail, website or Hub handle)')}\n${MORE_INFORMATION_NEEDED}`, '');
@@ -130,12 +176,68 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-function usageSection(input: CardInput, pipelineTag: string | null, mark: (what: string) => string): string[] {
-  const lines: string[] = [];
-  if (pipelineTag !== null && pipelineTag !== 'text-generation') {
-    lines.push('```python', 'from transformers import pipeline', '', `pipe = pipeline(${JSON.stringify(pipelineTag)}, model=${JSON.stringify(input.repoId)})`, 'print(pipe("Hello!"))', '```', '');
-    return lines;
+function usageSection(input: CardInput, task: CardTask, pipelineTag: string | null, mark: (what: string) => string): string[] {
+  const repo = JSON.stringify(input.repoId);
+  const labels = labelNames(input.config);
+  switch (task) {
+    case 'text-generation':
+      break;
+    case 'text-classification':
+      return [
+        ...(labels.length > 0 ? [`Labels: ${labels.map((l) => `\`${l}\``).join(', ')}.`, ''] : [mark('say what each label means')]),
+        '```python',
+        'from transformers import pipeline',
+        '',
+        `classifier = pipeline("text-classification", model=${repo})`,
+        'print(classifier("This is great!"))  # [{"label": …, "score": …}]',
+        '```',
+        '',
+      ];
+    case 'token-classification':
+      return [
+        ...(labels.length > 0 ? [`Entity labels: ${labels.map((l) => `\`${l}\``).join(', ')}.`, ''] : [mark('say what each entity label means')]),
+        '```python',
+        'from transformers import pipeline',
+        '',
+        `tagger = pipeline("token-classification", model=${repo}, aggregation_strategy="simple")`,
+        'print(tagger("Ada Lovelace was born in London."))',
+        '```',
+        '',
+      ];
+    case 'seq2seq':
+      return [
+        mark('say what input the model expects (task prefix, languages) and what it writes'),
+        '```python',
+        'from transformers import pipeline',
+        '',
+        `pipe = pipeline(${JSON.stringify(pipelineTag ?? 'text2text-generation')}, model=${repo})`,
+        'print(pipe("Hello!", max_new_tokens=128))',
+        '```',
+        '',
+      ];
+    case 'embeddings':
+      return [
+        '```python',
+        'import torch',
+        'from transformers import AutoModel, AutoTokenizer',
+        '',
+        `tokenizer = AutoTokenizer.from_pretrained(${repo})`,
+        `model = AutoModel.from_pretrained(${repo})`,
+        'batch = tokenizer(["Hello!", "Hi there."], padding=True, return_tensors="pt")',
+        'with torch.no_grad():',
+        '    hidden = model(**batch).last_hidden_state',
+        '# Mean pooling over the tokens gives one vector per sentence.',
+        'mask = batch["attention_mask"].unsqueeze(-1)',
+        'embeddings = (hidden * mask).sum(1) / mask.sum(1)',
+        '```',
+        '',
+      ];
+    default:
+      return pipelineTag
+        ? ['```python', 'from transformers import pipeline', '', `pipe = pipeline(${JSON.stringify(pipelineTag)}, model=${repo})`, '```', '']
+        : [mark('show how to load and run the model'), MORE_INFORMATION_NEEDED, ''];
   }
+  const lines: string[] = [];
   const systemPrompt = input.systemPrompt?.trim() ? input.systemPrompt : null;
   const temperature = input.temperature !== null && Number.isFinite(input.temperature) && input.temperature >= 0 ? input.temperature : null;
   if (systemPrompt === null) lines.push(mark('write the system prompt the model was trained or tested with'));
@@ -163,6 +265,17 @@ function usageSection(input: CardInput, pipelineTag: string | null, mark: (what:
     '',
   );
   return lines;
+}
+
+/** The config's `id2label` names in id order, unless they are the Trainer's defaults (`LABEL_0`…). */
+function labelNames(config: CardInput['config']): string[] {
+  const id2label = config?.id2label;
+  if (!id2label || typeof id2label !== 'object' || Array.isArray(id2label)) return [];
+  const entries = Object.entries(id2label as Record<string, unknown>)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map(([, name]) => name);
+  return entries.every((name) => /^LABEL_\d+$/.test(name)) ? [] : entries.slice(0, 50);
 }
 
 function pythonFloat(value: number): string {

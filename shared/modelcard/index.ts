@@ -34,8 +34,8 @@ export {
   pipelineTagForArchitecture,
 } from './hub-ids';
 // `generateCard` is the same function under the name the publish service looks for.
-export { generateModelCard, generateModelCard as generateCard, MORE_INFORMATION_NEEDED } from './generate';
-export type { GeneratedCard, GenerateOptions } from './generate';
+export { generateModelCard, generateModelCard as generateCard, MORE_INFORMATION_NEEDED, modelTask, DEFAULT_HUB_ENDPOINT } from './generate';
+export type { GeneratedCard, GenerateOptions, CardTask, ModelTask } from './generate';
 export { HARNESS_TASK_DATASETS, describeMapping, proposeDataset } from './benchmarks';
 export type { BenchmarkMapping, HubBenchmarkDataset } from './benchmarks';
 export {

@@ -26,6 +26,8 @@ export interface PrepareCardInput {
   evalAccuracy: number | null;
   config?: ModelConfig | null;
   trainerState?: TrainerState | null;
+  /** The Hub endpoint the generated card's links point at. */
+  endpoint?: string;
   /** Where each score came from, for the metadata's `source`. */
   sources?: Record<string, ScoreSource>;
   evalOutputs?: EvalOutputOptions;
@@ -117,6 +119,7 @@ function prepareCardText(
     benchmarks: report.benchmarks,
     config: input.config ?? null,
     trainerState: input.trainerState ?? null,
+    ...(input.endpoint ? { endpoint: input.endpoint } : {}),
     license: null,
     systemPrompt: null,
     temperature: null,

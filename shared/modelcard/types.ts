@@ -129,10 +129,18 @@ export interface CardInput {
   benchmarkLabels?: Record<string, string>;
   /** Parsed `config.json` of the checkpoint. */
   config: ModelConfig | null;
-  /** Parsed `trainer_state.json`, or null when the run has none. */
+  /**
+   * The run's latest `trainer_state.json` (the one with the highest `global_step`: the run folder's or its
+   * newest checkpoint's), never an older checkpoint's snapshot; null when the run has none.
+   */
   trainerState: TrainerState | null;
+  /** The Hub endpoint repository links point at; default `https://huggingface.co`. */
+  endpoint?: string;
   /** Hub license id; null leaves it for the user to fill. */
   license: string | null;
+  /** With `license: other`: the license's short name and where its text is (`license_name`, `license_link`). */
+  licenseName?: string | null;
+  licenseLink?: string | null;
   /** Default `transformers`. */
   libraryName?: string;
   tags?: string[];

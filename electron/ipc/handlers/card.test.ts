@@ -70,6 +70,26 @@ describe('card:context', () => {
     expect(context.readmePath).toBe('README.md');
     expect(context.config?.model_type).toBe('llama');
     expect(context.trainerState?.global_step).toBe(200);
+    // An earlier checkpoint's card still reads the run's latest state.
+    expect((await readCardContext(root, 'checkpoint-100')).trainerState?.global_step).toBe(200);
+  });
+
+  it('takes the run’s latest trainer state, not the chosen checkpoint’s own snapshot', async () => {
+    const root = path.join(tmp, 'trainer-latest');
+    // Each checkpoint's snapshot names no best checkpoint yet; the run's final state (root) names checkpoint-200.
+    await buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [100, 200, 300],
+      bestModelCheckpoint: 'out/checkpoint-200',
+    });
+    const early = await readCardContext(root, 'checkpoint-100');
+    expect(early.trainerState?.global_step).toBe(300);
+    expect(early.trainerState?.best_model_checkpoint).toBe('out/checkpoint-200');
+
+    // Without a final state in the run folder, the newest checkpoint's snapshot is the latest.
+    const noFinal = path.join(tmp, 'trainer-no-final');
+    await buildWorkspace(noFinal, { layout: 'trainer', steps: [100, 200, 300] });
+    expect((await readCardContext(noFinal, 'checkpoint-100')).trainerState?.global_step).toBe(300);
   });
 
   it('falls back to the checkpoint README and the run folder trainer state, and says when there is none', async () => {
@@ -89,6 +109,7 @@ describe('card:context', () => {
     await buildWorkspace(bare, { steps: [1] });
     expect(await readCardContext(bare, 'step_1')).toEqual({
       readme: null,
+      readmeSha256: null,
       readmePath: null,
       config: expect.objectContaining({ model_type: 'llama' }),
       trainerState: null,
@@ -231,5 +252,68 @@ describe('card:remote', () => {
     await expect(fetchRemoteReadme('alice/with-card', 'http://127.0.0.1:9')).rejects.toMatchObject({
       code: 'NETWORK',
     });
+  });
+});
+
+describe('card:save', () => {
+  it('writes the README atomically, keeps the previous one in the data folder, and refuses a README changed on disk', async () => {
+    const { readFile, readdir } = await import('node:fs/promises');
+    const root = path.join(tmp, 'save');
+    await buildWorkspace(root, { steps: [1], readme: '# Before\n' });
+    const app = registry(root);
+    const context = (await app.dispatch(sender, 'card:context', { checkpoint: 'step_1' })) as {
+      ok: true;
+      value: CardContext;
+    };
+    const saved = await app.dispatch(sender, 'card:save', {
+      text: '# After\n',
+      expectedSha256: context.value.readmeSha256,
+    });
+    expect(saved).toMatchObject({ ok: true, value: { path: 'README.md' } });
+    const value = (saved as { ok: true; value: { backup: string; sha256: string } }).value;
+    expect(await readFile(path.join(root, 'README.md'), 'utf8')).toBe('# After\n');
+    expect(await readFile(value.backup, 'utf8')).toBe('# Before\n');
+    expect(value.backup.startsWith(path.join(tmp, 'app-data'))).toBe(true);
+    // No temporary file is left beside it.
+    expect((await readdir(root)).filter((name) => name.includes('README'))).toEqual(['README.md']);
+
+    // Someone else writes the README: the next save is refused and their text stays.
+    await writeFile(path.join(root, 'README.md'), '# Theirs\n');
+    const refused = await app.dispatch(sender, 'card:save', {
+      text: '# Mine\n',
+      expectedSha256: value.sha256,
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', message: expect.stringContaining('changed on disk') },
+    });
+    expect(await readFile(path.join(root, 'README.md'), 'utf8')).toBe('# Theirs\n');
+  });
+
+  it('saves a card for a workspace without a README at its root, never into a checkpoint folder', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const root = path.join(tmp, 'save-checkpoint-readme');
+    await buildWorkspace(root, {
+      steps: [],
+      checkpoints: [{ name: 'step_5', readme: '# From the checkpoint\n' }],
+    });
+    const app = registry(root);
+    const context = (await app.dispatch(sender, 'card:context', { checkpoint: 'step_5' })) as {
+      ok: true;
+      value: CardContext;
+    };
+    const saved = await app.dispatch(sender, 'card:save', {
+      text: '# Edited\n',
+      expectedSha256: context.value.readmeSha256,
+    });
+    expect(saved).toMatchObject({ ok: true, value: { path: 'README.md' } });
+    expect(await readFile(path.join(root, 'step_5', 'README.md'), 'utf8')).toBe('# From the checkpoint\n');
+    expect(await readFile(path.join(root, 'README.md'), 'utf8')).toBe('# Edited\n');
+    // The session reads the saved card from then on.
+    const again = (await app.dispatch(sender, 'card:context', { checkpoint: 'step_5' })) as {
+      ok: true;
+      value: CardContext;
+    };
+    expect(again.value.readme).toBe('# Edited\n');
   });
 });

@@ -37,6 +37,9 @@ export function registerCardHandlers(registry: HandlerRegistry, { sessions }: Ha
     } = await sessions.require(sessionId).prepareCard(checkpoint, repo);
     return card;
   });
+  registry.handle('card:save', ({ sessionId, text, expectedSha256 }) =>
+    sessions.require(sessionId).saveCard(text, expectedSha256),
+  );
   registry.handle('workspace:image', ({ sessionId, path: rel }) =>
     readWorkspaceImage(sessions.require(sessionId).root, rel),
   );

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { CardContext, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
+import type { CardContext, CardSaveResult, PreparedCard, RepoProposal } from '../../../shared/ipc/contract';
 import * as modelcard from '../../../shared/modelcard';
 import type {
   AccountInfo,
@@ -41,6 +41,7 @@ import { readBoundedText } from '../safe-read';
 import { MAX_README_BYTES, README_NAME, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
+import { saveReadme, sha256Hex } from './card-save';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
 import { proposeRepoName } from './target';
 
@@ -136,6 +137,8 @@ export class WorkspaceSession {
   #running = false;
   /** What is remembered, read while the first run of benchmarks is still going. */
   #remembered: Promise<EvaluationReport> | null = null;
+  /** The README `saveCard` wrote, absolute under `root`. */
+  #savedReadme: string | null = null;
   #account: { key: string; signedIn: Promise<SignedIn | null> } | null = null;
   /** What the Hub holds, per endpoint and repository, until this session publishes there. */
   readonly #hubTexts = new Map<string, Promise<string | null>>();
@@ -210,10 +213,28 @@ export class WorkspaceSession {
   /** The workspace README by the scanner's one rule (`README.md` in any case, at the root or in a checkpoint). */
   async readme(signal?: AbortSignal): Promise<{ text: string; path: string } | null> {
     const scan = await this.currentScan(signal);
-    if (!scan.readme) return null;
-    const rel = path.relative(this.root, scan.readme).split(path.sep).join('/') || 'README.md';
-    const text = await readBoundedText(scan.readme, { maxBytes: MAX_README_BYTES, label: rel });
+    // A card saved in this session is the README from then on, even before the next scan sees it.
+    const file = this.#savedReadme ?? scan.readme;
+    if (!file) return null;
+    const rel = path.relative(this.root, file).split(path.sep).join('/') || 'README.md';
+    const text = await readBoundedText(file, { maxBytes: MAX_README_BYTES, label: rel });
     return text === null ? null : { text, path: rel };
+  }
+
+  /** Ctrl+S: the edited card becomes the workspace README (see card-save.ts). */
+  async saveCard(text: string, expectedSha256: string | null, signal?: AbortSignal): Promise<CardSaveResult> {
+    const scan = await this.currentScan(signal);
+    const rootReal = await this.realRoot();
+    const file = this.#savedReadme ?? scan.readme;
+    const saved = await saveReadme({
+      rootReal,
+      readFrom: file ? path.join(rootReal, path.relative(this.root, file)) : null,
+      text,
+      expectedSha256,
+      dataDir: this.services.dataDir,
+    });
+    this.#savedReadme = path.join(this.root, path.relative(rootReal, saved.file));
+    return { path: saved.path, backup: saved.backup, sha256: saved.sha256 };
   }
 
   // ---- evaluation ----
@@ -328,20 +349,52 @@ export class WorkspaceSession {
     const rootReal = await this.realRoot();
     const readme = await this.readme(signal);
     const config = await readJsonObject<Record<string, unknown>>(path.join(checkpoint.path, 'config.json'));
-    // The Trainer writes trainer_state.json into each checkpoint and, at the end, into the run's folder.
-    let trainerState: Record<string, unknown> | null = null;
-    for (let dir = await realpath(checkpoint.path); isInside(rootReal, dir); dir = path.dirname(dir)) {
-      trainerState = await readJsonObject(path.join(dir, 'trainer_state.json'));
-      if (trainerState || dir === rootReal) break;
-    }
+    const trainerState = await this.runTrainerState(checkpoint, signal);
     const evalResults = await readWorkspaceEvalResults(rootReal);
     return {
       readme: readme?.text ?? null,
+      readmeSha256: readme ? sha256Hex(Buffer.from(readme.text, 'utf8')) : null,
       readmePath: readme?.path ?? null,
       config,
       trainerState,
       evalResults,
     };
+  }
+
+  /**
+   * The run's latest `trainer_state.json`: the Trainer writes one into each checkpoint (a snapshot of that
+   * moment) and, at the end, one into the run's folder. What the card says about the whole run (its best
+   * checkpoint, its log) comes from the newest of them (highest `global_step`; the run folder's on a tie),
+   * so a card for an early checkpoint never contradicts the run.
+   */
+  async runTrainerState(
+    checkpoint: CheckpointInfo,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | null> {
+    const rootReal = await this.realRoot();
+    const scan = await this.currentScan(signal);
+    const runDir = path.dirname(checkpoint.path);
+    const candidates: string[] = [];
+    for (
+      let dir = await realpath(runDir).catch(() => runDir);
+      isInside(rootReal, dir);
+      dir = path.dirname(dir)
+    ) {
+      candidates.push(path.join(dir, 'trainer_state.json'));
+      if (dir === rootReal) break;
+    }
+    for (const sibling of scan.checkpoints) {
+      if (path.dirname(sibling.path) === runDir)
+        candidates.push(path.join(sibling.path, 'trainer_state.json'));
+    }
+    let latest: { state: Record<string, unknown>; step: number } | null = null;
+    for (const file of candidates) {
+      const state = await readJsonObject<Record<string, unknown>>(file);
+      if (!state) continue;
+      const step = typeof state.global_step === 'number' ? state.global_step : -1;
+      if (!latest || step > latest.step) latest = { state, step };
+    }
+    return latest?.state ?? null;
   }
 
   /**
@@ -372,7 +425,7 @@ export class WorkspaceSession {
       : null;
     const trainerState =
       readme === null
-        ? await readJsonObject<modelcard.TrainerState>(path.join(checkpoint.path, 'trainer_state.json'))
+        ? ((await this.runTrainerState(checkpoint, signal)) as modelcard.TrainerState | null)
         : null;
     const card = modelcard.prepareCard({
       existing: readme?.text ?? null,
@@ -383,6 +436,7 @@ export class WorkspaceSession {
       evalAccuracy: evaluation?.evalAccuracy ?? null,
       config,
       trainerState,
+      endpoint: await this.services.hub.endpoint(),
       sources: evaluation?.sources ?? {},
       evalOutputs: options.evalOutputs,
     });

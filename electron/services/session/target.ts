@@ -3,7 +3,7 @@
  * `model_name` metadata or first `# heading`), otherwise from the folder's name, as a valid Hub name.
  */
 import type { RepoProposal } from '../../../shared/ipc/contract';
-import { readMetadata } from '../../../shared/modelcard';
+import { documentLayout, readMetadata } from '../../../shared/modelcard';
 import { checkRepoNameSyntax } from '../../../shared/repo-name';
 
 /** A Hub repository name from free text: letters, digits, `-`, `_`, `.`; at most 96 characters. */
@@ -22,7 +22,8 @@ export function repoNameFrom(text: string): string | null {
 function readmeTitle(readme: string): string | null {
   const data = readMetadata(readme).data;
   if (typeof data?.model_name === 'string' && data.model_name.trim()) return data.model_name;
-  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(readme.replace(/^---\n[\s\S]*?\n---\n/, ''));
+  // After the front matter as the Hub finds it (CRLF too): a `# TODO` comment in the YAML is no title.
+  const heading = /^#\s+(.+?)\s*#*\s*$/m.exec(readme.slice(documentLayout(readme).bodyStart));
   return heading?.[1] ?? null;
 }
 

@@ -12,6 +12,9 @@ import { CardWarnings } from '../components/card/CardWarnings';
 import { EvalResultsPanel } from '../components/card/EvalResultsPanel';
 import { cardOutputs } from '../card/eval-outputs';
 import { GeneratorPanel } from '../components/card/GeneratorPanel';
+import { CardTodos } from '../components/card/CardTodos';
+import { SaveCardDialog, type SaveOutcome } from '../components/card/SaveCardDialog';
+import '../styles/card.css';
 import { useMissingImages } from '../components/card/images';
 import type { FilledCell } from '../card/live-table';
 import { cardRepoId, cardStore, chooseColumn, resetToOriginal, retryLoad } from '../state/card';
@@ -87,12 +90,48 @@ export function CardScreen() {
 function CardWorkspace() {
   const hasOriginal = cardStore.use((s) => s.original !== null);
   const tab = cardViewStore.use((s) => s.tab);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState<SaveOutcome | null>(null);
+  // Ctrl+S (Cmd+S on macOS) anywhere on this screen, the editor included: the browser's own "save page"
+  // means nothing here.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        setSaved(null);
+        setSaving(true);
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
   // Nothing here reads the text: a keystroke re-renders only the parts that show it.
   return (
     <section className="card-screen" aria-labelledby="card-title">
-      <CardToolbar />
+      <CardToolbar
+        onSave={() => {
+          setSaved(null);
+          setSaving(true);
+        }}
+      />
+      {saved && (
+        <p className="card-saved" role="status">
+          Saved {saved.path} in the workspace
+          {saved.backup ? `; the previous README is kept at ${saved.backup}` : ''}.
+        </p>
+      )}
+      {saving && (
+        <SaveCardDialog
+          onClose={() => setSaving(false)}
+          onSaved={(outcome) => {
+            setSaving(false);
+            setSaved(outcome);
+          }}
+        />
+      )}
       <GeneratorPanel />
       <CardChecks />
+      <SettledTodos />
       <div className="card-split">
         <div className="card-pane card-pane--editor">
           <div className="card-pane__head">
@@ -158,6 +197,12 @@ function SidePanel({ tab }: { tab: CardTab }) {
   );
 }
 
+/** The TODO list, from the text once typing pauses. */
+function SettledTodos() {
+  const text = useDeferredValue(useSettledCard(400).text, '');
+  return <CardTodos text={text} />;
+}
+
 /** Metadata, files and table checks, run once typing pauses. */
 function CardChecks() {
   const sessionId = sessionStore.use((m) => m.info?.sessionId ?? null);
@@ -181,7 +226,7 @@ function CardChecks() {
   );
 }
 
-function CardToolbar() {
+function CardToolbar({ onSave }: { onSave: () => void }) {
   const checkpoint = cardStore.use((s) => s.checkpoint);
   const picked = evaluationStore.use((s) => s.picked);
   const best = evaluationStore.use((s) => s.report?.best ?? null);
@@ -268,6 +313,14 @@ function CardToolbar() {
           </select>
         </div>
       )}
+      <button
+        type="button"
+        className="button"
+        title="Writes the card into the workspace as its README (Ctrl+S)"
+        onClick={onSave}
+      >
+        Save README
+      </button>
       {hasOriginal && (
         <button
           type="button"

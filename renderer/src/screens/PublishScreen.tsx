@@ -6,6 +6,7 @@ import { PlanPanel } from '../components/publish/PlanPanel';
 import { ProgressPanel } from '../components/publish/ProgressPanel';
 import { RepoPanel } from '../components/publish/RepoPanel';
 import { accountStore, refreshAccount } from '../state/account';
+import { confirmCardTodos } from '../state/card';
 import { canPublish, needsOtherWorkspaceConfirmation, publishStore, startPublish } from '../state/publish';
 import { repoTarget } from '../state/repository';
 import { sessionStore } from '../state/session';
@@ -48,7 +49,9 @@ function PublishAction() {
           className="button button--primary publish-button"
           disabled={!enabled}
           aria-describedby={reason ? 'publish-blocked' : undefined}
-          onClick={() => void startPublish()}
+          onClick={() => {
+            if (confirmCardTodos()) void startPublish();
+          }}
         >
           {run === 'running' ? 'Publishing…' : 'Publish'}
         </button>

@@ -12,6 +12,7 @@
  */
 import type { CardContext } from '../../../shared/ipc/contract';
 import {
+  DEFAULT_HUB_ENDPOINT,
   generateModelCard,
   type CardInput,
   type ColumnChoice,
@@ -30,6 +31,7 @@ import {
   type ScoresInput,
 } from '../card/live-table';
 import { rebaseGenerated, singleChange } from '../card/rebase';
+import { cardTodos } from '../card/todos';
 import { cardOutputs, type CardOutputs, type EvalOptions } from '../card/eval-outputs';
 import { formatScore } from '../../../shared/format';
 import type { HubBenchmarkDataset } from '../../../shared/modelcard';
@@ -77,12 +79,17 @@ export interface GeneratorOptions {
   /** As typed; blank leaves a marked placeholder in the card. */
   temperature: string;
   license: string;
+  /** With license `other`: its name and a link to its text (`license_name`, `license_link`). */
+  licenseName?: string;
+  licenseLink?: string;
   contact: string;
 }
 
 export interface GeneratedCard {
   options: GeneratorOptions;
   repoId: string;
+  /** The Hub endpoint its links point at. */
+  endpoint?: string;
   /** The card as the engine last wrote it: what the user's edits are measured against. */
   text: string;
   /** What the engine could not know and left marked for the user. */
@@ -107,6 +114,8 @@ export const cardStore = sessionSlice('card');
 export interface EditorBridge {
   /** False when the editor cannot take the change now (not created yet); the store then takes it directly. */
   apply(changes: { from: number; to: number; insert: string }[], cells: FilledCell[]): boolean;
+  /** Puts the cursor at a text offset, scrolls it into view and focuses the editor. */
+  reveal(offset: number): void;
 }
 let editor: EditorBridge | null = null;
 
@@ -115,6 +124,59 @@ export function attachEditor(bridge: EditorBridge): () => void {
   return () => {
     if (editor === bridge) editor = null;
   };
+}
+
+/**
+ * Asked before a publish: a card that still has TODO markers would go to the Hub with them. True when
+ * there are none or the user chose to publish anyway.
+ */
+export function confirmCardTodos(): boolean {
+  const todos = cardTodos(cardStore.get().text ?? '');
+  if (todos.length === 0) return true;
+  const shown = todos.slice(0, 8).map((t) => `• ${t.text}`);
+  if (todos.length > shown.length) shown.push(`• and ${todos.length - shown.length} more`);
+  return window.confirm(
+    `The model card still has ${todos.length} ${todos.length === 1 ? 'TODO' : 'TODOs'} to fill:\n${shown.join('\n')}\n\n` +
+      'Publish it anyway? (Cancel to go back; the Model card screen lists them with a link to each.)',
+  );
+}
+
+/** Jumps the editor to a place in the card (a TODO of the list). */
+export function revealInEditor(offset: number): void {
+  editor?.reveal(offset);
+}
+
+/**
+ * Ctrl+S: writes the card into the workspace as its README (`card:save`), checked against the README as it
+ * was read. From then on the card is that README: nothing is left to discard, the draft is dropped.
+ */
+export async function saveCardToWorkspace(): Promise<
+  { ok: true; path: string; backup: string | null } | { ok: false; error: AppErrorData }
+> {
+  const sessionId = currentSessionId();
+  const state = cardStore.get();
+  if (!sessionId || state.text === null || !state.context) {
+    return { ok: false, error: { code: 'NOT_FOUND', message: 'There is no card to save yet.' } };
+  }
+  const text = state.text;
+  const result = await answer(
+    sessionId,
+    api.card.save({ sessionId, text, expectedSha256: state.context.readmeSha256 ?? null }),
+  );
+  if (!result.ok) return { ok: false, error: result.error };
+  const saved = result.value;
+  cardStore.set((s) => ({
+    original: text,
+    edited: s.text !== text,
+    // Saved, the card is the workspace's README: its table is filled like any README's from now on.
+    generated: null,
+    readmePath: saved.path,
+    context: s.context
+      ? { ...s.context, readme: text, readmeSha256: saved.sha256, readmePath: saved.path }
+      : s.context,
+  }));
+  clearDraft();
+  return { ok: true, path: saved.path, backup: saved.backup };
 }
 
 /** Called by the editor for every change of its document, the user's or the app's. */
@@ -166,6 +228,11 @@ function cardRepo(): string {
   return `your-username/${target || folder}`;
 }
 
+/** The endpoint the app publishes to: the card's repository links point there. */
+function cardEndpoint(): string {
+  return accountStore.get().status?.hubEndpoint ?? DEFAULT_HUB_ENDPOINT;
+}
+
 function cardInput(options: GeneratorOptions, repoId: string): CardInput | null {
   const state = cardStore.get();
   const evaluation = evaluationStore.get();
@@ -187,6 +254,9 @@ function cardInput(options: GeneratorOptions, repoId: string): CardInput | null 
     config: (state.context?.config ?? null) as ModelConfig | null,
     trainerState: (state.context?.trainerState ?? null) as TrainerState | null,
     license: options.license.trim() || null,
+    licenseName: options.licenseName?.trim() || null,
+    licenseLink: options.licenseLink?.trim() || null,
+    endpoint: cardEndpoint(),
     systemPrompt: options.systemPrompt.trim() ? options.systemPrompt : null,
     temperature: temperature !== null && Number.isFinite(temperature) ? temperature : null,
     contact: options.contact.trim() || null,
@@ -216,7 +286,16 @@ function regenerate(options?: GeneratorOptions): void {
     const change = singleChange(state.text, rebased.text);
     if (change) replaceText(rebased.text, [change], state.cells);
   }
-  cardStore.set({ generated: { options: nextOptions, repoId, text: card.text, todo: card.todo, skipped } });
+  cardStore.set({
+    generated: {
+      options: nextOptions,
+      repoId,
+      endpoint: input.endpoint,
+      text: card.text,
+      todo: card.todo,
+      skipped,
+    },
+  });
 }
 
 /** The system prompt, temperature, license or contact of a generated card changed. */
@@ -235,7 +314,10 @@ function repoChanged(): void {
   const state = cardStore.get();
   const sessionId = currentSessionId();
   if (state.generated) {
-    if (state.generated.text && state.generated.repoId !== cardRepo()) {
+    if (
+      state.generated.text &&
+      (state.generated.repoId !== cardRepo() || state.generated.endpoint !== cardEndpoint())
+    ) {
       regenerate();
       fillTable();
     }
@@ -417,7 +499,7 @@ sessionStore.subscribe(sync);
 let lastRepo = '';
 let repoTimer: ReturnType<typeof setTimeout> | null = null;
 function watchRepo(): void {
-  const repo = repoTarget().repo;
+  const repo = `${repoTarget().repo}\0${accountStore.get().status?.hubEndpoint ?? ''}`;
   if (repo === lastRepo) return;
   lastRepo = repo;
   if (repoTimer) clearTimeout(repoTimer);

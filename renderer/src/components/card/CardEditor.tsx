@@ -3,6 +3,7 @@
  * marks move with the user's edits, and the store learns their new places from here.
  */
 import { markdown } from '@codemirror/lang-markdown';
+import { yamlFrontmatter } from '@codemirror/lang-yaml';
 import CodeMirror, {
   Annotation,
   Decoration,
@@ -164,7 +165,8 @@ export function CardEditor() {
   const extensions = useMemo(
     () => [
       separator,
-      markdown(),
+      // The front matter is YAML: its `# TODO` lines are comments, not Markdown headings.
+      yamlFrontmatter({ content: markdown() }),
       EditorView.lineWrapping,
       cellField,
       syncToStore,
@@ -192,6 +194,13 @@ export function CardEditor() {
             annotations: [appChange.of(true), Transaction.addToHistory.of(false)],
           });
           return true;
+        },
+        reveal(offset) {
+          const view = viewRef.current;
+          if (!view) return;
+          const pos = Math.min(toEditorPos(view.state, offset), view.state.doc.length);
+          view.dispatch({ selection: { anchor: pos }, scrollIntoView: true });
+          view.focus();
         },
       }),
     [],
