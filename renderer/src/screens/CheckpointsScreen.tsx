@@ -8,6 +8,7 @@ import { ChosenVersusBestChart, ProgressChart } from '../components/checkpoints/
 import { ErrorMessage } from '../components/ErrorMessage';
 import { evaluationStore, pickCheckpoint, useChosenCheckpoint } from '../state/evaluation';
 import { sessionStore } from '../state/session';
+import { NarrowCollapse } from '../components/layout';
 
 export function CheckpointsScreen() {
   const scan = sessionStore.use((m) => m.scan);
@@ -63,10 +64,12 @@ export function CheckpointsScreen() {
       <EvaluationBar />
       {error && <ErrorMessage error={error} onDismiss={() => evaluationStore.set({ error: null })} />}
       {report && report.checkpoints.length > 0 && (
-        <div className="checkpoints__charts">
-          <ProgressChart rows={rows} benchmarks={benchmarks} best={best} />
-          <ChosenVersusBestChart report={report} chosen={chartChosen} />
-        </div>
+        <NarrowCollapse summary="Charts">
+          <div className="checkpoints__charts">
+            <ProgressChart rows={rows} benchmarks={benchmarks} best={best} />
+            <ChosenVersusBestChart report={report} chosen={chartChosen} />
+          </div>
+        </NarrowCollapse>
       )}
       <CheckpointTable
         rows={rows}
