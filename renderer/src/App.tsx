@@ -35,7 +35,8 @@ function Stepper({ screen }: { screen: Screen }) {
                 type="button"
                 className="app__nav-item stepper__step"
                 aria-current={screen === step.id ? 'step' : undefined}
-                disabled={blocked !== null}
+                // Not yet possible, but still reachable: the step then says why and offers the way there.
+                aria-disabled={blocked !== null ? true : undefined}
                 title={blocked ?? undefined}
                 onClick={() => workspaceStore.set({ screen: step.id })}
               >

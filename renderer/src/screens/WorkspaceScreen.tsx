@@ -47,7 +47,8 @@ function PublishEntry({ receipt }: { receipt: StoredReceipt }) {
 function OpenWorkspace() {
   const info = sessionStore.use((m) => m.info);
   const scan = sessionStore.use((m) => m.scan);
-  const publishes = workspaceStore.use((s) => (info ? publishesOf(info.root, s) : []));
+  const history = workspaceStore.use((s) => s.history);
+  const publishes = info && history ? publishesOf(info.root) : [];
   if (!info || !scan) return null;
   const valid = scan.checkpoints.filter((c) => c.valid).length;
   return (
@@ -128,13 +129,13 @@ export function WorkspaceScreen() {
                 <li key={root} className="recent__item" data-testid="recent-workspace">
                   <button
                     type="button"
-                    className="link recent__name"
+                    className="link recent__open"
                     title={root}
                     onClick={() => void openWorkspace(root)}
                   >
-                    {folderName(root)}
+                    <span className="recent__name">{folderName(root)}</span>
+                    <span className="muted publish-small recent__path">{root}</span>
                   </button>
-                  <span className="muted publish-small recent__path">{root}</span>
                   <span className="publish-small" data-testid="recent-checkpoints">
                     {count === undefined ? 'not scanned yet' : plural(count, 'checkpoint')}
                   </span>

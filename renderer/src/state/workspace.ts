@@ -85,8 +85,10 @@ export async function refreshHistory(): Promise<void> {
 
 /** The publishes made from a workspace, newest first (empty when none, or not known yet). */
 export function publishesOf(root: string, state: WorkspaceState = workspaceStore.get()): StoredReceipt[] {
-  return state.history?.find((h) => h.root === root)?.publishes ?? [];
+  return state.history?.find((h) => h.root === root)?.publishes ?? NO_PUBLISHES;
 }
+/** One empty list, so a store selector returns the same value while nothing changed. */
+const NO_PUBLISHES: StoredReceipt[] = [];
 
 /** The last folder component of a path, for titles. */
 export function folderName(root: string): string {
