@@ -39,13 +39,19 @@ const test = base.extend<object, { hub: LocalHub }>({
   },
 });
 
-async function openOnPublish(page: Page, tmp: string, name: string, weightsBytes = 64 * 1024) {
+async function openOnPublish(
+  page: Page,
+  tmp: string,
+  name: string,
+  weightsBytes = 64 * 1024,
+  sharded = false,
+) {
   process.env.HF_HOME = path.join(tmp, 'hf-home');
-  page.on('pageerror', (e) => console.log('PAGEERROR', e.message));
   const { root } = await buildWorkspace(path.join(tmp, name), {
     layout: 'step',
     steps: [100, 200],
     weightsBytes,
+    sharded,
     readme: `# ${name}\n\nA small model.\n`,
   });
   await dropFolder(page, root);
@@ -186,7 +192,8 @@ test('Overall only moves forward across phases, the file being sent says so, and
   hub,
 }) => {
   await page.goto(bridge.url);
-  await openOnPublish(page, tmp, 'overall-run', 2 * 1024 * 1024 + 333);
+  // Two shards of their own size: the first is sent, the second waits, so there is a file being sent to cancel.
+  await openOnPublish(page, tmp, 'overall-run', 2 * 1024 * 1024 + 333, true);
   await signIn(page, WRITE);
   await expect(page.getByTestId('publish-account')).toContainText('alice');
   await page.getByLabel('Repository name').fill('overall-model');

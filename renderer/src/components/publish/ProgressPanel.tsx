@@ -159,7 +159,7 @@ export function OverallProgress({ compact = false }: { compact?: boolean }) {
       <div className="publish-file__head">
         <strong>Overall</strong>
         <span className="publish-small" data-testid={compact ? 'action-bar-overall' : 'publish-overall'}>
-          {overallText(progress, run === 'running')}
+          {run === 'done' ? 'Finished' : overallText(progress, run === 'running')}
         </span>
       </div>
       <ProgressTrack
