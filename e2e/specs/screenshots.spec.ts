@@ -13,10 +13,14 @@ const SIZES = [
   { width: 900, height: 600 },
 ] as const;
 
+/** The window as the user sees it (sticky header and action bar in place), and the whole page. */
 async function bothSchemes(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    await screenshot(page, testInfo, `${name}-${colorScheme}`);
+    const file = testInfo.outputPath(`${name}-${colorScheme}-window.png`);
+    await page.screenshot({ path: file });
+    await testInfo.attach(`${name}-${colorScheme}-window`, { path: file, contentType: 'image/png' });
+    await screenshot(page, testInfo, `${name}-${colorScheme}-full`);
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

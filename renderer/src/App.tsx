@@ -60,6 +60,8 @@ function Stepper({ screen }: { screen: Screen }) {
 function ActionBar({ screen }: { screen: Screen }) {
   useStepInputs();
   const hasWorkspace = sessionStore.use((m) => m.info !== null);
+  // A step that cannot be used yet has its own way on (the open action), and nothing to continue from.
+  if (stepBlocked(screen)) return null;
   if (screen === 'publish') {
     return (
       <div className="action-bar action-bar--publish" role="region" aria-label="Actions">
