@@ -26,6 +26,11 @@ async function trainerRun(tmp: string, name: string): Promise<string> {
 const steps = (page: Page) => page.getByRole('navigation', { name: 'Steps' });
 const step = (page: Page, name: string) => steps(page).getByRole('button', { name });
 const actionBar = (page: Page) => page.getByRole('region', { name: 'Actions' });
+/** The action bar's Continue, after checking where it leads. */
+async function continueTo(page: Page, label: string) {
+  await expect(actionBar(page).getByTestId('action-bar-next')).toHaveText(`Next: ${label}`);
+  return actionBar(page).getByRole('button', { name: 'Continue', exact: true });
+}
 
 test('the stepper opens steps as they become possible, and a step opened early offers the open action', async ({
   page,
@@ -61,16 +66,16 @@ test('the stepper opens steps as they become possible, and a step opened early o
     await expect(step(page, name)).not.toHaveAttribute('aria-disabled', 'true');
 
   // One primary action per screen, "Continue", in the action bar: Checkpoints → Model card → Publish.
-  const next = actionBar(page).getByRole('button', { name: 'Continue to Model card' });
+  const next = await continueTo(page, 'Model card');
   await expect(next).toBeEnabled();
   await next.click();
   await expect(step(page, 'Model card')).toHaveAttribute('aria-current', 'step');
-  await actionBar(page).getByRole('button', { name: 'Continue to Publish' }).click();
+  await (await continueTo(page, 'Publish')).click();
   await expect(step(page, 'Publish')).toHaveAttribute('aria-current', 'step');
   await expect(actionBar(page).getByRole('button', { name: 'Publish', exact: true })).toBeVisible();
   // Back on the Workspace screen, Continue is its one primary action; "Choose folder…" is secondary.
   await step(page, 'Workspace').click();
-  await expect(actionBar(page).getByRole('button', { name: 'Continue to Checkpoints' })).toBeVisible();
+  await expect(await continueTo(page, 'Checkpoints')).toBeVisible();
   await expect(main.locator('.button--primary')).toHaveCount(1);
 });
 
@@ -116,9 +121,8 @@ test('at 900×600 the action bar stays in view, charts collapse and the card edi
   await expect(page.locator('.checkpoints__charts')).toBeHidden();
   await charts.locator('summary').click();
   await expect(page.locator('.checkpoints__charts')).toBeVisible();
-  await expect(actionBar(page).getByRole('button', { name: 'Continue to Model card' })).toBeInViewport();
-
-  await actionBar(page).getByRole('button', { name: 'Continue to Model card' }).click();
+  await expect(await continueTo(page, 'Model card')).toBeInViewport();
+  await (await continueTo(page, 'Model card')).click();
   const tabs = page.getByRole('tablist', { name: 'Editor and preview' });
   await expect(tabs).toBeVisible();
   await expect(tabs.getByRole('tab', { name: 'Edit' })).toHaveAttribute('aria-selected', 'true');
@@ -129,7 +133,7 @@ test('at 900×600 the action bar stays in view, charts collapse and the card edi
   await expect(page.locator('.card-pane--editor')).toBeHidden();
 
   // Publish: the primary action is in view without scrolling, two screens of panels notwithstanding.
-  await actionBar(page).getByRole('button', { name: 'Continue to Publish' }).click();
+  await (await continueTo(page, 'Publish')).click();
   await expect(page.getByRole('heading', { name: 'Account' })).toBeVisible();
   const publish = page.getByRole('main').getByRole('button', { name: 'Publish', exact: true });
   await expect(publish).toBeInViewport();

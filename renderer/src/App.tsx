@@ -80,11 +80,16 @@ function ActionBar({ screen }: { screen: Screen }) {
         type="button"
         className="button button--primary"
         disabled={blocked !== null}
-        aria-describedby={blocked ? 'action-bar-blocked' : undefined}
+        aria-describedby={blocked ? 'action-bar-blocked' : 'action-bar-next'}
         onClick={() => workspaceStore.set({ screen: next.id })}
       >
-        Continue to {next.label}
+        Continue
       </button>
+      {!blocked && (
+        <span id="action-bar-next" className="muted publish-small" data-testid="action-bar-next">
+          Next: {next.label}
+        </span>
+      )}
       {blocked && (
         <span id="action-bar-blocked" className="muted publish-small">
           {blocked}
