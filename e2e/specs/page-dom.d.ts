@@ -34,3 +34,14 @@ declare class DragEvent {
 declare function requestAnimationFrame(callback: (time: number) => void): number;
 
 declare function getComputedStyle(element: unknown): { readonly textDecorationLine: string };
+
+/** Watching the page change (the Overall bar's values, as they are rendered). */
+declare class MutationObserver {
+  constructor(callback: () => void);
+  observe(
+    target: HTMLElement,
+    options: { subtree?: boolean; childList?: boolean; attributes?: boolean; characterData?: boolean },
+  ): void;
+}
+
+declare const navigator: { readonly clipboard: { readText(): Promise<string> } };

@@ -18,6 +18,7 @@ import type {
   AccountInfo,
   PublishOutcome,
   PublishPlan,
+  PublishReceipt,
   VerificationReport,
 } from '../publish';
 import type { ColumnChoice } from '../modelcard/types';
@@ -141,6 +142,11 @@ export const requests = {
   /** Workspaces opened before, as the main process remembers them. */
   'workspace:recent': channel<string[]>()(z.void()),
   /**
+   * The past publishes of the workspaces opened before (the `workspace:recent` list), from the receipts in
+   * the data folder for the configured endpoint, newest first. Only those workspaces: never any other path.
+   */
+  'workspace:history': channel<WorkspaceHistory[]>()(z.void()),
+  /**
    * Starts a session for a folder the user chose, dropped or opened before (else `NOT_ALLOWED`). It
    * replaces the window's current session: that one's jobs are cancelled and its id stops answering.
    */
@@ -249,6 +255,19 @@ export interface WorkspaceSessionInfo {
   name: string;
   /** What the repository field starts with for this workspace. */
   target: RepoProposal;
+}
+
+/** A receipt the data folder holds, with the file it is in. */
+export interface StoredReceipt extends PublishReceipt {
+  receiptPath: string;
+}
+
+/** `workspace:history`: one workspace opened before and what was published from it. */
+export interface WorkspaceHistory {
+  /** The folder's real path, as `workspace:recent` lists it. */
+  root: string;
+  /** Newest first. */
+  publishes: StoredReceipt[];
 }
 
 /** The repository a workspace publishes to, and why it is that one. */

@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/result';
+import { publishesOf } from '../../services/session/receipts';
 import type { HandlerRegistry } from '../registry';
 import type { HandlerContext } from './index';
 
@@ -20,6 +21,11 @@ export function registerWorkspaceHandlers(registry: HandlerRegistry, context: Ha
     return access.grant(path);
   });
   registry.handle('workspace:recent', () => access.recent());
+  registry.handle('workspace:history', async () => {
+    const roots = await access.recent();
+    const publishes = await publishesOf(context.dataDir, roots, await context.hub.endpoint());
+    return roots.map((root) => ({ root, publishes: publishes.get(root) ?? [] }));
+  });
   // The guard has checked `root` is a folder the user opened; the session replaces the window's last one.
   registry.handle('workspace:open', async ({ root }, sender) => {
     const session = sessions.open(root, sender.id);

@@ -114,8 +114,8 @@ export class HubClient {
     return text;
   }
 
-  /** Every file of the repository's `main` (empty when it does not exist). */
-  async files(repo: RepoName, token: string): Promise<Map<string, RemoteEntry>> {
+  /** Every file of the repository's `main` (empty when it does not exist); anonymous without a token. */
+  async files(repo: RepoName, token: string | null): Promise<Map<string, RemoteEntry>> {
     return listRemote(repo, await this.endpoint(), token, this.fetch);
   }
 

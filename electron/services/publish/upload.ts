@@ -85,7 +85,7 @@ export function modelUrl(endpoint: string, repo: RepoName): string {
 export async function listRemote(
   repo: RepoName,
   endpoint: string,
-  token: string,
+  token: string | null,
   fetchImpl: typeof fetch,
 ): Promise<Map<string, RemoteEntry>> {
   const map = new Map<string, RemoteEntry>();
@@ -94,7 +94,7 @@ export async function listRemote(
       repo: { type: 'model', name: repo.id },
       recursive: true,
       hubUrl: endpoint,
-      accessToken: token,
+      accessToken: token ?? undefined,
       fetch: fetchImpl,
     })) {
       if (e.type !== 'file') continue;

@@ -343,8 +343,9 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     const request: PublishRequest = {
       checkpoint: checkpoint.name,
       readme: card.text,
-      // With the owner filled in: a dry run without an account still plans for "you/NAME".
-      repo: repo.id,
+      // With the owner filled in when known. A dry run without an account plans a bare NAME as the user's
+      // own without asking the Hub about a made-up "you/NAME"; an owner/NAME given is read anonymously.
+      repo: account ? repo.id : options.repo,
       private: options.private,
       include: options.include,
       exclude: options.exclude,

@@ -520,8 +520,10 @@ export class WorkspaceSession {
   }
 
   /** The repository as the Hub and this machine's receipts know it, cached per repository. */
-  #targetOf(repo: RepoName, token: string, signal?: AbortSignal): Promise<PublishTarget> {
-    let target = this.#repoStates.get(repo.id);
+  #targetOf(repo: RepoName, token: string | null, signal?: AbortSignal): Promise<PublishTarget> {
+    // What an anonymous read saw (a private repository looks absent) is never reused once signed in.
+    const key = `${repo.id}\0${token ? 'auth' : 'anon'}`;
+    let target = this.#repoStates.get(key);
     if (!target) {
       target = (async (): Promise<PublishTarget> => {
         const state = await this.services.hub.repoState(repo.id, token, signal).catch((err) => {
@@ -535,8 +537,8 @@ export class WorkspaceSession {
           lastPublishedFrom: await this.#otherWorkspace(repo.id),
         };
       })();
-      this.#repoStates.set(repo.id, target);
-      target.catch(() => this.#repoStates.delete(repo.id));
+      this.#repoStates.set(key, target);
+      target.catch(() => this.#repoStates.delete(key));
     }
     return target;
   }
@@ -548,20 +550,23 @@ export class WorkspaceSession {
     return { workspace: last.workspace, at: last.at, checkpoint: last.checkpoint, commit: last.commit };
   }
 
-  #listing(repo: RepoName, token: string): Promise<Map<string, RemoteEntry> | null> {
-    let listing = this.#listings.get(repo.id);
+  #listing(repo: RepoName, token: string | null): Promise<Map<string, RemoteEntry> | null> {
+    const key = `${repo.id}\0${token ? 'auth' : 'anon'}`;
+    let listing = this.#listings.get(key);
     if (!listing) {
       // The remote state is a hint for the plan; publishing looks again and reports what is wrong.
       listing = this.services.hub.files(repo, token).catch(() => null);
-      this.#listings.set(repo.id, listing);
+      this.#listings.set(key, listing);
     }
     return listing;
   }
 
   /** Forgets what the Hub held for a repository (after publishing there). */
   #forgetRepo(repoId: string): void {
-    this.#listings.delete(repoId);
-    this.#repoStates.delete(repoId);
+    for (const key of [...this.#listings.keys()])
+      if (key.startsWith(`${repoId}\0`)) this.#listings.delete(key);
+    for (const key of [...this.#repoStates.keys()])
+      if (key.startsWith(`${repoId}\0`)) this.#repoStates.delete(key);
     for (const key of [...this.#hubTexts.keys()])
       if (key.startsWith(`${repoId}\0`)) this.#hubTexts.delete(key);
   }
@@ -667,19 +672,23 @@ export class WorkspaceSession {
     const signal = this.signalFor(options.signal);
     const signedIn = await this.account(signal);
     // A bad name is reported before anything is scanned or hashed, so typing gets a quick answer.
-    const repo = parseRepoName(request.repo, signedIn?.account.user ?? null);
+    // Before sign-in a bare name has no owner yet: it is checked as the user's own ("you/NAME", as the
+    // CLI's dry run plans) and the plan is made locally; only what the Hub holds waits for the owner.
+    const ownerKnown = signedIn !== null || request.repo.includes('/');
+    const repo = parseRepoName(request.repo, signedIn?.account.user ?? (ownerKnown ? null : 'you'));
     if (signedIn) this.#requireNamespace(repo, signedIn.account);
     const token = signedIn?.token ?? null;
-    const card = await this.#checkedCard(request, repo, token, {
+    const card = await this.#checkedCard(request, ownerKnown ? repo : null, token, {
       signal,
       onLog: options.onLog,
       endpointAccepted: options.endpointAccepted,
     });
     const local = await this.#localPlan(request, card, token, { ...options, signal });
-    if (!signedIn) return local.plan;
+    if (!ownerKnown) return local.plan;
+    // Without a token the Hub is read anonymously: a public repository's files show before sign-in.
     const [remote, target] = await Promise.all([
-      this.#listing(repo, signedIn.token),
-      this.#targetOf(repo, signedIn.token, signal),
+      this.#listing(repo, token),
+      this.#targetOf(repo, token, signal),
     ]);
     const plan = remote
       ? applyRemote(local.plan, remote, { deleteRemote: request.deleteRemote })

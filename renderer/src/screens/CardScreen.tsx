@@ -23,6 +23,7 @@ import { formatScore } from '../../../shared/format';
 import { cardViewStore, fetchRemoteCard, type CardTab } from '../state/card-view';
 import { repoTarget } from '../state/repository';
 import { sessionStore } from '../state/session';
+import { NarrowTabs } from '../components/layout';
 
 /**
  * The card's text and filled cells once typing has paused for `ms`. Subscribes outside React, so a
@@ -132,7 +133,7 @@ function CardWorkspace() {
       <GeneratorPanel />
       <CardChecks />
       <SettledTodos />
-      <div className="card-split">
+      <NarrowTabs className="card-split" label="Editor and preview" labels={['Edit', 'Preview']}>
         <div className="card-pane card-pane--editor">
           <div className="card-pane__head">
             <span className="card-pane__title" id="card-editor-label">
@@ -148,7 +149,7 @@ function CardWorkspace() {
           <CardTabs tab={tab} hasOriginal={hasOriginal} />
           <SidePanel tab={tab} />
         </div>
-      </div>
+      </NarrowTabs>
     </section>
   );
 }

@@ -12,6 +12,7 @@ import { evaluationStore, pickCheckpoint, useChosenCheckpoint } from '../state/e
 import { sessionStore } from '../state/session';
 import { workspaceStore } from '../state/workspace';
 import '../styles/checkpoints.css';
+import { NarrowCollapse } from '../components/layout';
 
 export function CheckpointsScreen() {
   const scan = sessionStore.use((m) => m.scan);
@@ -109,15 +110,17 @@ export function CheckpointsScreen() {
       <EvaluationBar nextStep={nextStep} />
       {error && <ErrorMessage error={error} onDismiss={() => evaluationStore.set({ error: null })} />}
       {report && report.checkpoints.length > 0 && benchmarks.length > 0 && (
-        <div className="checkpoints__charts">
-          <ProgressChart rows={chartRows} benchmarks={benchmarks} best={best} label={label} />
-          <ChosenVersusBestChart
-            benchmarks={benchmarks}
-            checkpoints={chartEvaluations}
-            chosen={liveChosen}
-            label={label}
-          />
-        </div>
+        <NarrowCollapse summary="Charts">
+          <div className="checkpoints__charts">
+            <ProgressChart rows={chartRows} benchmarks={benchmarks} best={best} label={label} />
+            <ChosenVersusBestChart
+              benchmarks={benchmarks}
+              checkpoints={chartEvaluations}
+              chosen={liveChosen}
+              label={label}
+            />
+          </div>
+        </NarrowCollapse>
       )}
       <CheckpointTable
         rows={rows}

@@ -4,7 +4,7 @@ import { DonePanel } from '../components/publish/DonePanel';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { PlanPanel } from '../components/publish/PlanPanel';
 import { ProgressPanel } from '../components/publish/ProgressPanel';
-import { RepoPanel } from '../components/publish/RepoPanel';
+import { EndpointPanel, RepoPanel } from '../components/publish/RepoPanel';
 import { accountStore, refreshAccount } from '../state/account';
 import { confirmCardTodos } from '../state/card';
 import { canPublish, needsOtherWorkspaceConfirmation, publishStore, startPublish } from '../state/publish';
@@ -27,12 +27,12 @@ function blockedReason(): string | null {
   return null;
 }
 
-function PublishAction() {
+/** The screen's primary action; the window's action bar holds it, so it is in view at any window size. */
+export function PublishAction() {
   // Re-rendered on any change of the session or the account: the reason depends on several fields.
   sessionStore.use((m) => m);
   accountStore.use((s) => s);
   const run = publishStore.use((s) => s.run);
-  const runError = publishStore.use((s) => s.runError);
   const enabled = canPublish();
   const reason = enabled ? null : blockedReason();
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -66,10 +66,17 @@ function PublishAction() {
           </span>
         )}
       </div>
-      {run === 'failed' && runError && (
-        <ErrorMessage error={runError} onDismiss={() => publishStore.set({ runError: null, run: 'idle' })} />
-      )}
     </div>
+  );
+}
+
+/** Why the last run failed, with the plan (the action bar stays small enough to keep the screen in view). */
+function PublishRunError() {
+  const run = publishStore.use((s) => s.run);
+  const runError = publishStore.use((s) => s.runError);
+  if (run !== 'failed' || !runError) return null;
+  return (
+    <ErrorMessage error={runError} onDismiss={() => publishStore.set({ runError: null, run: 'idle' })} />
   );
 }
 
@@ -83,12 +90,13 @@ export function PublishScreen() {
     <div className="publish">
       <h2 className="publish-sr-only">Publish</h2>
       <div className="publish-side">
+        <EndpointPanel />
         <AccountPanel />
         <RepoPanel />
       </div>
       <div className="publish-main">
         <PlanPanel />
-        <PublishAction />
+        <PublishRunError />
         <ProgressPanel />
         <DonePanel />
       </div>

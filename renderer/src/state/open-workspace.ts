@@ -7,7 +7,7 @@ import { api } from '../api';
 import { refreshAccount } from './account';
 import { startEvaluation } from './evaluation';
 import { replaceSession, sessionJob, sessionStore } from './session';
-import { workspaceStore } from './workspace';
+import { rememberWorkspace, workspaceStore } from './workspace';
 
 /** Counts opens, so that of two opens in flight only the later one's session is taken. */
 let opening = 0;
@@ -38,8 +38,8 @@ export async function openWorkspace(root: string): Promise<void> {
   const scan = result.value;
   const found = scan.checkpoints.length > 0;
   sessionStore.set({ scanning: null, scan });
-  workspaceStore.set((s) => ({
-    recent: [root, ...s.recent.filter((r) => r !== root)].slice(0, 8),
+  rememberWorkspace(root, scan.checkpoints.length);
+  workspaceStore.set({
     error: found
       ? null
       : {
@@ -47,7 +47,7 @@ export async function openWorkspace(root: string): Promise<void> {
           message: `No checkpoints in ${root}. A checkpoint is a folder with a config.json and weights (for example step_100/ or checkpoint-500/). Drop the folder that holds them.`,
         },
     screen: found ? 'checkpoints' : 'workspace',
-  }));
+  });
   if (!found) return;
   void refreshAccount();
   void startEvaluation();

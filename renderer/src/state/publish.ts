@@ -5,7 +5,12 @@
 import type { PublishResult } from '../../../shared/ipc/contract';
 import type { PublishCancelOutcome, PublishPlan } from '../../../shared/publish';
 import type { AppErrorData } from '../../../shared/result';
-import type { JobItemProgress, JobProgress, PublishPhase } from '../../../shared/types';
+import {
+  PUBLISH_PHASES,
+  type JobItemProgress,
+  type JobProgress,
+  type PublishPhase,
+} from '../../../shared/types';
 import { api } from '../api';
 import { accountStore, namespaces, onAccountChanged } from './account';
 import { cardStore, currentCardOutputs } from './card';
@@ -37,6 +42,8 @@ export interface PublishSessionState {
   files: JobItemProgress[];
   /** Phases seen in this run, in order. */
   phases: PublishPhase[];
+  /** How far the whole run is, 0 to 1, across its phases: it only ever grows (see `overallFraction`). */
+  overall: number;
   /** Retries and other notes from the main process, as they happen. */
   log: string[];
   /** Why the run failed, or, for a cancelled run, what the main process said it left on the Hub. */
@@ -196,6 +203,7 @@ export async function startPublish(): Promise<void> {
     (progress) =>
       publishStore.set((s) => ({
         progress,
+        overall: Math.max(s.overall, overallFraction(progress)),
         files: progress.items ?? s.files,
         phases: s.phases.includes(progress.phase as PublishPhase)
           ? s.phases
@@ -206,7 +214,7 @@ export async function startPublish(): Promise<void> {
   publishStore.set({ ...NO_RUN, run: 'running', cancel: () => job.cancel() });
   const result = await job.done;
   if (result.ok) {
-    publishStore.set({ run: 'done', cancel: null, result: result.value });
+    publishStore.set({ run: 'done', cancel: null, result: result.value, overall: 1 });
     // The plan now shows every file as already on the Hub.
     schedulePlan(0);
   } else if (result.error.code === 'CANCELLED') {
@@ -216,6 +224,43 @@ export async function startPublish(): Promise<void> {
   } else {
     publishStore.set({ run: 'failed', cancel: null, runError: result.error });
   }
+}
+
+/**
+ * The share of a whole publish each phase stands for: sending the bytes is most of it, hashing (when not
+ * done ahead) and verifying next; the others are a request or two.
+ */
+const PHASE_WEIGHTS: Record<PublishPhase, number> = {
+  token: 1,
+  scan: 1,
+  evaluate: 1,
+  card: 1,
+  hash: 12,
+  plan: 1,
+  repo: 1,
+  upload: 70,
+  commit: 4,
+  verify: 8,
+};
+const ALL_WEIGHTS = PUBLISH_PHASES.reduce((n, p) => n + PHASE_WEIGHTS[p], 0);
+
+/**
+ * Where a progress event puts the whole run, 0 to 1: the phases before it are done, and its own share is
+ * filled as far as it says. Each phase counts from zero on its own (a new phase reports "0 of 0" at
+ * first); measured against the whole run, a new phase never moves the bar back.
+ */
+export function overallFraction(progress: JobProgress): number {
+  const index = PUBLISH_PHASES.indexOf(progress.phase as PublishPhase);
+  if (index < 0) return 0;
+  const before = PUBLISH_PHASES.slice(0, index).reduce((n, p) => n + PHASE_WEIGHTS[p], 0);
+  const within = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  return (before + within * PHASE_WEIGHTS[PUBLISH_PHASES[index]!]) / ALL_WEIGHTS;
+}
+
+/** A publish is over (done, or a new one is wanted): the screen goes back to its plan for the next one. */
+export function clearRun(): void {
+  if (publishStore.get().run === 'running') return;
+  publishStore.set({ ...NO_RUN });
 }
 
 export function cancelPublish(): void {

@@ -42,6 +42,7 @@ export const NO_RUN = {
   progress: null,
   files: [],
   phases: [],
+  overall: 0,
   log: [],
   runError: null,
   result: null,

@@ -1,12 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../../shared/units';
 import { api } from '../../api';
-import { publishStore } from '../../state/publish';
+import { clearRun, publishStore } from '../../state/publish';
+import { workspaceStore } from '../../state/workspace';
+import { ReceiptDetails } from './ReceiptDetails';
+
+/** Done here: back to the Workspace screen, where another folder (or this one again) can be opened. */
+function publishAnother(): void {
+  clearRun();
+  workspaceStore.set({ screen: 'workspace' });
+}
 
 export function DonePanel() {
   const result = publishStore.use((s) => (s.run === 'done' ? s.result : null));
   const retries = publishStore.use((s) => s.log.filter((line) => /^Retrying/.test(line)).length);
   const [openFailed, setOpenFailed] = useState(false);
+  const [copied, setCopied] = useState<'copied' | 'selected' | null>(null);
+  const [showReceipt, setShowReceipt] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
   // Focus follows the work: the Cancel button it was on is gone, the result is what to read next.
   useEffect(() => {
@@ -22,6 +32,17 @@ export function DonePanel() {
   const open = async () => {
     const opened = await api.app.openExternal({ url: verification.url });
     setOpenFailed(!opened.ok || !opened.value);
+  };
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(verification.url);
+      setCopied('copied');
+    } catch {
+      // Without clipboard access the address is selected, so Ctrl+C copies it.
+      const link = document.querySelector('[data-testid="publish-url"]');
+      if (link) window.getSelection()?.selectAllChildren(link);
+      setCopied('selected');
+    }
   };
 
   return (
@@ -47,6 +68,36 @@ export function DonePanel() {
         </button>
         <span className="muted publish-small"> opens in your browser</span>
       </p>
+      <div className="publish-row publish-done__actions">
+        <button type="button" className="button button--primary" onClick={() => void open()}>
+          Open on the Hub
+        </button>
+        <button type="button" className="button" onClick={() => void copy()}>
+          Copy URL
+        </button>
+        {verification.receiptPath && (
+          <button
+            type="button"
+            className="button"
+            aria-expanded={showReceipt}
+            aria-controls="publish-receipt-details"
+            onClick={() => setShowReceipt((v) => !v)}
+          >
+            {showReceipt ? 'Hide receipt' : 'Show receipt'}
+          </button>
+        )}
+        <button type="button" className="button" onClick={publishAnother}>
+          Publish another
+        </button>
+        <span className="muted publish-small" role="status">
+          {copied === 'copied'
+            ? 'Copied the address.'
+            : copied === 'selected'
+              ? 'The address is selected: press Ctrl+C to copy it.'
+              : ''}
+        </span>
+      </div>
+      {showReceipt && verification.receiptPath && <ReceiptDetails receiptPath={verification.receiptPath} />}
       {openFailed && (
         <p className="publish-field-error" role="alert">
           The app only opens links on the configured Hub. Copy the address above instead.

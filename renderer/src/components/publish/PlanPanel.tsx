@@ -2,6 +2,7 @@ import type { ExcludedFile, PublishPlan } from '../../../../shared/publish';
 import { formatScore } from '../../../../shared/format';
 import { formatBytes } from '../../../../shared/units';
 import { ErrorMessage } from '../ErrorMessage';
+import { accountStore } from '../../state/account';
 import { cardStore } from '../../state/card';
 import { evaluationStore } from '../../state/evaluation';
 import { confirmOtherWorkspace, publishCheckpoint, publishStore, setDeleteRemote } from '../../state/publish';
@@ -33,6 +34,8 @@ export function PlanPanel() {
   evaluationStore.use((s) => s.picked);
   const hasCard = cardStore.use((s) => s.text !== null || s.original !== null);
   const checkpoint = publishCheckpoint();
+  // Planned before sign-in too: what is sent is known from the workspace; the Hub's side anonymously.
+  const signedIn = accountStore.use((s) => s.status?.account != null);
 
   const sending = plan ? plan.files.filter((f) => !f.unchanged) : [];
   const sendingBytes = sending.reduce((n, f) => n + f.bytes, 0);
@@ -87,6 +90,13 @@ export function PlanPanel() {
         </p>
       )}
       {planError && !NAME_ERRORS.has(planError.code) && <ErrorMessage error={planError} />}
+      {plan && !signedIn && (
+        <p className="muted publish-small" data-testid="publish-plan-anonymous">
+          {plan.target
+            ? `Read from the Hub without signing in: a private ${plan.target.repoId} shows what it holds after sign-in.`
+            : 'Sign in (or type owner/name) to see what the repository already holds on the Hub.'}
+        </p>
+      )}
       {plan && (
         <>
           <div className="publish-table-wrap">

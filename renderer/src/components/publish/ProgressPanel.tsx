@@ -121,12 +121,53 @@ function FileList({ items }: { items: JobItemProgress[] }) {
   );
 }
 
-function overallText(p: JobProgress): string {
-  if (p.unit !== 'bytes') return p.total > 0 ? `${p.done} of ${p.total}` : '';
+/**
+ * What the Overall bar says: bytes only while bytes are being sent (a phase that has not counted its
+ * bytes yet says which phase it is, never "0 B of 0 B"); speed and time left only while it runs.
+ */
+export function overallText(p: JobProgress, running: boolean): string {
+  const phase = PHASE_LABELS[p.phase as PublishPhase] ?? p.phase;
+  if (p.unit !== 'bytes' || p.total <= 0) return p.total > 0 ? `${phase}: ${p.done} of ${p.total}` : phase;
   const parts = [`${formatBytes(p.done)} of ${formatBytes(p.total)}`];
-  if (p.rate && p.rate > 0) parts.push(formatRate(p.rate));
-  if (p.eta !== undefined && p.done < p.total) parts.push(`${formatDuration(p.eta)} left`);
+  if (running && p.rate && p.rate > 0) parts.push(formatRate(p.rate));
+  if (running && p.eta !== undefined && p.done < p.total) parts.push(`${formatDuration(p.eta)} left`);
   return parts.join(' · ');
+}
+
+/** The status line: while bytes go out it names the files being sent, whatever the phase's last message. */
+function statusText(progress: JobProgress | null, items: JobItemProgress[]): string {
+  const current = progress?.phase ?? null;
+  if (current === 'upload') {
+    const sending = items.filter((i) => i.state === 'running').map((i) => i.label);
+    if (sending.length === 1) return `Sending ${sending[0]}…`;
+    if (sending.length > 1)
+      return `Sending ${sending[0]} and ${sending.length - 1} other file${sending.length === 2 ? '' : 's'}…`;
+  }
+  return (
+    progress?.message ?? (current ? `${PHASE_LABELS[current as PublishPhase] ?? current}…` : 'Starting…')
+  );
+}
+
+/** The Overall bar of the current or last run: one bar for all phases, which only moves forward. */
+export function OverallProgress({ compact = false }: { compact?: boolean }) {
+  const run = publishStore.use((s) => s.run);
+  const progress = publishStore.use((s) => s.progress);
+  const overall = publishStore.use((s) => s.overall);
+  if (!progress || run === 'idle') return null;
+  return (
+    <div className={`publish-overall${compact ? ' publish-overall--compact' : ''}`}>
+      <div className="publish-file__head">
+        <strong>Overall</strong>
+        <span className="publish-small" data-testid={compact ? 'action-bar-overall' : 'publish-overall'}>
+          {run === 'done' ? 'Finished' : overallText(progress, run === 'running')}
+        </span>
+      </div>
+      <ProgressTrack
+        fraction={run === 'done' ? 1 : overall}
+        label={compact ? 'Publish progress' : 'Overall'}
+      />
+    </div>
+  );
 }
 
 /** The commit a too-late cancel could not stop, on the Hub. */
@@ -166,7 +207,6 @@ export function ProgressPanel() {
   const current = progress?.phase ?? null;
   const shownPhases = PUBLISH_PHASES.filter((p) => !DONE_BEFORE_PUBLISH.has(p) || phases.includes(p));
   const retries = log.filter((l) => /^Retrying/.test(l));
-  const fraction = progress && progress.total > 0 ? progress.done / progress.total : null;
 
   return (
     <section className="publish-panel" aria-labelledby="publish-progress-title">
@@ -195,29 +235,17 @@ export function ProgressPanel() {
         })}
       </ol>
       <p className="publish-status" role="status" data-testid="publish-status">
-        {run === 'running' &&
-          (progress?.message ??
-            (current ? `${PHASE_LABELS[current as PublishPhase] ?? current}…` : 'Starting…'))}
+        {run === 'running' && statusText(progress, items)}
         {run === 'cancelled' && cancelledText(outcome, runError?.message)}
         {run === 'failed' && 'Stopped.'}
       </p>
       {outcome?.committed && <CommitLink repoId={outcome.repoId} commit={outcome.committed} />}
-      {progress && (
-        <div className="publish-overall">
-          <div className="publish-file__head">
-            <strong>Overall</strong>
-            <span className="publish-small" data-testid="publish-overall">
-              {overallText(progress)}
-            </span>
-          </div>
-          <ProgressTrack fraction={fraction} label="Overall" />
-          {progress.transfer && (
-            <p className="muted publish-small" data-testid="publish-transfer">
-              {formatBytes(progress.transfer.processedBytes)} processed · {formatBytes(progress.transfer.sentBytes)} sent ·{' '}
-              {formatBytes(progress.transfer.alreadyOnHubBytes)} already on the Hub
-            </p>
-          )}
-        </div>
+      <OverallProgress />
+      {progress?.transfer && (
+        <p className="muted publish-small" data-testid="publish-transfer">
+          {formatBytes(progress.transfer.processedBytes)} processed · {formatBytes(progress.transfer.sentBytes)} sent ·{' '}
+          {formatBytes(progress.transfer.alreadyOnHubBytes)} already on the Hub
+        </p>
       )}
       {retries.length > 0 && (
         <div className="publish-retries">

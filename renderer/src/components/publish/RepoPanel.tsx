@@ -115,7 +115,21 @@ export function RepoPanel() {
           Publishes to <code>{`${status.hubEndpoint}/${repo}`}</code>
         </p>
       )}
-      <EndpointSetting current={status?.hubEndpoint ?? null} disabled={running} />
+    </section>
+  );
+}
+
+/**
+ * Which Hub the app signs in to and publishes on: asked first on the Publish screen, since the token is
+ * checked against it (a mirror or a self-hosted endpoint needs setting before sign-in).
+ */
+export function EndpointPanel() {
+  const current = accountStore.use((s) => s.status?.hubEndpoint ?? null);
+  const running = publishStore.use((s) => s.run === 'running');
+  return (
+    <section className="publish-panel" aria-labelledby="publish-hub-title">
+      <h3 id="publish-hub-title">Hub</h3>
+      <EndpointSetting current={current} disabled={running} />
     </section>
   );
 }
