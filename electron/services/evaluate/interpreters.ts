@@ -33,6 +33,9 @@ const isWindows = process.platform === 'win32';
 const binDir = isWindows ? 'Scripts' : 'bin';
 const exe = (name: string) => (isWindows ? `${name}.exe` : name);
 
+/** A cold interpreter on a busy machine (site-packages on a network disk, a large conda env) can take a while. */
+const PROBE_TIMEOUT_MS = 30_000;
+
 const probeCache = new Map<string, { mtimeMs: number; value: Promise<ResolvedInterpreter | null> }>();
 
 /** Asks an interpreter who it is; null when it is not a working Python. Cached per binary and mtime. */
@@ -52,8 +55,12 @@ export async function probeInterpreter(
     return v && { ...v, origin };
   }
   const value = new Promise<ResolvedInterpreter | null>((resolve) => {
-    execFile(file, PROBE, { cwd, timeout: 15_000, windowsHide: true }, (err, stdout) => {
-      if (err) return resolve(null);
+    execFile(file, PROBE, { cwd, timeout: PROBE_TIMEOUT_MS, windowsHide: true }, (err, stdout) => {
+      if (err) {
+        // A probe that ran out of time says the machine was busy, not that this is no Python: ask again next time.
+        if (err.killed) probeCache.delete(key);
+        return resolve(null);
+      }
       try {
         const info = JSON.parse(String(stdout).trim()) as {
           executable?: string;
