@@ -598,7 +598,7 @@ describe('trust at the IPC boundary', () => {
     expect(typeof Object.prototype.toString).toBe('function');
     expect(typeof Object.prototype.hasOwnProperty).toBe('function');
     const r = await cli(['evaluate', c.root, '--set-score', '__proto__:polluted=0.5'], {}, c.dataDir);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/reserved name/);
     await expectUntouched(c);
   });

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
+import { isPrototypeKey } from '../../../shared/ipc/contract';
 import { plural } from '../../../shared/units';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import { defaultDataDir } from '../../services/app-data';
@@ -60,6 +61,9 @@ export function unknownNames(
   checkpoints: readonly string[],
   benchmarks: readonly string[],
 ): string | null {
+  const reserved = entries.flatMap((e) => [e.checkpoint, e.benchmark]).find(isPrototypeKey);
+  if (reserved !== undefined)
+    return `"${reserved}" is a reserved name (__proto__, prototype, constructor) and cannot hold a score; rename the checkpoint or benchmark. Nothing was stored.`;
   const problems: string[] = [];
   const badCheckpoints = [
     ...new Set(entries.map((e) => e.checkpoint).filter((c) => !checkpoints.includes(c))),
