@@ -4,6 +4,7 @@
  * renderer so all three agree on every number and every reason.
  */
 import { formatScore } from './format';
+import { AppError } from './result';
 import type { BenchmarkError, CheckpointEvaluation, ScoreSource } from './types';
 
 /** A last line that is a score: an optional label that does not end in a digit, then the number (and maybe %). */
@@ -123,6 +124,17 @@ export function checkpointEvaluation(input: {
 export interface BestChoice {
   best: string | null;
   reason: string;
+}
+
+/**
+ * A metric or benchmark name the workspace does not have, in what picks the best: a usage error (the CLI
+ * exits 2), its message listing the names that exist.
+ */
+export class UnknownSelectionName extends AppError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'UnknownSelectionName';
+  }
 }
 
 /** The metric that picks the best checkpoint when the user chose none. */

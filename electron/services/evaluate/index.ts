@@ -17,6 +17,7 @@ import {
   DEFAULT_BEST_METRIC,
   evaluationItemId,
   parseScore,
+  UnknownSelectionName,
   type BestSelection,
 } from '../../../shared/evaluation';
 import { redactSecrets } from '../../../shared/redact';
@@ -136,26 +137,36 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   let benchmarks = benchmarkList({ config, file: null }, scripts, importedBenchmarks(imported.scores));
   if (!config?.benchmarks && scripts.size === 0)
     benchmarks = [...new Set([...benchmarks, ...manualNames])].sort();
-  const selection = options.selection ?? (await getBestSelection(options.dataDir, root));
-  const weights = { ...config?.weights, ...selection.weights };
-  const metric = selection.metric ?? DEFAULT_BEST_METRIC;
   const knownMetrics = [
     DEFAULT_BEST_METRIC,
     ...[...new Set([...imported.metrics.values()].flatMap(Object.keys))].sort(),
   ];
-  if (!knownMetrics.includes(metric)) {
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `Unknown metric ${metric}; the workspace has ${knownMetrics.join(', ')}.`,
-    );
+  const selection = options.selection ?? (await getBestSelection(options.dataDir, root));
+  let metric = selection.metric ?? DEFAULT_BEST_METRIC;
+  let chosenWeights = selection.weights ?? {};
+  const unknownWeights = Object.keys(chosenWeights).filter((b) => !benchmarks.includes(b));
+  if (options.selection) {
+    // Asked for now (a flag, the window's control): a name the workspace lacks is refused.
+    if (!knownMetrics.includes(metric))
+      throw new UnknownSelectionName(
+        `Unknown metric ${metric}; the workspace has ${knownMetrics.join(', ')}.`,
+      );
+    if (unknownWeights.length > 0) {
+      throw new UnknownSelectionName(
+        `Unknown benchmark${unknownWeights.length > 1 ? 's' : ''} ${unknownWeights.join(', ')} in the weights; the workspace has ${benchmarks.join(', ') || 'none'}.`,
+      );
+    }
+  } else {
+    // Remembered from an earlier run: the workspace may have changed since; it still evaluates, and says so.
+    if (!knownMetrics.includes(metric)) {
+      warnings.push(
+        `The best was chosen by ${metric} before, which no checkpoint carries now; chose by ${DEFAULT_BEST_METRIC} instead.`,
+      );
+      metric = DEFAULT_BEST_METRIC;
+    }
+    chosenWeights = Object.fromEntries(Object.entries(chosenWeights).filter(([b]) => benchmarks.includes(b)));
   }
-  const unknownWeights = Object.keys(selection.weights ?? {}).filter((b) => !benchmarks.includes(b));
-  if (unknownWeights.length > 0) {
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `Unknown benchmark${unknownWeights.length > 1 ? 's' : ''} ${unknownWeights.join(', ')} in the weights; the workspace has ${benchmarks.join(', ') || 'none'}.`,
-    );
-  }
+  const weights = { ...config?.weights, ...chosenWeights };
 
   const runCheckpoints = select(
     'checkpoint',
