@@ -78,3 +78,38 @@ test('the choice is remembered for the workspace when it is opened again', async
   });
   await expect(reason).toContainText('checkpoint-200 has the lowest eval_loss');
 });
+
+test('a weight of 0 leaves a benchmark out of eval_accuracy and the best follows', async ({
+  page,
+  bridge,
+  tmp,
+}) => {
+  const { root } = await buildWorkspace(path.join(tmp, 'two-benchmarks'), {
+    layout: 'trainer',
+    steps: [],
+    checkpoints: [
+      { name: 'checkpoint-100', trainerScores: { accuracy: 0.7, f1: 0.2 } },
+      { name: 'checkpoint-200', trainerScores: { accuracy: 0.6, f1: 0.9 } },
+      { name: 'checkpoint-300', trainerScores: { accuracy: 0.8, f1: 0.3 } },
+    ],
+  });
+  await page.goto(bridge.url);
+  await dropFolder(page, root);
+  const reason = page.getByTestId('best-reason');
+  // Equal weights: (0.6 + 0.9) / 2 beats (0.8 + 0.3) / 2.
+  await expect(reason).toContainText('checkpoint-200 has the highest complete eval_accuracy (0.750)', {
+    timeout: 60_000,
+  });
+  const f1 = page.getByLabel('Weight of f1');
+  await expect(f1).toHaveValue('1');
+  await f1.fill('0');
+  await f1.press('Tab');
+  await expect(reason).toContainText('checkpoint-300 has the highest complete eval_accuracy (0.800)');
+  await expect(
+    page.getByTestId('checkpoint-row').filter({ has: page.locator('.badge--good') }),
+  ).toContainText('checkpoint-300');
+  // A weight that is no number is not sent: the field shows the weight in use again.
+  await f1.fill('');
+  await f1.press('Tab');
+  await expect(f1).toHaveValue('0');
+});
