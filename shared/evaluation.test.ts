@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointEvaluation, chooseBest, evalAccuracy, parseScore, parseScoreOutput } from './evaluation';
+import {
+  availableMetrics,
+  checkpointEvaluation,
+  chooseBest,
+  evalAccuracy,
+  higherIsBetter,
+  parseScore,
+  parseScoreOutput,
+} from './evaluation';
 
 describe('parseScoreOutput', () => {
   it('takes the last number printed, not the first', () => {
@@ -120,5 +128,67 @@ describe('chooseBest', () => {
   it('formats the winning score as Python does (ties to even on the binary value)', () => {
     const choice = chooseBest([row('only', 1, { a: 0.0625, b: 0.0625 })]);
     expect(choice.reason).toContain('0.062');
+  });
+});
+
+describe('chooseBest by a chosen metric and weights', () => {
+  const withLoss = (name: string, step: number, scores: Record<string, number>, loss?: number) => ({
+    ...row(name, step, scores),
+    ...(loss === undefined ? {} : { metrics: { eval_loss: loss, eval_bleu: step / 1000 } }),
+  });
+  const rows = [
+    withLoss('checkpoint-100', 100, { a: 0.9, b: 0.9 }, 1.2),
+    withLoss('checkpoint-200', 200, { a: 0.5, b: 0.5 }, 0.8),
+    withLoss('checkpoint-300', 300, { a: 0.6, b: 0.6 }, 0.95),
+  ];
+
+  it('defaults to the highest eval_accuracy', () => {
+    expect(chooseBest(rows).best).toBe('checkpoint-100');
+  });
+
+  it('picks the lowest eval_loss, saying lower is better', () => {
+    const choice = chooseBest(rows, { metric: 'eval_loss' });
+    expect(choice.best).toBe('checkpoint-200');
+    expect(choice.reason).toBe(
+      'checkpoint-200 has the lowest eval_loss (0.800; lower is better), the lowest of 3 checkpoints with one.',
+    );
+  });
+
+  it('picks the highest of any other metric', () => {
+    expect(chooseBest(rows, { metric: 'eval_bleu' }).best).toBe('checkpoint-300');
+  });
+
+  it('leaves out checkpoints without the metric and says so', () => {
+    const choice = chooseBest([...rows, withLoss('checkpoint-400', 400, { a: 1, b: 1 })], {
+      metric: 'eval_loss',
+    });
+    expect(choice.best).toBe('checkpoint-200');
+    expect(choice.reason).toContain('1 checkpoint without a eval_loss was not considered');
+  });
+
+  it('chooses none when no checkpoint carries the metric', () => {
+    const choice = chooseBest([row('x', 1, { a: 1, b: 1 })], { metric: 'eval_loss' });
+    expect(choice.best).toBeNull();
+    expect(choice.reason).toMatch(/No checkpoint has a value for eval_loss.*Choose another metric/);
+  });
+
+  it('weighs benchmarks, and a weight of 0 leaves one out of the mean', () => {
+    const weighted = [row('s1', 1, { a: 0.9, b: 0.1 }), row('s2', 2, { a: 0.2, b: 0.9 })];
+    expect(chooseBest(weighted).best).toBe('s2'); // 0.5 vs 0.55: equal weights
+    expect(chooseBest(weighted, { benchmarks: ['a', 'b'], weights: { a: 3 } }).best).toBe('s1');
+    const onlyB = chooseBest(weighted, { benchmarks: ['a', 'b'], weights: { a: 0 } });
+    expect(onlyB.best).toBe('s2');
+    expect(onlyB.reason).toContain('eval_accuracy (0.900)');
+  });
+
+  it('knows which way each metric points', () => {
+    for (const m of ['eval_loss', 'loss', 'eval_perplexity', 'eval_wer', 'error_rate', 'eval_cer'])
+      expect(higherIsBetter(m)).toBe(false);
+    for (const m of ['eval_accuracy', 'eval_bleu', 'eval_f1', 'eval_rouge1', 'eval_glossary'])
+      expect(higherIsBetter(m)).toBe(true);
+  });
+
+  it('lists eval_accuracy first, then every metric a checkpoint carries', () => {
+    expect(availableMetrics(rows)).toEqual(['eval_accuracy', 'eval_bleu', 'eval_loss']);
   });
 });

@@ -4,6 +4,7 @@
  * renderer so all three agree on every number and every reason.
  */
 import { formatScore } from './format';
+import { AppError } from './result';
 import type { BenchmarkError, CheckpointEvaluation, ScoreSource } from './types';
 
 /** A last line that is a score: an optional label that does not end in a digit, then the number (and maybe %). */
@@ -125,17 +126,79 @@ export interface BestChoice {
   reason: string;
 }
 
+/**
+ * A metric or benchmark name the workspace does not have, in what picks the best: a usage error (the CLI
+ * exits 2), its message listing the names that exist.
+ */
+export class UnknownSelectionName extends AppError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'UnknownSelectionName';
+  }
+}
+
+/** The metric that picks the best checkpoint when the user chose none. */
+export const DEFAULT_BEST_METRIC = 'eval_accuracy';
+
+/** What picks the best checkpoint: a metric, and the per-benchmark weights of eval_accuracy's mean. */
+export interface BestSelection {
+  /** `eval_accuracy` (the weighted mean over benchmarks) or a metric the checkpoints carry (`eval_loss`). */
+  metric: string;
+  /** Benchmark → weight in eval_accuracy's mean; 1 when absent, 0 leaves the benchmark out. */
+  weights: Record<string, number>;
+}
+
+/** Metrics whose names say lower is better: losses, perplexities, error rates. */
+const LOWER_IS_BETTER = /(^|_)(loss|perplexity|ppl|error|err|wer|cer)(_|$)/i;
+
+/** Whether a higher value of the metric is better: eval_accuracy and scores are, losses and error rates not. */
+export function higherIsBetter(metric: string): boolean {
+  return !LOWER_IS_BETTER.test(metric);
+}
+
+/** The metric's value of one checkpoint: eval_accuracy (when complete) or a metric it carries; else null. */
+export function metricValue(c: CheckpointEvaluation, metric: string): number | null {
+  if (metric === DEFAULT_BEST_METRIC) return c.complete ? c.evalAccuracy : null;
+  const v = c.metrics?.[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Every metric the best can be chosen by: eval_accuracy first, then the ones any checkpoint carries. */
+export function availableMetrics(checkpoints: readonly CheckpointEvaluation[]): string[] {
+  const names = new Set<string>();
+  for (const c of checkpoints) for (const k of Object.keys(c.metrics ?? {})) names.add(k);
+  names.delete(DEFAULT_BEST_METRIC);
+  return [DEFAULT_BEST_METRIC, ...[...names].sort()];
+}
+
 // Means of the same scores summed in another order can differ in the last bit; that is a tie, not a win.
 const sameScore = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b));
 
 /**
- * The checkpoint to publish: the highest complete eval_accuracy, the later step on ties, with the reason in
- * words. Checkpoints without a step rank below any with one on ties.
+ * The checkpoint to publish: the best value of the chosen metric (default: the highest complete
+ * eval_accuracy; lower wins for losses and error rates), the later step on ties, with the reason in words.
+ * Checkpoints without a step rank below any with one on ties. With weights, eval_accuracy is recomputed
+ * from each checkpoint's scores over `benchmarks`.
  */
-export function chooseBest(checkpoints: readonly CheckpointEvaluation[]): BestChoice {
-  const complete = checkpoints.filter((c) => c.complete && c.evalAccuracy !== null);
+export function chooseBest(
+  checkpoints: readonly CheckpointEvaluation[],
+  selection: Partial<BestSelection> & { benchmarks?: readonly string[] } = {},
+): BestChoice {
+  const metric = selection.metric ?? DEFAULT_BEST_METRIC;
+  if (metric === DEFAULT_BEST_METRIC && selection.weights && selection.benchmarks) {
+    const { benchmarks, weights } = selection;
+    checkpoints = checkpoints.map((c) => ({ ...c, ...evalAccuracy(c.scores, benchmarks, weights) }));
+  }
+  const higher = higherIsBetter(metric);
+  const isAccuracy = metric === DEFAULT_BEST_METRIC;
+  const complete = checkpoints.filter((c) => metricValue(c, metric) !== null);
   if (complete.length === 0) {
     if (checkpoints.length === 0) return { best: null, reason: 'No checkpoints to choose from.' };
+    if (!isAccuracy)
+      return {
+        best: null,
+        reason: `No checkpoint has a value for ${metric}, so none can be chosen by it. Choose another metric.`,
+      };
     const fewest = [...checkpoints].sort((a, b) => a.missing.length - b.missing.length)[0];
     const hint =
       fewest && fewest.missing.length > 0 ? ` (${fewest.name} is missing ${fewest.missing.join(', ')})` : '';
@@ -144,32 +207,45 @@ export function chooseBest(checkpoints: readonly CheckpointEvaluation[]): BestCh
       reason: `No checkpoint has a score for every benchmark${hint}, so none can be chosen. Fix the failing benchmarks or enter the missing scores.`,
     };
   }
+  const value = (c: CheckpointEvaluation) => metricValue(c, metric) as number;
   let best = complete[0] as CheckpointEvaluation;
   const tied: CheckpointEvaluation[] = [];
   for (const c of complete.slice(1)) {
-    const a = c.evalAccuracy as number;
-    const b = best.evalAccuracy as number;
+    const a = value(c);
+    const b = value(best);
     if (sameScore(a, b)) {
       if ((c.step ?? -Infinity) > (best.step ?? -Infinity)) {
         tied.push(best);
         best = c;
       } else tied.push(c);
-    } else if (a > b) {
+    } else if (higher ? a > b : a < b) {
       best = c;
       tied.length = 0;
     }
   }
-  const score = formatScore(best.evalAccuracy as number);
-  const of =
-    complete.length === 1
-      ? 'the only checkpoint with every benchmark scored'
-      : `the highest of ${complete.length} fully scored checkpoints`;
-  let reason = `${best.name} has the highest complete eval_accuracy (${score}), ${of}`;
-  if (complete.length === 1) reason = `${best.name} is ${of} (eval_accuracy ${score})`;
+  const score = formatScore(value(best));
+  const extreme = higher ? 'highest' : 'lowest';
+  let reason: string;
+  if (isAccuracy) {
+    const of =
+      complete.length === 1
+        ? 'the only checkpoint with every benchmark scored'
+        : `the highest of ${complete.length} fully scored checkpoints`;
+    reason = `${best.name} has the highest complete eval_accuracy (${score}), ${of}`;
+    if (complete.length === 1) reason = `${best.name} is ${of} (eval_accuracy ${score})`;
+  } else {
+    const of =
+      complete.length === 1
+        ? `the only checkpoint with a ${metric}`
+        : `the ${extreme} of ${complete.length} checkpoints with one`;
+    reason = `${best.name} has the ${extreme} ${metric} (${score}; ${higher ? 'higher' : 'lower'} is better), ${of}`;
+  }
   if (tied.length > 0) reason += `; tied with ${tied.map((t) => t.name).join(', ')}, the later step wins`;
   const incomplete = checkpoints.length - complete.length;
-  if (incomplete > 0)
-    reason += `; ${incomplete} checkpoint${incomplete === 1 ? '' : 's'} without every score ${incomplete === 1 ? 'was' : 'were'} not considered`;
+  if (incomplete > 0) {
+    const without = isAccuracy ? 'without every score' : `without a ${metric}`;
+    reason += `; ${incomplete} checkpoint${incomplete === 1 ? '' : 's'} ${without} ${incomplete === 1 ? 'was' : 'were'} not considered`;
+  }
   return { best: best.name, reason: reason + '.' };
 }
 

@@ -110,6 +110,8 @@ export interface CheckpointEvaluation {
   complete: boolean;
   /** Benchmarks without a score, when not complete. */
   missing: string[];
+  /** Other numeric metrics the checkpoint carries (trainer_state.json's `eval_loss`...), by full name. */
+  metrics?: Record<string, number>;
 }
 
 export interface EvaluationReport {
@@ -128,6 +130,10 @@ export interface EvaluationReport {
   labels?: Record<string, string>;
   /** The per-benchmark weights eval_accuracy was computed with (hub-publisher.json's); equal when absent. */
   weights?: Record<string, number>;
+  /** The metric that picked `best` (`eval_accuracy` when absent). */
+  metric?: string;
+  /** Every metric the best can be chosen by: eval_accuracy, then those the checkpoints carry. */
+  metrics?: string[];
 }
 
 export interface PythonInterpreter {

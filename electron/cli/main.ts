@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 // Compiled into the built CLI, which does not live next to the sources (dist-electron/cli/).
 import pkg from '../../package.json' with { type: 'json' };
 import { redactSecrets } from '../../shared/redact';
+import { UnknownSelectionName } from '../../shared/evaluation';
 import { AppError } from '../../shared/result';
 import { commands } from './commands';
 import { useProxyFromEnvironment } from './proxy';
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hub-publisher: ${printable(message)}\n`);
     // Ctrl-C (or SIGTERM) ends the run whatever it had reached: the shell's convention for "interrupted".
     if (err instanceof AppError && err.code === 'CANCELLED') return 130;
+    // A metric or benchmark the workspace lacks (--metric, --weight): a usage error, like a bad option.
+    if (err instanceof UnknownSelectionName) return 2;
     return 1;
   }
 }

@@ -170,6 +170,19 @@ export const requests = {
       score: z.number().finite().nullable(),
     }),
   ),
+  /**
+   * What picks the best checkpoint for this workspace (a metric and per-benchmark weights, 0 leaving one
+   * out): remembered in the data folder; the next evaluation report, the card and the commit title follow
+   * it. Answers the report under the new choice (nothing is run); unknown names are refused, listing the
+   * ones that exist.
+   */
+  'evaluation:setSelection': channel<EvaluationReport>()(
+    z.object({
+      sessionId,
+      metric: z.string().min(1).max(200),
+      weights: z.record(recordKey(200), z.number().finite().min(0)),
+    }),
+  ),
   /** What the model card is made from: the workspace README (the scanner's rule) and the checkpoint's config and training log. */
   'card:context': channel<CardContext>()(z.object({ sessionId, checkpoint: checkpointName })),
   /**

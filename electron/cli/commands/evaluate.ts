@@ -4,6 +4,7 @@ import { formatScore } from '../../../shared/format';
 import { isPrototypeKey } from '../../../shared/ipc/contract';
 import { plural } from '../../../shared/units';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
+import type { BestSelection } from '../../../shared/evaluation';
 import { defaultDataDir } from '../../services/app-data';
 import { redactSecrets, redactValue } from '../../../shared/redact';
 import {
@@ -29,6 +30,35 @@ interface EvaluateCliOptions {
   benchmark?: string[];
   setScore?: ManualEntry[];
   clearScore?: ManualEntry[];
+  metric?: string;
+  weight?: Record<string, number>;
+}
+
+/** `mmlu=2`: one benchmark's weight in eval_accuracy's mean (0 leaves it out). */
+export function parseWeight(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const m = /^(.+)=(.+)$/.exec(value);
+  const weight = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isFinite(weight) || weight < 0)
+    throw new InvalidArgumentError('expected <benchmark>=<weight of 0 or more>, e.g. mmlu=2');
+  return { ...previous, [m[1] as string]: weight };
+}
+
+/**
+ * What picks the best this run: the flags over the choice remembered for the workspace (the window's);
+ * undefined without flags, so the remembered choice applies as it is.
+ */
+export async function selectionFromFlags(
+  dataDir: string,
+  root: string,
+  opts: { metric?: string; weight?: Record<string, number> },
+): Promise<BestSelection | undefined> {
+  if (opts.metric === undefined && opts.weight === undefined) return undefined;
+  const { getBestSelection } = await evaluation();
+  const remembered = await getBestSelection(dataDir, root);
+  return {
+    metric: opts.metric ?? remembered.metric,
+    weights: { ...remembered.weights, ...opts.weight },
+  };
 }
 
 interface ManualEntry {
@@ -120,6 +150,15 @@ export function registerEvaluate(program: Command): void {
       'remove a manual score (repeatable)',
       (v: string, prev: ManualEntry[] = []) => [...prev, parseManualEntry(v, false)],
     )
+    .option(
+      '--metric <name>',
+      'pick the best by this metric: eval_accuracy (default) or one the checkpoints carry, e.g. eval_loss (lower is better)',
+    )
+    .option(
+      '--weight <benchmark=weight>',
+      "a benchmark's weight in eval_accuracy (default 1, 0 leaves it out; repeatable)",
+      parseWeight,
+    )
     .action(async (folder: string, opts: EvaluateCliOptions) => {
       const { evaluateWorkspace, getManualScores, scanWorkspace, setManualScore } = await evaluation();
       const root = path.resolve(folder);
@@ -163,6 +202,7 @@ export function registerEvaluate(program: Command): void {
           ...(opts.benchmark ? { benchmarks: opts.benchmark } : {}),
           useCache: opts.cache,
           onlyFailed: opts.onlyFailed ?? false,
+          selection: await selectionFromFlags(dataDir, root, opts),
           signal: controller.signal,
           onProgress: (p) => bar.update(p),
         });

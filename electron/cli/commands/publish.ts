@@ -12,6 +12,7 @@ import { resolveHubEndpoint } from '../../services/endpoint';
 import type { PublishWorkspaceResult } from '../../services/publish/workspace';
 import { checkRepoNameSyntax } from '../../../shared/repo-name';
 import { readBoundedFile } from '../../services/safe-read';
+import { parseWeight, selectionFromFlags } from './evaluate';
 // The services load when a command runs, not at start-up: `--help` must not pay for the Hub client,
 // YAML, Markdown and schema libraries (most of the CLI's start-up time).
 const publishing = () => import('../../services/publish/workspace');
@@ -48,6 +49,8 @@ interface PublishCliOptions {
   confirmPublic?: boolean;
   card?: string;
   saveCard?: string;
+  metric?: string;
+  weight?: Record<string, number>;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -140,6 +143,15 @@ export function registerPublish(program: Command): void {
     .argument('<folder>', 'the workspace folder')
     .requiredOption('--repo <name>', 'NAME or namespace/NAME on the Hub')
     .option('--checkpoint <name>', 'publish this checkpoint instead of the best one')
+    .option(
+      '--metric <name>',
+      'pick the best by this metric: eval_accuracy (default), eval_loss (lower is better)...',
+    )
+    .option(
+      '--weight <benchmark=weight>',
+      "a benchmark's weight in eval_accuracy (default 1, 0 leaves it out; repeatable)",
+      parseWeight,
+    )
     .option('--endpoint <url>', 'the Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)')
     .option('--token-file <file>', 'read the token from this file')
     .option('--private', 'create the repository as private')
@@ -226,6 +238,7 @@ export function registerPublish(program: Command): void {
           deleteRemote: opts.deleteRemote,
           keepRemote: opts.keepRemote,
           runBenchmarks: opts.benchmarks,
+          selection: await selectionFromFlags(dataDir, path.resolve(folder), opts),
           modelIndex: opts.modelIndex,
           evalResults: opts.evalResults,
           overwriteResults: opts.overwriteResults,

@@ -274,3 +274,54 @@ describe('evaluate --set-score refuses names the workspace does not have', () =>
     expect(step100?.sources.arc).toBe('manual');
   }, 60_000);
 });
+
+describe('evaluate --metric / --weight: what picks the best', () => {
+  const trainerRun = async () => {
+    const root = await fresh();
+    await buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [],
+      checkpoints: [
+        { name: 'checkpoint-100', trainerScores: { accuracy: 0.7, loss: 0.9 } },
+        { name: 'checkpoint-200', trainerScores: { accuracy: 0.6, loss: 0.5 } },
+        { name: 'checkpoint-300', trainerScores: { accuracy: 0.8, loss: 0.7 } },
+      ],
+    });
+    return root;
+  };
+
+  it('picks the lowest eval_loss when asked, and says why', async () => {
+    const root = await trainerRun();
+    const env = { HUB_PUBLISHER_DATA_DIR: await fresh('hp-cli-data-') };
+    const byAccuracy = await cli(['evaluate', root], env);
+    expect(byAccuracy.code).toBe(0);
+    expect(byAccuracy.stdout).toContain('Best: checkpoint-300');
+
+    const byLoss = await cli(['evaluate', root, '--metric', 'eval_loss'], env);
+    expect(byLoss.code).toBe(0);
+    expect(byLoss.stdout).toContain(
+      'Best: checkpoint-200 — checkpoint-200 has the lowest eval_loss (0.500; lower is better), the lowest of 3 checkpoints with one.',
+    );
+    const json = JSON.parse(
+      (await cli(['evaluate', root, '--metric', 'eval_loss', '--json'], env)).stdout,
+    ) as EvaluationReport;
+    expect(json.best).toBe('checkpoint-200');
+    expect(json.metric).toBe('eval_loss');
+    expect(json.metrics).toEqual(['eval_accuracy', 'eval_loss']);
+  }, 60_000);
+
+  it('exits 2 for a metric or benchmark the workspace does not have, listing the ones it has', async () => {
+    const root = await trainerRun();
+    const env = { HUB_PUBLISHER_DATA_DIR: await fresh('hp-cli-data-') };
+    const metric = await cli(['evaluate', root, '--metric', 'eval_los'], env);
+    expect(metric.code).toBe(2);
+    expect(metric.stderr).toContain('Unknown metric eval_los; the workspace has eval_accuracy, eval_loss.');
+    expect(metric.stdout).toBe('');
+    const weight = await cli(['evaluate', root, '--weight', 'mmlu=2'], env);
+    expect(weight.code).toBe(2);
+    expect(weight.stderr).toContain('Unknown benchmark mmlu in the weights; the workspace has accuracy.');
+    const bad = await cli(['evaluate', root, '--weight', 'accuracy=-1'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('expected <benchmark>=<weight of 0 or more>');
+  }, 60_000);
+});

@@ -17,6 +17,9 @@ export function registerEvaluationHandlers(registry: HandlerRegistry, context: H
     if (picked) access.allowInterpreter(picked);
     return picked;
   });
+  registry.handle('evaluation:setSelection', async ({ sessionId, metric, weights }) =>
+    sessions.require(sessionId).setSelection({ metric, weights }),
+  );
   registry.handle('evaluation:setScore', async ({ sessionId, checkpoint, benchmark, score }) => {
     await sessions.require(sessionId).setScore(checkpoint, benchmark, score);
     return true;

@@ -23,6 +23,8 @@ export interface ImportedResults {
   /** The checkpoint `best_model_checkpoint` names, when it matches one of ours. */
   trainerBest: string | null;
   sources: Set<ScoreSource>;
+  /** Checkpoint name → other numeric metrics the Trainer logged at its step (`eval_loss`...), by full name. */
+  metrics: Map<string, Record<string, number>>;
   warnings: string[];
 }
 
@@ -31,6 +33,16 @@ const NOT_A_SCORE =
   /(^|_)(loss|runtime|samples_per_second|steps_per_second|samples|model_preparation_time|jit_compilation_time|perplexity)$/;
 
 const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+/** Trainer eval_* entries that measure speed or time, not the model: never a metric to choose by. */
+const NOT_A_METRIC =
+  /(^|_)(runtime|samples_per_second|steps_per_second|samples|model_preparation_time|jit_compilation_time)$/;
+
+/** `eval_loss`, `eval_perplexity`: Trainer metrics that are not scores but can still pick the best. */
+export function trainerMetric(key: string): string | null {
+  if (!key.startsWith('eval_') || key.length === 5 || trainerBenchmark(key) !== null) return null;
+  return NOT_A_METRIC.test(key.slice(5)) ? null : key;
+}
 
 /** `eval_foo` → `foo` for Trainer metrics that are scores; null otherwise. */
 export function trainerBenchmark(key: string): string | null {
@@ -91,7 +103,13 @@ export async function loadImportedScores(
   checkpoints: CheckpointInfo[],
   resultFiles: string[] = [],
 ): Promise<ImportedResults> {
-  const out: ImportedResults = { scores: new Map(), trainerBest: null, sources: new Set(), warnings: [] };
+  const out: ImportedResults = {
+    scores: new Map(),
+    trainerBest: null,
+    sources: new Set(),
+    metrics: new Map(),
+    warnings: [],
+  };
   const put = (ckpt: string, benchmark: string, score: number, source: ScoreSource, file: string) => {
     let m = out.scores.get(ckpt);
     if (!m) out.scores.set(ckpt, (m = new Map()));
@@ -280,10 +298,9 @@ async function loadTrainerStates(
     for (const entry of history) {
       if (!isRecord(entry) || typeof entry.step !== 'number') continue;
       for (const [k, v] of Object.entries(entry)) {
-        const b = trainerBenchmark(k);
-        if (!b || !isScore(v)) continue;
+        if (!isScore(v) || (trainerBenchmark(k) === null && trainerMetric(k) === null)) continue;
         const at = steps.get(entry.step) ?? {};
-        at[b] = v;
+        at[k] = v;
         steps.set(entry.step, at);
       }
     }
@@ -332,7 +349,11 @@ async function loadTrainerStates(
       const src = latest ? [...latest].sort((a, b) => (stepOf(b) ?? -1) - (stepOf(a) ?? -1))[0] : undefined;
       if (src) file = path.join(src.path, 'trainer_state.json');
     }
-    for (const [b, v] of Object.entries(evals ?? {})) put(c.name, b, v, 'trainer-state', file);
+    for (const [k, v] of Object.entries(evals ?? {})) {
+      const b = trainerBenchmark(k);
+      if (b) put(c.name, b, v, 'trainer-state', file);
+      else out.metrics.set(c.name, { ...out.metrics.get(c.name), [k]: v });
+    }
   }
 }
 

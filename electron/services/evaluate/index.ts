@@ -11,7 +11,15 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkpointEvaluation, chooseBest, evaluationItemId, parseScore } from '../../../shared/evaluation';
+import {
+  checkpointEvaluation,
+  chooseBest,
+  DEFAULT_BEST_METRIC,
+  evaluationItemId,
+  parseScore,
+  UnknownSelectionName,
+  type BestSelection,
+} from '../../../shared/evaluation';
 import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import { throttleLatest } from '../../../shared/throttle';
@@ -33,6 +41,7 @@ import { BENCHMARKS_DIR, benchmarkList, importedBenchmarks, listBenchmarkScripts
 import { loadImportedScores } from './imported';
 import { packagesFingerprint, resolveInterpreter, type ResolvedInterpreter } from './interpreters';
 import { getManualScores } from './manual';
+import { getBestSelection } from './selection';
 import { updateBenchmarkTable } from '../../../shared/modelcard/table';
 import { readBoundedText } from '../safe-read';
 import { filesToHash } from '../publish/plan';
@@ -40,6 +49,7 @@ import { runCommand, stderrTail, type RunOutcome } from './runner';
 
 export { detectInterpreters, probeInterpreter, resolveInterpreter } from './interpreters';
 export { getManualScores, setManualScore } from './manual';
+export { getBestSelection, setBestSelection } from './selection';
 export {
   loadWorkspaceConfig,
   parseWorkspaceConfig,
@@ -85,6 +95,11 @@ export interface EvaluateOptions {
   timeoutMs?: number;
   /** Extra environment for the scripts. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * What picks the best (metric, per-benchmark weights over hub-publisher.json's); default: the choice
+   * remembered for this workspace in the data folder, else eval_accuracy with the config's weights.
+   */
+  selection?: Partial<BestSelection>;
   signal?: AbortSignal;
   onProgress?: (progress: JobProgress) => void;
 }
@@ -122,7 +137,36 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   let benchmarks = benchmarkList({ config, file: null }, scripts, importedBenchmarks(imported.scores));
   if (!config?.benchmarks && scripts.size === 0)
     benchmarks = [...new Set([...benchmarks, ...manualNames])].sort();
-  const weights = config?.weights ?? {};
+  const knownMetrics = [
+    DEFAULT_BEST_METRIC,
+    ...[...new Set([...imported.metrics.values()].flatMap(Object.keys))].sort(),
+  ];
+  const selection = options.selection ?? (await getBestSelection(options.dataDir, root));
+  let metric = selection.metric ?? DEFAULT_BEST_METRIC;
+  let chosenWeights = selection.weights ?? {};
+  const unknownWeights = Object.keys(chosenWeights).filter((b) => !benchmarks.includes(b));
+  if (options.selection) {
+    // Asked for now (a flag, the window's control): a name the workspace lacks is refused.
+    if (!knownMetrics.includes(metric))
+      throw new UnknownSelectionName(
+        `Unknown metric ${metric}; the workspace has ${knownMetrics.join(', ')}.`,
+      );
+    if (unknownWeights.length > 0) {
+      throw new UnknownSelectionName(
+        `Unknown benchmark${unknownWeights.length > 1 ? 's' : ''} ${unknownWeights.join(', ')} in the weights; the workspace has ${benchmarks.join(', ') || 'none'}.`,
+      );
+    }
+  } else {
+    // Remembered from an earlier run: the workspace may have changed since; it still evaluates, and says so.
+    if (!knownMetrics.includes(metric)) {
+      warnings.push(
+        `The best was chosen by ${metric} before, which no checkpoint carries now; chose by ${DEFAULT_BEST_METRIC} instead.`,
+      );
+      metric = DEFAULT_BEST_METRIC;
+    }
+    chosenWeights = Object.fromEntries(Object.entries(chosenWeights).filter(([b]) => benchmarks.includes(b)));
+  }
+  const weights = { ...config?.weights, ...chosenWeights };
 
   const runCheckpoints = select(
     'checkpoint',
@@ -360,9 +404,19 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         };
       }
     }
-    return checkpointEvaluation({ name: c.name, step: c.step, benchmarks, scores, errors, sources, weights });
+    const row = checkpointEvaluation({
+      name: c.name,
+      step: c.step,
+      benchmarks,
+      scores,
+      errors,
+      sources,
+      weights,
+    });
+    const metrics = imported.metrics.get(c.name);
+    return metrics ? { ...row, metrics } : row;
   });
-  const choice = chooseBest(rows);
+  const choice = chooseBest(rows, { metric });
   let bestReason = choice.reason;
   if (benchmarks.length === 0 && rows.length > 0) {
     bestReason =
@@ -380,6 +434,8 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     best: choice.best,
     bestReason,
     ...(Object.keys(weights).length > 0 ? { weights } : {}),
+    metric,
+    metrics: knownMetrics,
     labels: await readmeLabels(scan.readme, benchmarks),
     publishBytes: publishBytes(scan.checkpoints),
     interpreter: interpreter

@@ -343,6 +343,11 @@ describe('groupCommits', () => {
       'Upload checkpoint checkpoint-500 (eval_accuracy 0.062)',
     );
   });
+  it('names the metric the user chose to pick the best by', () => {
+    expect(commitTitle('checkpoint-200', 0.6, { name: 'eval_loss', value: 0.5 })).toBe(
+      'Upload checkpoint checkpoint-200 (eval_loss 0.500)',
+    );
+  });
 });
 
 describe('repository names', () => {

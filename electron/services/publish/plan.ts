@@ -163,6 +163,8 @@ export interface PlanInput {
   /** Upload training state too (explicitly asked for). */
   includeTrainingState?: boolean;
   evalAccuracy: number | null;
+  /** The metric the user chose to pick the best by, when not eval_accuracy, and this checkpoint's value. */
+  bestMetric?: { name: string; value: number };
   hasher: Hasher;
   /** The user's token: any file containing it is refused, whatever it looks like. */
   token?: string | null;
@@ -192,7 +194,14 @@ export function predictLfs(repoPath: string, size: number, sample?: Uint8Array):
   return sample ? sample.subarray(0, 512).includes(0) : false;
 }
 
-export function commitTitle(checkpoint: string, evalAccuracy: number | null): string {
+export function commitTitle(
+  checkpoint: string,
+  evalAccuracy: number | null,
+  bestMetric?: { name: string; value: number },
+): string {
+  // The title names what picked the checkpoint: eval_loss when the user chose it, eval_accuracy otherwise.
+  if (bestMetric)
+    return `Upload checkpoint ${checkpoint} (${bestMetric.name} ${formatScore(bestMetric.value)})`;
   const acc = evalAccuracy === null ? 'not evaluated' : `eval_accuracy ${formatScore(evalAccuracy)}`;
   return `Upload checkpoint ${checkpoint} (${acc})`;
 }
@@ -450,7 +459,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     totalBytes: files.reduce((n, f) => n + f.bytes, 0),
     lfsBytes: files.filter((f) => f.lfs).reduce((n, f) => n + f.bytes, 0),
     commits: [],
-    commitTitle: commitTitle(checkpoint.name, input.evalAccuracy),
+    commitTitle: commitTitle(checkpoint.name, input.evalAccuracy, input.bestMetric),
   };
   plan.commits = groupCommits(files, { ...DEFAULT_COMMIT_LIMITS, ...input.limits });
   return { plan, sources };

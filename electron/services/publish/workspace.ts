@@ -20,6 +20,7 @@ import type {
 import { redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { JobProgress, ScanResult } from '../../../shared/types';
+import type { BestSelection } from '../../../shared/evaluation';
 import { resolveHubEndpoint } from '../endpoint';
 import { Hasher } from '../hash';
 import { HubClient } from '../hub';
@@ -56,6 +57,8 @@ export interface PublishWorkspaceOptions {
   dataDir: string;
   /** Run benchmarks that have no remembered result (default true); false uses only what is known. */
   runBenchmarks?: boolean;
+  /** What picks the best (--metric, --weight); the workspace's remembered choice when absent. */
+  selection?: BestSelection;
   /** Write (merge) the results into the card's `model-index` (changes the README's YAML). */
   modelIndex?: boolean;
   /** Write `.eval_results/<benchmark>.yaml` for benchmarks that map to a Hub Benchmark dataset. */
@@ -281,6 +284,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
     progress({ phase: 'evaluate', done: 0, total: 1, unit: 'items', message: 'Evaluating' });
     const report = await session.evaluate({
       cacheOnly: options.runBenchmarks === false,
+      ...(options.selection ? { selection: options.selection } : {}),
       signal,
       onProgress: (p) => progress({ ...p, phase: 'evaluate' }),
     });

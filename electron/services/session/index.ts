@@ -24,7 +24,14 @@ import type {
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
 import type { CheckpointInfo, EvaluationReport, JobProgress, ScanResult } from '../../../shared/types';
-import { evaluateWorkspace, scanWorkspace, setManualScore, type EvaluateOptions } from '../evaluate';
+import {
+  evaluateWorkspace,
+  scanWorkspace,
+  setBestSelection,
+  setManualScore,
+  type EvaluateOptions,
+} from '../evaluate';
+import { DEFAULT_BEST_METRIC, metricValue, type BestSelection } from '../../../shared/evaluation';
 import type { Hasher } from '../hash';
 import { isCancelled, type HubClient } from '../hub';
 import {
@@ -308,14 +315,36 @@ export class WorkspaceSession {
     this.#running = false;
   }
 
-  async #evalAccuracyOf(checkpoint: string, signal?: AbortSignal): Promise<number | null> {
+  /**
+   * Chooses what picks the best checkpoint (remembered for the workspace) and answers the report under it,
+   * from what is known (nothing is run). A name the workspace lacks is refused and nothing is remembered.
+   */
+  async setSelection(selection: BestSelection, signal?: AbortSignal): Promise<EvaluationReport> {
+    const report = await this.#read({ cacheOnly: true, selection, signal });
+    await setBestSelection(this.services.dataDir, this.root, selection);
+    this.#report = null;
+    this.#settled = null;
+    this.#remembered = null;
+    this.#running = false;
+    return report;
+  }
+
+  async #evalAccuracyOf(
+    checkpoint: string,
+    signal?: AbortSignal,
+  ): Promise<{ evalAccuracy: number | null; bestMetric?: { name: string; value: number } }> {
     try {
       const report = await this.knownEvaluation(signal);
-      return report.checkpoints.find((c) => c.name === checkpoint)?.evalAccuracy ?? null;
+      const row = report.checkpoints.find((c) => c.name === checkpoint);
+      const evalAccuracy = row?.evalAccuracy ?? null;
+      // The metric the user chose to pick the best by names the commit too (`eval_loss 0.800`).
+      const metric = report.metric ?? DEFAULT_BEST_METRIC;
+      const value = row && metric !== DEFAULT_BEST_METRIC ? metricValue(row, metric) : null;
+      return value === null ? { evalAccuracy } : { evalAccuracy, bestMetric: { name: metric, value } };
     } catch (err) {
       if (isCancelled(err, signal)) throw err;
       // A score is a nicety in the commit title; never a reason not to publish.
-      return null;
+      return { evalAccuracy: null };
     }
   }
 
@@ -635,7 +664,7 @@ export class WorkspaceSession {
     // A publish sends the files as they are now; a plan uses what the user was shown.
     if (options.fresh) await this.scan({ signal });
     const checkpoint = await this.checkpoint(request.checkpoint, signal);
-    const evalAccuracy = await this.#evalAccuracyOf(checkpoint.name, signal);
+    const { evalAccuracy, bestMetric } = await this.#evalAccuracyOf(checkpoint.name, signal);
     return planPublish({
       checkpoint,
       workspaceRoot: this.root,
@@ -646,6 +675,7 @@ export class WorkspaceSession {
       include: request.include,
       exclude: request.exclude,
       evalAccuracy,
+      ...(bestMetric ? { bestMetric } : {}),
       hasher: this.services.hasher,
       token,
       limits: options.limits,

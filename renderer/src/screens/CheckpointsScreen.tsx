@@ -1,7 +1,9 @@
 import { useCallback, useDeferredValue, useMemo, useState } from 'react';
+import { DEFAULT_BEST_METRIC, metricValue } from '../../../shared/evaluation';
 import { formatScore } from '../../../shared/format';
 import type { CheckpointEvaluation } from '../../../shared/types';
 import { BenchmarkDetails } from '../components/checkpoints/BenchmarkDetails';
+import { BestByControl } from '../components/checkpoints/BestByControl';
 import { CheckpointTable } from '../components/checkpoints/CheckpointTable';
 import { EvaluationBar } from '../components/checkpoints/EvaluationBar';
 import { ManualScoreDialog } from '../components/checkpoints/ManualScoreDialog';
@@ -49,6 +51,8 @@ export function CheckpointsScreen() {
 
   if (!scan) return <p className="muted">Open a workspace first.</p>;
   const best = report?.best ?? null;
+  const metric = report?.metric ?? DEFAULT_BEST_METRIC;
+  const chosenValue = chosen ? metricValue(chosen, metric) : null;
   const openCheckpoint = open && evaluations.find((c) => c.name === open.checkpoint);
   const running = items !== null;
   // With no benchmark at all, evaluating again changes nothing: go on with the card, or enter scores.
@@ -86,7 +90,14 @@ export function CheckpointsScreen() {
             {chosen ? (
               <p>
                 <strong>Chosen: {chosen.name}</strong>
-                {chosen.evalAccuracy !== null && <> — eval_accuracy {formatScore(chosen.evalAccuracy)}</>}
+                {metric === DEFAULT_BEST_METRIC
+                  ? chosen.evalAccuracy !== null && <> — eval_accuracy {formatScore(chosen.evalAccuracy)}</>
+                  : chosenValue !== null && (
+                      <>
+                        {' '}
+                        — {metric} {formatScore(chosenValue)}
+                      </>
+                    )}
                 {picked && picked !== best && (
                   <>
                     {' '}
@@ -122,13 +133,16 @@ export function CheckpointsScreen() {
           </div>
         </NarrowCollapse>
       )}
+      {report && report.checkpoints.length > 0 && benchmarks.length > 0 && (
+        <BestByControl report={report} label={label} disabled={running} />
+      )}
       <CheckpointTable
         rows={rows}
         benchmarks={benchmarks}
         labels={label}
         chosen={chosen?.name ?? null}
         best={best}
-        metric="eval_accuracy"
+        metric={metric}
         runs={runs}
         onOpenCell={(checkpoint, benchmark) => setOpen({ checkpoint, benchmark })}
       />

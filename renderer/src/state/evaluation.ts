@@ -88,6 +88,22 @@ export async function setManualScore(
 }
 
 /**
+ * Chooses what picks the best (a metric, per-benchmark weights): the main side remembers it for the
+ * workspace and answers the report under it, so the best badge, its reason, the card and the commit
+ * title all follow. Nothing is run.
+ */
+export async function setBestSelection(metric: string, weights: Record<string, number>): Promise<void> {
+  const sessionId = currentSessionId();
+  if (!sessionId) return;
+  const result = await answer(sessionId, api.evaluation.setSelection({ sessionId, metric, weights }));
+  if (!result.ok) {
+    evaluationStore.set({ error: result.error });
+    return;
+  }
+  evaluationStore.set({ error: null, report: result.value });
+}
+
+/**
  * Seconds left, from the runs finished since the evaluation started (remembered results took no time),
  * or null while nothing has finished yet.
  */
