@@ -52,6 +52,9 @@ for (const viewport of [
     await page.emulateMedia({ colorScheme: 'light' });
 
     await page.getByRole('button', { name: 'Model card' }).click();
+    // When narrow, the editor and the preview are tabs: show the preview.
+    const previewTab = page.getByRole('tab', { name: 'Preview' });
+    if (viewport.width <= 1000) await previewTab.click();
     const preview = page.getByRole('region', { name: 'Preview' });
     await expect(preview).toContainText('This card describes checkpoint-200', { timeout: 30_000 });
     await expect(preview).toContainText('checkpoint-200 has the lowest eval_loss (0.500; lower is better)');
