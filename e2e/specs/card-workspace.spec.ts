@@ -5,39 +5,20 @@
  * warning before publishing a card that still has TODOs, and Ctrl+S saving the README into the workspace
  * (diff first, backup kept, refused when the file changed on disk).
  */
-import { test as base, type Page } from '@playwright/test';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import type { Page } from '@playwright/test';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildWorkspace } from '../fixtures/workspace';
-import { startLocalHub, type LocalHub } from '../local-hub';
-import { test as appTest, dropFolder, expect, screenshot } from './fixtures';
+import { dropFolder, expect, screenshot, withLocalHub } from './fixtures';
 
 const WRITE = 'hf_' + 'AliceWriteTokenForTheCardSpecAAAAAA';
 
 process.env.HUB_PUBLISHER_KEYCHAIN_SERVICE = 'Hub Publisher (browser spec)';
 delete process.env.HF_TOKEN;
 
-const test = appTest.extend<object, { hub: LocalHub }>({
-  hub: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'card-spec-hub-'));
-      const hub = await startLocalHub({
-        dataDir: dir,
-        users: [{ name: 'alice', token: WRITE, role: 'write' }],
-      });
-      await use(hub);
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
-  ],
-  hubEndpoint: async ({ hub }, use) => {
-    await use(hub.url);
-  },
+const test = withLocalHub({
+  users: [{ name: 'alice', token: WRITE, role: 'write' }],
 });
-void base;
 
 const SCORES = { checkpoint_100: 0.5, checkpoint_200: 0.7, checkpoint_300: 0.6 };
 const benchmarks = (prefix: string) => ({

@@ -3,14 +3,11 @@
  * datasets, a value edited in the box moving the table and the metadata with it, a publish that carries
  * model-index and .eval_results, and a card the Hub would refuse stopped before any upload.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { parse } from 'yaml';
 import { buildWorkspace } from '../fixtures/workspace';
-import { startLocalHub, type LocalHub } from '../local-hub';
-import { dropFolder, expect, screenshot, test as base } from './fixtures';
+import { dropFolder, expect, screenshot, withLocalHub } from './fixtures';
 
 const WRITE = 'hf_' + 'EvalSpecWriteTokenForTheBrowserAAAA';
 
@@ -32,24 +29,8 @@ Hand-written notes stay as they are.
 
 const HARNESS = { step_100: { gsm8k: 0.3, arc_easy: 0.4 }, step_200: { gsm8k: 0.4379, arc_easy: 0.71283 } };
 
-const test = base.extend<object, { hub: LocalHub }>({
-  hub: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'eval-spec-hub-'));
-      const hub = await startLocalHub({
-        dataDir: dir,
-        users: [{ name: 'alice', token: WRITE, role: 'write' }],
-      });
-      await use(hub);
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
-  ],
-  hubEndpoint: async ({ hub }, use) => {
-    await use(hub.url);
-  },
+const test = withLocalHub({
+  users: [{ name: 'alice', token: WRITE, role: 'write' }],
 });
 
 async function openWorkspace(page: Page, bridgeUrl: string, root: string) {

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBridge, type Bridge } from '../bridge/server';
+import { startLocalHub, type LocalHub, type LocalHubOptions } from '../local-hub';
 
 export interface AppFixtures {
   tmp: string;
@@ -58,4 +59,27 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string): 
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
   return file;
+}
+
+/**
+ * The app fixtures plus one local Hub per worker, which the bridge uses as its endpoint: specs that publish
+ * or read the Hub say only who its users are and how it behaves.
+ */
+export function withLocalHub(options: Omit<LocalHubOptions, 'dataDir'>) {
+  return test.extend<object, { hub: LocalHub }>({
+    hub: [
+      // eslint-disable-next-line no-empty-pattern
+      async ({}, use) => {
+        const dir = await mkdtemp(path.join(os.tmpdir(), 'spec-hub-'));
+        const hub = await startLocalHub({ ...options, dataDir: dir });
+        await use(hub);
+        await hub.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+      { scope: 'worker' },
+    ],
+    hubEndpoint: async ({ hub }, use) => {
+      await use(hub.url);
+    },
+  });
 }

@@ -5,13 +5,10 @@
  * clears speed and time left, and what to do after a verified publish.
  */
 import { createRepo, uploadFiles } from '@huggingface/hub';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { buildWorkspace } from '../fixtures/workspace';
-import { startLocalHub, type LocalHub } from '../local-hub';
-import { dropFolder, expect, test as base } from './fixtures';
+import { dropFolder, expect, withLocalHub } from './fixtures';
 
 const WRITE = 'hf_' + 'AliceWriteTokenForThePublishScreenAA';
 const WRONG = 'hf_' + 'NobodyHasThisTokenForThePublishScrnA';
@@ -19,26 +16,10 @@ const WRONG = 'hf_' + 'NobodyHasThisTokenForThePublishScrnA';
 process.env.HUB_PUBLISHER_KEYCHAIN_SERVICE = 'Hub Publisher (browser spec)';
 delete process.env.HF_TOKEN;
 
-const test = base.extend<object, { hub: LocalHub }>({
-  hub: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'publish-screen-hub-'));
-      const hub = await startLocalHub({
-        dataDir: dir,
-        users: [{ name: 'alice', token: WRITE, role: 'write' }],
-        // The cancel case slows classic LFS PUTs down to watch a file being sent; Xet publishes have their own tests.
-        xet: false,
-      });
-      await use(hub);
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
-  ],
-  hubEndpoint: async ({ hub }, use) => {
-    await use(hub.url);
-  },
+const test = withLocalHub({
+  users: [{ name: 'alice', token: WRITE, role: 'write' }],
+  // The cancel case slows classic LFS PUTs down to watch a file being sent; Xet publishes have their own tests.
+  xet: false,
 });
 
 async function openOnPublish(

@@ -3,14 +3,11 @@
  * would use: sign in with a pasted token, name the repository, read the plan, publish, see it verified.
  * Failure paths: a token the Hub refuses, a read-only token, and an upload cancelled then resumed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildWorkspace } from '../fixtures/workspace';
-import { startLocalHub, type LocalHub } from '../local-hub';
 import type { TestInfo } from '@playwright/test';
-import { dropFolder, expect, screenshot, test as base } from './fixtures';
+import { dropFolder, expect, screenshot, withLocalHub } from './fixtures';
 
 const WRITE = 'hf_' + 'AliceWriteTokenForTheBrowserSpecAAA';
 const READ = 'hf_' + 'AliceReadTokenForTheBrowserSpecAAAA';
@@ -21,31 +18,15 @@ const README = '# Tiny model\n\nA small model.\n\n![loss curve](assets/loss.png)
 process.env.HUB_PUBLISHER_KEYCHAIN_SERVICE = 'Hub Publisher (browser spec)';
 delete process.env.HF_TOKEN;
 
-const test = base.extend<object, { hub: LocalHub }>({
-  hub: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'publish-spec-hub-'));
-      const hub = await startLocalHub({
-        dataDir: dir,
-        users: [
-          { name: 'alice', token: WRITE, role: 'write' },
-          { name: 'alice-ro', token: READ, role: 'read' },
-        ],
-        orgs: [{ name: 'acme', members: ['alice'] }],
-        // These tests count classic LFS PUTs (cancel and resume among them): a Hub without Xet. Publishing through
-        // Xet, its dedup and its resume are tested in e2e/integration/publish-xet.test.ts.
-        xet: false,
-      });
-      await use(hub);
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
+const test = withLocalHub({
+  users: [
+    { name: 'alice', token: WRITE, role: 'write' },
+    { name: 'alice-ro', token: READ, role: 'read' },
   ],
-  hubEndpoint: async ({ hub }, use) => {
-    await use(hub.url);
-  },
+  orgs: [{ name: 'acme', members: ['alice'] }],
+  // These tests count classic LFS PUTs (cancel and resume among them): a Hub without Xet. Publishing through
+  // Xet, its dedup and its resume are tested in e2e/integration/publish-xet.test.ts.
+  xet: false,
 });
 
 interface WorkspaceOptions {

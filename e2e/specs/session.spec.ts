@@ -5,37 +5,18 @@
  * names the files on the Hub this publish does not account for.
  */
 import { uploadFile } from '@huggingface/hub';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { buildWorkspace, type BuildWorkspaceOptions } from '../fixtures/workspace';
-import { startLocalHub, type LocalHub } from '../local-hub';
-import { dropFolder, expect, screenshot, test as base } from './fixtures';
+import { dropFolder, expect, screenshot, withLocalHub } from './fixtures';
 
 const WRITE = 'hf_' + 'SessionSpecWriteTokenAAAAAAAAAAAAAA';
 
 process.env.HUB_PUBLISHER_KEYCHAIN_SERVICE = 'Hub Publisher (browser spec)';
 delete process.env.HF_TOKEN;
 
-const test = base.extend<object, { hub: LocalHub }>({
-  hub: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'session-spec-hub-'));
-      const hub = await startLocalHub({
-        dataDir: dir,
-        users: [{ name: 'alice', token: WRITE, role: 'write' }],
-      });
-      await use(hub);
-      await hub.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
-  ],
-  hubEndpoint: async ({ hub }, use) => {
-    await use(hub.url);
-  },
+const test = withLocalHub({
+  users: [{ name: 'alice', token: WRITE, role: 'write' }],
 });
 
 const nav = (page: Page, name: string) =>
