@@ -10,29 +10,32 @@ import { pathToFileURL } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 
+/** The esbuild options of the CLI build (the start-up test reads its module graph with the same ones). */
+export const cliBuildOptions = {
+  absWorkingDir: root.pathname,
+  entryPoints: ['electron/cli/main.ts'],
+  // Split: the services each command needs are chunks loaded when it runs (see commands/*.ts).
+  outdir: 'dist-electron/cli',
+  entryNames: '[name]',
+  splitting: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['electron', 'keytar'],
+  // CommonJS dependencies (commander…) call require() for Node built-ins; give the ES module one.
+  banner: {
+    js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);",
+  },
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
 export async function buildCli() {
   // Chunk names carry content hashes: start empty so old chunks do not pile up (or get published).
   rmSync(new URL('dist-electron/cli/', root), { recursive: true, force: true });
-  await build({
-    absWorkingDir: root.pathname,
-    entryPoints: ['electron/cli/main.ts'],
-    // Split: the services each command needs are chunks loaded when it runs (see commands/*.ts).
-    outdir: 'dist-electron/cli',
-    entryNames: '[name]',
-    splitting: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['electron', 'keytar'],
-    // CommonJS dependencies (commander…) call require() for Node built-ins; give the ES module one.
-    banner: {
-      js: "import { createRequire as __cliRequire } from 'node:module'; const require = __cliRequire(import.meta.url);",
-    },
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  await build(cliBuildOptions);
 }
 
 /** vitest's globalSetup: the tests that spawn the bin run what the sources say now. */

@@ -28,7 +28,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  useProxyFromEnvironment();
+  await useProxyFromEnvironment();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

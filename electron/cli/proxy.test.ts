@@ -34,7 +34,7 @@ afterAll(() => {
 
 describe('CLI proxy', () => {
   it('sends requests through HTTP_PROXY, except to NO_PROXY hosts', async () => {
-    const restore = useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: 'localhost' });
+    const restore = await useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: 'localhost' });
     try {
       expect(await (await fetch('http://hub.example.test/api/whoami-v2')).text()).toBe(
         'origin saw hub.example.test/api/whoami-v2',
@@ -43,7 +43,7 @@ describe('CLI proxy', () => {
     } finally {
       restore();
     }
-    const restoreNoProxy = useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: '127.0.0.1' });
+    const restoreNoProxy = await useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: '127.0.0.1' });
     try {
       expect(await (await fetch(`${url(origin)}/x`)).text()).toMatch(/^origin saw 127\.0\.0\.1:\d+\/x$/);
       expect(proxied).toHaveLength(1);
@@ -53,7 +53,7 @@ describe('CLI proxy', () => {
   });
 
   it('tunnels https requests (the Hub) through HTTPS_PROXY', async () => {
-    const restore = useProxyFromEnvironment({ HTTPS_PROXY: url(proxy) });
+    const restore = await useProxyFromEnvironment({ HTTPS_PROXY: url(proxy) });
     try {
       // The tunnel reaches a plain-http origin, so TLS fails; what matters is where the request went.
       await fetch('https://hub.example.test/api/whoami-v2').catch(() => undefined);
@@ -64,7 +64,7 @@ describe('CLI proxy', () => {
   });
 
   it('changes nothing when no proxy is set', async () => {
-    useProxyFromEnvironment({})();
+    (await useProxyFromEnvironment({}))();
     const before = proxied.length;
     expect(await (await fetch(`${url(origin)}/y`)).text()).toMatch(/\/y$/);
     expect(proxied).toHaveLength(before);

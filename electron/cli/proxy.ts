@@ -2,16 +2,18 @@
  * The CLI honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl and the Python clients do:
  * Node's own fetch ignores them. The app does not need this: Electron's net.fetch uses the system proxy.
  */
-import { EnvHttpProxyAgent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /**
  * Routes every `fetch` of this process through the proxy the environment names, honouring NO_PROXY.
- * Returns a function restoring the previous dispatcher; does nothing when no proxy is set.
+ * Resolves to a function restoring the previous dispatcher; does nothing when no proxy is set. undici (a
+ * large module) is loaded only then: start-up (`--help`) without a proxy does not pay for it.
  */
-export function useProxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): () => void {
+export async function useProxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<() => void> {
   if (!PROXY_VARIABLES.some((name) => env[name])) return () => {};
+  const { EnvHttpProxyAgent, getGlobalDispatcher, setGlobalDispatcher } = await import('undici');
   const previous: Dispatcher = getGlobalDispatcher();
   setGlobalDispatcher(
     withoutExperimentalWarning(

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { GLOB_LIMITS, globProblem } from '../glob';
+import { isPrototypeKey } from '../prototype-keys';
 import type { Result } from '../result';
 import type {
   AccountInfo,
@@ -47,14 +48,6 @@ const relativePath = z
     'Must be a path inside the workspace.',
   );
 
-/**
- * Names that are keys of records in the main process (checkpoints, benchmarks): never one that would
- * reach an object's prototype, whatever the record is made of.
- */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
-export function isPrototypeKey(name: string): boolean {
-  return PROTOTYPE_KEYS.has(name) || name.split(/[\\/]/).includes('__proto__');
-}
 const recordKey = (max: number) =>
   z
     .string()

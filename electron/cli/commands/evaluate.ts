@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
-import { isPrototypeKey } from '../../../shared/ipc/contract';
+import { isPrototypeKey } from '../../../shared/prototype-keys';
 import { plural } from '../../../shared/units';
 import type { EvaluationReport, ScoreSource } from '../../../shared/types';
 import type { BestSelection } from '../../../shared/evaluation';

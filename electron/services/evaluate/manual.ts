@@ -3,7 +3,7 @@
  * folder per workspace and always marked `manual` so nobody mistakes them for measured ones.
  */
 import path from 'node:path';
-import { isPrototypeKey } from '../../../shared/ipc/contract';
+import { isPrototypeKey } from '../../../shared/prototype-keys';
 import { AppError } from '../../../shared/result';
 import { readJsonFile, updateJsonFile } from './store';
 

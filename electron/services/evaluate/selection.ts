@@ -4,7 +4,7 @@
  * the card and the commit title use the same choice.
  */
 import path from 'node:path';
-import { isPrototypeKey } from '../../../shared/ipc/contract';
+import { isPrototypeKey } from '../../../shared/prototype-keys';
 import { DEFAULT_BEST_METRIC, type BestSelection } from '../../../shared/evaluation';
 import { AppError } from '../../../shared/result';
 import { readJsonFile, updateJsonFile } from './store';
