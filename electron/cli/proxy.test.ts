@@ -1,5 +1,10 @@
 /** The CLI's fetch goes through HTTP(S)_PROXY and skips it for NO_PROXY hosts. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useProxyFromEnvironment } from './proxy';
@@ -60,6 +65,35 @@ describe('CLI proxy', () => {
       expect(proxied.at(-1)).toBe('hub.example.test:443');
     } finally {
       restore();
+    }
+  });
+
+  // The built CLI bundles undici into a chunk of its own, loaded only when a proxy is set; a dynamic import
+  // of the package there had no named exports, which the tests above (run from source) cannot see.
+  it('is used by the built command line', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cli-proxy-'));
+    try {
+      const tokenFile = path.join(dir, 'token');
+      await writeFile(tokenFile, 'hf_' + 'ProxyTestTokenNotRealAtAllXXXXXXXX');
+      const bin = new URL('../../bin/hub-publisher.js', import.meta.url).pathname;
+      const args = [
+        bin,
+        'token',
+        'status',
+        '--endpoint',
+        'http://hub.example.test',
+        '--token-file',
+        tokenFile,
+      ];
+      const env = { ...process.env, HTTP_PROXY: url(proxy), NO_PROXY: '' };
+      const failed = await promisify(execFile)(process.execPath, args, { env, cwd: dir }).catch(
+        (err: { stderr: string }) => err,
+      );
+      // The origin is no Hub (it answers plain text): what matters is that the request went through the proxy.
+      expect(proxied.at(-1)).toBe('hub.example.test:80');
+      expect((failed as { stderr?: string }).stderr ?? '').not.toMatch(/is not a function|TypeError/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

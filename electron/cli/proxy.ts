@@ -2,8 +2,6 @@
  * The CLI honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY (either case), as curl and the Python clients do:
  * Node's own fetch ignores them. The app does not need this: Electron's net.fetch uses the system proxy.
  */
-import type { Dispatcher } from 'undici';
-
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
 /**
@@ -13,32 +11,10 @@ const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy
  */
 export async function useProxyFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<() => void> {
   if (!PROXY_VARIABLES.some((name) => env[name])) return () => {};
-  const { EnvHttpProxyAgent, getGlobalDispatcher, setGlobalDispatcher } = await import('undici');
-  const previous: Dispatcher = getGlobalDispatcher();
-  setGlobalDispatcher(
-    withoutExperimentalWarning(
-      () =>
-        new EnvHttpProxyAgent({
-          httpProxy: env.HTTP_PROXY || env.http_proxy || undefined,
-          httpsProxy: env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined,
-          noProxy: env.NO_PROXY ?? env.no_proxy ?? undefined,
-        }),
-    ),
-  );
-  return () => setGlobalDispatcher(previous);
-}
-
-/** undici 6 warns that EnvHttpProxyAgent is experimental (UNDICI-EHPA) on every CLI run: not for users. */
-function withoutExperimentalWarning<T>(make: () => T): T {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const options = rest[0] as { code?: string } | undefined;
-    if (options?.code === 'UNDICI-EHPA') return;
-    (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    return make();
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  const { installProxyAgent } = await import('./proxy-agent');
+  return installProxyAgent({
+    httpProxy: env.HTTP_PROXY || env.http_proxy || undefined,
+    httpsProxy: env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined,
+    noProxy: env.NO_PROXY ?? env.no_proxy ?? undefined,
+  });
 }
