@@ -11,6 +11,11 @@ import { readJsonFile, writeJsonFile } from './store';
 
 export interface CachedOutcome {
   key: string;
+  /**
+   * The workspace's part of the key (checkpoint files, benchmark, scripts), without the command and the
+   * interpreter: what a read that runs nothing matches on (absent in entries of older versions).
+   */
+  inputs?: string;
   checkpoint: string;
   benchmark: string;
   score: number | null;
@@ -52,6 +57,16 @@ export function cacheKey(parts: {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/** The workspace's part of `cacheKey`: what a cache-only read matches on (see `EvaluationCache.latest`). */
+export function inputsKey(parts: {
+  checkpoint: string;
+  fingerprint: string;
+  benchmark: string;
+  scripts: string;
+}): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
 export class EvaluationCache {
   private dirty = false;
   private constructor(
@@ -73,6 +88,16 @@ export class EvaluationCache {
     if (!e || e.key !== key) return null;
     if (e.error?.kind === 'timeout' && timeoutMs > (e.timeoutMs ?? 0)) return null;
     return e;
+  }
+
+  /**
+   * The latest outcome for the checkpoint's files and the benchmark's scripts as they are now, whatever
+   * interpreter and command produced it: for reads that run nothing (publishing without benchmarks), which
+   * then need not find the interpreter (seconds of process starts behind pyenv shims).
+   */
+  latest(checkpoint: string, benchmark: string, inputs: string): CachedOutcome | null {
+    const e = this.data.entries[`${checkpoint}\t${benchmark}`];
+    return e?.inputs === inputs ? e : null;
   }
 
   set(outcome: CachedOutcome): void {

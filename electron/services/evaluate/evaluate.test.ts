@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorkspace, RUN_LOG_ENV, snapshotTree, tempDir } from '../../../e2e/fixtures/workspace';
 import type { JobProgress } from '../../../shared/types';
@@ -212,6 +214,46 @@ describe('evaluateWorkspace: the workspace scripts', () => {
       { arc: 0.5, mmlu: 0.25 },
     ]);
   });
+
+  // Publishing without benchmarks (the CLI's --no-benchmarks) reads what is remembered, in a process of its
+  // own; finding the interpreter behind pyenv shims is hundreds of process starts (seconds), so such a read
+  // must start no Python at all.
+  it('reads remembered scores in a new process without starting the interpreter', async () => {
+    const root = await fresh();
+    const dataDir = await fresh('hp-eval-data-');
+    const starts = path.join(await fresh('hp-eval-log-'), 'python-starts.log');
+    await buildWorkspace(root, { steps: [1], benchmarks: { arc: { kind: 'score', default: 0.5 } } });
+    // The workspace's own interpreter (found first): a wrapper that notes every start.
+    await mkdir(path.join(root, '.venv', 'bin'), { recursive: true });
+    const wrapper = path.join(root, '.venv', 'bin', 'python');
+    await writeFile(wrapper, `#!/bin/sh\necho start >> '${starts}'\nexec python3 "$@"\n`, { mode: 0o755 });
+    const first = await evaluateWorkspace({ root, dataDir });
+    expect(first.checkpoints[0]?.scores).toEqual({ arc: 0.5 });
+    const startsAfterRun = readFileSync(starts, 'utf8');
+
+    const readInNewProcess = async () => {
+      const module = new URL('./index.ts', import.meta.url).pathname;
+      const script = `const { evaluateWorkspace } = await import(${JSON.stringify(module)});
+const r = await evaluateWorkspace({ root: ${JSON.stringify(root)}, dataDir: ${JSON.stringify(dataDir)}, cacheOnly: true });
+console.log(JSON.stringify(r.checkpoints[0].scores));`;
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ]);
+      return JSON.parse(stdout) as Record<string, number>;
+    };
+    expect(await readInNewProcess()).toEqual({ arc: 0.5 });
+    expect(readFileSync(starts, 'utf8')).toBe(startsAfterRun);
+
+    // A changed script is not what was remembered: nothing to show, and still nothing started.
+    const arc = path.join(root, 'evaluation/benchmarks/arc/eval.py');
+    await writeFile(arc, (await readFile(arc, 'utf8')) + '\n# tweaked\n');
+    expect(await readInNewProcess()).toEqual({});
+    expect(readFileSync(starts, 'utf8')).toBe(startsAfterRun);
+  }, 60_000);
 
   it('runs only the selected checkpoints and benchmarks but reports all', async () => {
     const root = await fresh();

@@ -35,7 +35,7 @@ import type {
 import { mapLimit } from '../scan/limit';
 import { scanFolder, type ScanOptions } from '../scan';
 import { discoverEvaluationSetup } from './discover';
-import { cacheKey, checkpointFingerprint, EvaluationCache } from './cache';
+import { cacheKey, checkpointFingerprint, EvaluationCache, inputsKey } from './cache';
 import { loadWorkspaceConfig, type WorkspaceConfig } from './config';
 import { BENCHMARKS_DIR, benchmarkList, importedBenchmarks, listBenchmarkScripts } from './discover';
 import { loadImportedScores } from './imported';
@@ -112,6 +112,7 @@ interface Task {
   benchmark: string;
   argv: string[];
   key: string;
+  inputs: string;
   item: JobItemProgress;
 }
 
@@ -178,8 +179,10 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   // Which benchmarks are scored by running something.
   const scripted = benchmarks.filter((b) => scripts.has(b) || config?.command !== undefined);
   const needsPython = scripted.length > 0 && !options.cacheOnly;
+  // A read that runs nothing matches remembered outcomes on the workspace's inputs alone (cache.latest), so it
+  // does not look for an interpreter: behind pyenv shims that is hundreds of process starts.
   const interpreter =
-    scripted.length > 0
+    scripted.length > 0 && !options.cacheOnly
       ? await resolveInterpreter(root, options.python ?? pythonFromConfig(config, root), {
           ...process.env,
           ...options.env,
@@ -219,7 +222,17 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         argv,
         interpreter: interpreterKey,
       });
-      const cached = useCache ? cache.get(c.name, b, key, timeoutMs) : null;
+      const inputs = inputsKey({
+        checkpoint: c.name,
+        fingerprint,
+        benchmark: b,
+        scripts: folder?.hash ?? '',
+      });
+      const cached = !useCache
+        ? null
+        : options.cacheOnly
+          ? cache.latest(c.name, b, inputs)
+          : cache.get(c.name, b, key, timeoutMs);
       const wanted = runCheckpoints.has(c.name) && runBenchmarks.has(b);
       const record = (score: number | null, error: BenchmarkError | null) => {
         if (score !== null) scriptScores.set(id, score);
@@ -264,7 +277,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
         });
         Object.assign(item, { done: 1, state: 'failed', message: 'no interpreter' });
       } else {
-        tasks.push({ checkpoint: c, benchmark: b, argv, key, item });
+        tasks.push({ checkpoint: c, benchmark: b, argv, key, inputs, item });
       }
       items.push(item);
     }
@@ -346,6 +359,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
     if (result.error?.kind !== 'spawn') {
       cache.set({
         key: task.key,
+        inputs: task.inputs,
         checkpoint: task.checkpoint.name,
         benchmark: task.benchmark,
         score: result.score,
