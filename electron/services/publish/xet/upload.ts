@@ -19,11 +19,11 @@
  * Memory: one read block, two xorb buffers (one filling, one being sent) and the chunk list of the file
  * (about 40 bytes per 64 KiB), whatever the file size.
  */
-import { createChunker, finalize, nextBlock } from '@huggingface/xetchunk-wasm';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { apiError } from '../lfs';
+import { createXetChunker } from './chunker';
 import {
   CHUNK_HEADER_BYTES,
   fileHashOf,
@@ -328,7 +328,7 @@ class XetUploader {
   async uploadFile(object: XetObject): Promise<void> {
     const { path } = object;
     const sha256 = createHash('sha256');
-    const chunker = createChunker();
+    const chunker = createXetChunker();
     const allChunks: ChunkRef[] = [];
     const terms: ShardTerm[] = [];
     const newXorbs: ShardXorb[] = [];
@@ -438,7 +438,7 @@ class XetUploader {
     let carry = Buffer.alloc(0);
     const feed = async (block: Uint8Array) => {
       sha256.update(block);
-      const chunks = nextBlock(chunker, block);
+      const chunks = chunker.push(block);
       let at = 0;
       for (const c of chunks) {
         const hash = toHex(c.hash);
@@ -479,7 +479,7 @@ class XetUploader {
         await fh.close();
       }
     }
-    const last = finalize(chunker);
+    const last = chunker.finish();
     if (last) await take({ hash: toHex(last.hash), length: last.length }, carry);
     flushProgress();
     await seal();
