@@ -10,6 +10,7 @@ import type { RequestKind } from '../types';
 import {
   ChunkStreamParser,
   XetFormatError,
+  maxChunkBytes,
   chunkHash,
   fileHashOf,
   hexHashPattern,
@@ -41,6 +42,8 @@ const maxShardBytes = 64 * 1024 * 1024;
 /** Xorbs in one global dedup answer: 64 of up to 64 MiB each cover a 4 GiB file; the answer stays ~3 MiB at most. */
 const dedupAnswerXorbs = 64;
 const dataUrlLifetimeSeconds = 3600;
+/** Xorbs are read, and rebuilt files written, in blocks of this size (one write per chunk cost more than hashing). */
+const writeBlockBytes = 4 * 1024 * 1024;
 const xetFileInfoType = 'application/vnd.xet-fileinfo+json';
 
 export interface RepoAddress {
@@ -481,25 +484,28 @@ export class XetCas {
     return registered;
   }
 
-  /** Reads a file's chunks back in order through `onChunk`, decoding each term from its xorb on disk. */
+  /**
+   * Reads a file's chunks back in order, decoding each term from its xorb on disk: `onChunk` sees each chunk's
+   * bytes (valid only during the call), `afterRead` runs between reads (where writes may be awaited).
+   */
   private async readTerms(
     terms: FileTerm[],
-    onChunk: (raw: Uint8Array) => Promise<void> | void,
+    onChunk: (raw: Uint8Array) => void,
+    afterRead: () => Promise<void>,
   ): Promise<void> {
     for (const term of terms) {
       const index = (await this.store.xorbIndex(term.xorb))!;
       const first = index.chunks[term.chunkStart]!;
       const last = index.chunks[term.chunkEnd - 1]!;
-      const pending: Uint8Array[] = [];
-      const parser = new ChunkStreamParser(first.start, ({ raw }) => pending.push(raw));
+      const parser = new ChunkStreamParser(first.start, ({ raw }) => onChunk(raw));
       const stream = createReadStream(this.store.xorbPath(term.xorb), {
         start: first.start,
         end: last.end - 1,
-        highWaterMark: 1024 * 1024,
+        highWaterMark: writeBlockBytes,
       });
       for await (const data of stream as AsyncIterable<Buffer>) {
         parser.push(data);
-        for (const raw of pending.splice(0)) await onChunk(raw);
+        await afterRead();
       }
       parser.finish();
     }
@@ -508,19 +514,48 @@ export class XetCas {
   /**
    * Rebuilds the file, hashing it with SHA-256 on the way, and keeps it as an LFS object under that SHA-256 (unless
    * the Hub already has it): commits, `resolve` for LFS clients and the LFS batch's "already stored" all work
-   * unchanged, and the same content uploaded either way ends up as one object.
+   * unchanged, and the same content uploaded either way ends up as one object. The content is written in blocks
+   * from one reused buffer.
    */
   private async materialize(record: FileRecord): Promise<void> {
     const alreadyStored = (await this.hub.lfsObjectSize(record.sha256)) === record.size;
     const temporary = this.hub.temporaryPath(`xet-file-${record.fileHash.slice(0, 12)}`);
     const sha256 = createHash('sha256');
     const handle = alreadyStored ? undefined : await open(temporary, 'w');
+    // Room for one more read of raw chunks (4 MiB, and a chunk split from the read before) past a block.
+    const block = handle ? Buffer.allocUnsafe(2 * writeBlockBytes + 2 * maxChunkBytes) : undefined;
+    let filled = 0;
+    // Chunks past the block's end (a read of LZ4 chunks can decode to more than the read): copied, written next.
+    let spill: Buffer[] = [];
+    const flush = async () => {
+      if (!handle) return;
+      const buffers = [block!.subarray(0, filled), ...spill];
+      filled = 0;
+      spill = [];
+      for (const buffer of buffers) {
+        let written = 0;
+        while (written < buffer.length)
+          written += (await handle.write(buffer, written, buffer.length - written)).bytesWritten;
+      }
+    };
     let adopted = false;
     try {
-      await this.readTerms(record.terms, async (raw) => {
-        sha256.update(raw);
-        if (handle) await handle.write(raw);
-      });
+      await this.readTerms(
+        record.terms,
+        (raw) => {
+          sha256.update(raw);
+          if (!block) return;
+          if (spill.length > 0 || filled + raw.length > block.length) spill.push(Buffer.from(raw));
+          else {
+            block.set(raw, filled);
+            filled += raw.length;
+          }
+        },
+        async () => {
+          if (filled >= writeBlockBytes || spill.length > 0) await flush();
+        },
+      );
+      await flush();
       await handle?.close();
       const actual = sha256.digest('hex');
       if (actual !== record.sha256) {
