@@ -10,7 +10,6 @@ import type { RequestKind } from '../types';
 import {
   ChunkStreamParser,
   XetFormatError,
-  maxChunkBytes,
   chunkHash,
   fileHashOf,
   hexHashPattern,
@@ -42,8 +41,8 @@ const maxShardBytes = 64 * 1024 * 1024;
 /** Xorbs in one global dedup answer: 64 of up to 64 MiB each cover a 4 GiB file; the answer stays ~3 MiB at most. */
 const dedupAnswerXorbs = 64;
 const dataUrlLifetimeSeconds = 3600;
-/** Xorbs are read, and rebuilt files written, in blocks of this size (one write per chunk cost more than hashing). */
-const writeBlockBytes = 4 * 1024 * 1024;
+/** Xorbs are read back in blocks of this size. */
+const readBlockBytes = 4 * 1024 * 1024;
 const xetFileInfoType = 'application/vnd.xet-fileinfo+json';
 
 export interface RepoAddress {
@@ -103,6 +102,21 @@ export class XetCas {
     private readonly tokenLifetimeSeconds: number,
   ) {
     this.tokens = new XetTokens(hub.secret);
+    // A file uploaded through Xet is the LFS object of its SHA-256 too, read from its xorbs.
+    hub.lfsElsewhere = {
+      size: async (sha256) => {
+        const fileHash = store.xetHashOf(sha256);
+        return fileHash ? (await store.fileRecord(fileHash))?.size : undefined;
+      },
+      read: (sha256, start, end) => this.readLfsObject(sha256, start, end),
+    };
+  }
+
+  private async *readLfsObject(sha256: string, start: number, end: number): AsyncGenerator<Buffer> {
+    const fileHash = this.store.xetHashOf(sha256);
+    const record = fileHash ? await this.store.fileRecord(fileHash) : undefined;
+    if (!record) throw new HubError(404, `LFS object ${sha256} is not stored`);
+    yield* this.readFileBytes(record, start, end);
   }
 
   static async open(
@@ -484,15 +498,8 @@ export class XetCas {
     return registered;
   }
 
-  /**
-   * Reads a file's chunks back in order, decoding each term from its xorb on disk: `onChunk` sees each chunk's
-   * bytes (valid only during the call), `afterRead` runs between reads (where writes may be awaited).
-   */
-  private async readTerms(
-    terms: FileTerm[],
-    onChunk: (raw: Uint8Array) => void,
-    afterRead: () => Promise<void>,
-  ): Promise<void> {
+  /** Reads a file's chunks back in order, decoding each term from its xorb; `raw` is valid only during the call. */
+  private async readTerms(terms: FileTerm[], onChunk: (raw: Uint8Array) => void): Promise<void> {
     for (const term of terms) {
       const index = (await this.store.xorbIndex(term.xorb))!;
       const first = index.chunks[term.chunkStart]!;
@@ -501,79 +508,72 @@ export class XetCas {
       const stream = createReadStream(this.store.xorbPath(term.xorb), {
         start: first.start,
         end: last.end - 1,
-        highWaterMark: writeBlockBytes,
+        highWaterMark: readBlockBytes,
       });
-      for await (const data of stream as AsyncIterable<Buffer>) {
-        parser.push(data);
-        await afterRead();
-      }
+      for await (const data of stream as AsyncIterable<Buffer>) parser.push(data);
       parser.finish();
     }
   }
 
   /**
-   * Rebuilds the file, hashing it with SHA-256 on the way, and keeps it as an LFS object under that SHA-256 (unless
-   * the Hub already has it): commits, `resolve` for LFS clients and the LFS batch's "already stored" all work
-   * unchanged, and the same content uploaded either way ends up as one object. The content is written in blocks
-   * from one reused buffer.
+   * Checks that the file rebuilt from its xorbs has the SHA-256 the shard gives, then registers it. Its bytes are not
+   * copied anywhere: the Hub serves the LFS object of that SHA-256 from the xorbs (`readFileBytes`), so commits,
+   * `resolve` for LFS clients and the LFS batch's "already stored" work unchanged. (Writing that copy cost the
+   * server more system time than everything else in a Xet upload.)
    */
   private async materialize(record: FileRecord): Promise<void> {
-    const alreadyStored = (await this.hub.lfsObjectSize(record.sha256)) === record.size;
-    const temporary = this.hub.temporaryPath(`xet-file-${record.fileHash.slice(0, 12)}`);
     const sha256 = createHash('sha256');
-    const handle = alreadyStored ? undefined : await open(temporary, 'w');
-    // Room for one more read of raw chunks (4 MiB, and a chunk split from the read before) past a block.
-    const block = handle ? Buffer.allocUnsafe(2 * writeBlockBytes + 2 * maxChunkBytes) : undefined;
-    let filled = 0;
-    // Chunks past the block's end (a read of LZ4 chunks can decode to more than the read): copied, written next.
-    let spill: Buffer[] = [];
-    const flush = async () => {
-      if (!handle) return;
-      const buffers = [block!.subarray(0, filled), ...spill];
-      filled = 0;
-      spill = [];
-      for (const buffer of buffers) {
-        let written = 0;
-        while (written < buffer.length)
-          written += (await handle.write(buffer, written, buffer.length - written)).bytesWritten;
-      }
-    };
-    let adopted = false;
-    try {
-      await this.readTerms(
-        record.terms,
-        (raw) => {
-          sha256.update(raw);
-          if (!block) return;
-          if (spill.length > 0 || filled + raw.length > block.length) spill.push(Buffer.from(raw));
-          else {
-            block.set(raw, filled);
-            filled += raw.length;
-          }
-        },
-        async () => {
-          if (filled >= writeBlockBytes || spill.length > 0) await flush();
-        },
+    await this.readTerms(record.terms, (raw) => sha256.update(raw));
+    const actual = sha256.digest('hex');
+    if (actual !== record.sha256) {
+      throw new HubError(
+        400,
+        `The content of file ${record.fileHash} has SHA-256 ${actual}, the shard says ${record.sha256}: shard rejected`,
       );
-      await flush();
-      await handle?.close();
-      const actual = sha256.digest('hex');
-      if (actual !== record.sha256) {
-        throw new HubError(
-          400,
-          `The content of file ${record.fileHash} has SHA-256 ${actual}, the shard says ${record.sha256}: shard rejected`,
-        );
+    }
+    await this.store.saveFileRecord(record);
+  }
+
+  /** Bytes `start` to `end` (inclusive) of a registered file, decoding only the chunks that hold them. */
+  private async *readFileBytes(record: FileRecord, start: number, end: number): AsyncGenerator<Buffer> {
+    let position = 0;
+    for (const term of record.terms) {
+      if (position > end) return;
+      const index = (await this.store.xorbIndex(term.xorb))!;
+      let first = -1;
+      let last = -1;
+      let firstPosition = 0;
+      for (let i = term.chunkStart; i < term.chunkEnd; i++) {
+        const length = index.chunks[i]!.length;
+        if (position + length > start && position <= end) {
+          if (first === -1) {
+            first = i;
+            firstPosition = position;
+          }
+          last = i;
+        }
+        position += length;
       }
-      if (!alreadyStored) {
-        await this.hub.adoptLfsObject(temporary, record.sha256);
-        adopted = true;
+      if (first === -1) continue;
+      let at = firstPosition;
+      const ready: Buffer[] = [];
+      const parser = new ChunkStreamParser(index.chunks[first]!.start, ({ raw }) => {
+        const from = Math.max(start - at, 0);
+        const to = Math.min(end + 1 - at, raw.length);
+        // A copy: the parser reuses the bytes it hands over.
+        if (to > from) ready.push(Buffer.from(raw.subarray(from, to)));
+        at += raw.length;
+      });
+      const stream = createReadStream(this.store.xorbPath(term.xorb), {
+        start: index.chunks[first]!.start,
+        end: index.chunks[last]!.end - 1,
+        highWaterMark: readBlockBytes,
+      });
+      for await (const data of stream as AsyncIterable<Buffer>) {
+        parser.push(data);
+        yield* ready.splice(0);
       }
-      await this.store.saveFileRecord(record);
-    } finally {
-      if (handle && !adopted) {
-        await handle.close().catch(() => undefined);
-        await rm(temporary, { force: true });
-      }
+      parser.finish();
     }
   }
 
