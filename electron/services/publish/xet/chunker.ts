@@ -53,6 +53,9 @@ type NativeBlake3Factory = () => NativeBlake3;
 
 let nativeFactory: NativeBlake3Factory | null | undefined;
 
+/** A `require` of our own: bundlers leave calls through it alone, so the native module is loaded at run time. */
+const require = createRequire(import.meta.url);
+
 /**
  * The keyed native BLAKE3 hasher, or null where the module has no binary for this platform. Loaded with
  * `require` at first use so that a missing binary is a slower upload, not a failed start.
@@ -60,7 +63,7 @@ let nativeFactory: NativeBlake3Factory | null | undefined;
 export function nativeKeyedBlake3(): NativeBlake3Factory | null {
   if (nativeFactory !== undefined) return nativeFactory;
   try {
-    const { Blake3Hasher } = createRequire(import.meta.url)('@napi-rs/blake-hash') as {
+    const { Blake3Hasher } = require('@napi-rs/blake-hash') as {
       Blake3Hasher: { newKeyed(key: Buffer): NativeBlake3 };
     };
     nativeFactory = () => Blake3Hasher.newKeyed(DATA_KEY);
