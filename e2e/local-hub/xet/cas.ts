@@ -500,18 +500,33 @@ export class XetCas {
 
   /** Reads a file's chunks back in order, decoding each term from its xorb; `raw` is valid only during the call. */
   private async readTerms(terms: FileTerm[], onChunk: (raw: Uint8Array) => void): Promise<void> {
+    const block = Buffer.allocUnsafe(readBlockBytes);
     for (const term of terms) {
       const index = (await this.store.xorbIndex(term.xorb))!;
       const first = index.chunks[term.chunkStart]!;
       const last = index.chunks[term.chunkEnd - 1]!;
       const parser = new ChunkStreamParser(first.start, ({ raw }) => onChunk(raw));
-      const stream = createReadStream(this.store.xorbPath(term.xorb), {
-        start: first.start,
-        end: last.end - 1,
-        highWaterMark: readBlockBytes,
-      });
-      for await (const data of stream as AsyncIterable<Buffer>) parser.push(data);
+      for await (const data of this.xorbBytes(term.xorb, first.start, last.end, block)) parser.push(data);
       parser.finish();
+    }
+  }
+
+  /**
+   * Bytes `start` to `end` (exclusive) of a stored xorb, read into `block` again and again: each piece is valid until
+   * the next one is asked for. (A read stream allocates a fresh buffer per read; for the gigabytes a shard check
+   * reads, faulting those pages in cost more system time than the reads.)
+   */
+  private async *xorbBytes(xorb: string, start: number, end: number, block: Buffer): AsyncGenerator<Buffer> {
+    const handle = await open(this.store.xorbPath(xorb), 'r');
+    try {
+      for (let at = start; at < end;) {
+        const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
+        if (bytesRead === 0) throw new Error(`Xorb ${xorb} ends at byte ${at}; its index says ${end}`);
+        at += bytesRead;
+        yield block.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
     }
   }
 
@@ -536,6 +551,7 @@ export class XetCas {
 
   /** Bytes `start` to `end` (inclusive) of a registered file, decoding only the chunks that hold them. */
   private async *readFileBytes(record: FileRecord, start: number, end: number): AsyncGenerator<Buffer> {
+    const block = Buffer.allocUnsafe(readBlockBytes);
     let position = 0;
     for (const term of record.terms) {
       if (position > end) return;
@@ -560,16 +576,12 @@ export class XetCas {
       const parser = new ChunkStreamParser(index.chunks[first]!.start, ({ raw }) => {
         const from = Math.max(start - at, 0);
         const to = Math.min(end + 1 - at, raw.length);
-        // A copy: the parser reuses the bytes it hands over.
+        // A copy: the read block and the parser's staging buffer are reused.
         if (to > from) ready.push(Buffer.from(raw.subarray(from, to)));
         at += raw.length;
       });
-      const stream = createReadStream(this.store.xorbPath(term.xorb), {
-        start: index.chunks[first]!.start,
-        end: index.chunks[last]!.end - 1,
-        highWaterMark: readBlockBytes,
-      });
-      for await (const data of stream as AsyncIterable<Buffer>) {
+      const bytesFrom = index.chunks[first]!.start;
+      for await (const data of this.xorbBytes(term.xorb, bytesFrom, index.chunks[last]!.end, block)) {
         parser.push(data);
         yield* ready.splice(0);
       }
