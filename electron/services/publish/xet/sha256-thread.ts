@@ -11,14 +11,15 @@
 import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = String.raw`
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const blocks = workerData.memories.map((memory) => new Uint8Array(memory));
 let hash = createHash('sha256');
 parentPort.on('message', (m) => {
   if (m.type === 'start') {
     hash = createHash('sha256');
   } else if (m.type === 'update') {
-    hash.update(new Uint8Array(m.memory, m.offset, m.length));
+    hash.update(blocks[m.block].subarray(0, m.length));
     parentPort.postMessage({ id: m.id });
   } else if (m.type === 'digest') {
     const hex = hash.digest('hex');
@@ -29,7 +30,9 @@ parentPort.on('message', (m) => {
 `;
 
 export class Sha256Thread {
-  private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
+  /** The blocks to read into, shared with the thread when it starts: messages then carry only a block number. */
+  readonly blocks: Buffer[];
+  private readonly worker: Worker;
   private readonly pending = new Map<
     number,
     { resolve: (hex?: string) => void; reject: (e: Error) => void }
@@ -37,7 +40,10 @@ export class Sha256Thread {
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor() {
+  constructor(blockBytes: number, count: number) {
+    const memories = Array.from({ length: count }, () => new SharedArrayBuffer(blockBytes));
+    this.blocks = memories.map((memory) => Buffer.from(memory));
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memories } });
     this.worker.on('message', (m: { id: number; hex?: string }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -66,14 +72,9 @@ export class Sha256Thread {
     if (!this.failure) this.worker.postMessage({ type: 'start' });
   }
 
-  /** Adds `view` (which must lie in a SharedArrayBuffer) to the hash; resolves once the bytes are read. */
-  update(view: Uint8Array): Promise<void> {
-    return this.ask({
-      type: 'update',
-      memory: view.buffer,
-      offset: view.byteOffset,
-      length: view.length,
-    }).then(() => undefined);
+  /** Adds the first `length` bytes of `blocks[block]` to the hash; resolves once the thread has read them. */
+  update(block: number, length: number): Promise<void> {
+    return this.ask({ type: 'update', block, length }).then(() => undefined);
   }
 
   /** The hex digest of everything added since the last digest; the next update starts a new hash. */
@@ -85,9 +86,4 @@ export class Sha256Thread {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
-}
-
-/** A block for `Sha256Thread.update`: a Buffer over shared memory. */
-export function sharedBlock(bytes: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(bytes));
 }

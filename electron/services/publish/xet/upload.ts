@@ -24,7 +24,7 @@ import { open } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { apiError } from '../lfs';
 import { createXetChunker } from './chunker';
-import { Sha256Thread, sharedBlock } from './sha256-thread';
+import { Sha256Thread } from './sha256-thread';
 import {
   CHUNK_HEADER_BYTES,
   fileHashOf,
@@ -233,9 +233,8 @@ class XetUploader {
     xorbsAlreadyStored: 0,
   };
 
-  /** Blocks files are read into, shared with the SHA-256 thread. */
-  private readonly blocks = [sharedBlock(READ_BLOCK), sharedBlock(READ_BLOCK)];
-  readonly sha256 = new Sha256Thread();
+  /** Hashes what is read, in the two blocks files are read into. */
+  readonly sha256 = new Sha256Thread(READ_BLOCK, 2);
 
   constructor(private readonly args: XetUploadArgs) {
     this.tokens = new XetTokens(args.access, args.hubToken, args.fetch, args.signal);
@@ -476,13 +475,13 @@ class XetUploader {
         for (let i = 0; ; i ^= 1) {
           this.args.signal?.throwIfAborted();
           await hashed[i];
-          const block = this.blocks[i]!;
+          const block = this.sha256.blocks[i]!;
           const { bytesRead } = await fh.read(block, 0, block.length, position);
           if (bytesRead === 0) break;
           position += bytesRead;
           if (position > object.size) break;
           const view = block.subarray(0, bytesRead);
-          const done = this.sha256.update(view);
+          const done = this.sha256.update(i, bytesRead);
           // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
           done.catch(() => undefined);
           hashed[i] = done;
