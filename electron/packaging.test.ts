@@ -37,7 +37,7 @@ function mainProcessImports(): Set<string> {
       if (entry.isDirectory()) walk(file);
       else if (/\.ts$/.test(entry.name) && !/\.test\.ts$|stand-in|test-keychains/.test(entry.name)) {
         const source = readFileSync(file, 'utf8');
-        for (const [, spec] of source.matchAll(/(?:from|import\()\s*'([^'.][^']*)'/g)) {
+        for (const [, spec] of source.matchAll(/(?:from|import\(|require\()\s*'([^'.][^']*)'/g)) {
           const name = spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!;
           if (!name.startsWith('node:') && !builtinModules.includes(name)) found.add(name);
         }

@@ -4,6 +4,7 @@ import { copyFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
 import { FaultInjector } from './faults';
@@ -252,7 +253,11 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   async function fileText(entry: FileEntry | undefined): Promise<string | undefined> {
     if (!entry) return undefined;
-    return readFile(entry.lfs ? store.lfsPath(entry.lfs.sha256) : store.blobPath(entry.oid), 'utf8');
+    if (!entry.lfs) return readFile(store.blobPath(entry.oid), 'utf8');
+    if (entry.lfs.size === 0) return '';
+    const parts: Buffer[] = [];
+    for await (const part of store.readLfsObject(entry.lfs.sha256, 0, entry.lfs.size - 1)) parts.push(part);
+    return Buffer.concat(parts).toString('utf8');
   }
 
   // ---------- handlers ----------
@@ -799,8 +804,10 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       ctx.res.end(pointer.subarray(start, end + 1));
       return;
     }
-    const source = entry.lfs ? store.lfsPath(entry.lfs.sha256) : store.blobPath(entry.oid);
-    await pipeline(createReadStream(source, { start, end, highWaterMark: 1024 * 1024 }), ctx.res);
+    const source = entry.lfs
+      ? Readable.from(store.readLfsObject(entry.lfs.sha256, start, end))
+      : createReadStream(store.blobPath(entry.oid), { start, end, highWaterMark: 1024 * 1024 });
+    await pipeline(source, ctx.res);
   }
 
   // ---------- routing ----------

@@ -1,10 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitBlobOid } from './git-objects';
 
 export type RepoType = 'model' | 'dataset' | 'space';
+
+/**
+ * Where the bytes of LFS objects that have no file under `lfs/` live: the CAS's xorbs, for files uploaded through
+ * Xet (their content is rebuilt from the chunks, which the CAS verified against the SHA-256 before accepting it).
+ */
+export interface LfsContentElsewhere {
+  size(sha256: string): Promise<number | undefined>;
+  /** Bytes `start` to `end` (inclusive) of the object, in order. */
+  read(sha256: string, start: number, end: number): AsyncIterable<Buffer>;
+}
 
 export interface FileEntry {
   /** Git blob SHA-1 (of the pointer text for LFS files). */
@@ -104,12 +114,22 @@ export class HubStore {
     return join(this.dataDir, 'blobs', oid.slice(0, 2), oid);
   }
 
+  /** Set by the CAS when Xet is on. */
+  lfsElsewhere: LfsContentElsewhere | undefined;
+
   async lfsObjectSize(sha256: string): Promise<number | undefined> {
     try {
       return (await stat(this.lfsPath(sha256))).size;
     } catch {
-      return undefined;
+      return this.lfsElsewhere?.size(sha256);
     }
+  }
+
+  /** Bytes `start` to `end` (inclusive) of an LFS object: from its file, or from where its content lives. */
+  readLfsObject(sha256: string, start: number, end: number): AsyncIterable<Buffer> {
+    const path = this.lfsPath(sha256);
+    if (!existsSync(path) && this.lfsElsewhere) return this.lfsElsewhere.read(sha256, start, end);
+    return createReadStream(path, { start, end, highWaterMark: 1024 * 1024 });
   }
 
   /** Moves a verified temp file into the content-addressed LFS store. */

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,31 @@ afterAll(async () => {
   await lfsOnly?.close();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
+
+/** `resolve` without Xet: the whole file, and ranges across chunk boundaries, the first and the last byte. */
+async function expectPlainRanges(from: LocalHub, repo: string, path: string, content: Buffer) {
+  const url = `${from.url}/${repo}/resolve/main/${path}`;
+  const whole = await fetch(url, { headers: { Authorization: `Bearer ${alice.token}` } });
+  expect(Buffer.from(await whole.arrayBuffer()).equals(content)).toBe(true);
+  const n = content.length;
+  for (const [start, end] of [
+    [0, 0],
+    [65_530, 200_000],
+    [Math.floor(n / 2) - 10, Math.floor(n / 2) + 300_000],
+    [n - 1, n - 1],
+    [1000, n - 1],
+  ] as const) {
+    const res = await fetch(url, {
+      headers: { Authorization: `Bearer ${alice.token}`, Range: `bytes=${start}-${end}` },
+    });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('Content-Range')).toBe(`bytes ${start}-${end}/${n}`);
+    expect(
+      Buffer.from(await res.arrayBuffer()).equals(content.subarray(start, end + 1)),
+      `${start}-${end}`,
+    ).toBe(true);
+  }
+}
 
 async function download(from: LocalHub, repo: string, path: string): Promise<Buffer> {
   const file = await downloadFile({ repo, path, accessToken: alice.token, hubUrl: from.url });
@@ -83,6 +109,45 @@ describe('@huggingface/hub with its defaults (useXet) against the local Hub', ()
     });
     expect(plain.headers.get('X-Xet-Hash')).toBe(info?.xetHash);
     expect(Buffer.from(await plain.arrayBuffer()).equals(weights)).toBe(true);
+    // Stored once, as xorbs: the plain bytes, and any range of them, are rebuilt from the chunks.
+    expect(existsSync(join(workDir, 'xet', 'lfs', sha256(weights).slice(0, 2), sha256(weights)))).toBe(false);
+    await expectPlainRanges(hub, repo, 'model.safetensors', weights);
+  });
+
+  it('serves a Xet-uploaded file to plain and LFS readers after a restart, whole and in ranges', async () => {
+    const dataDir = join(workDir, 'restart');
+    const first = await startLocalHub({ dataDir, users: [alice] });
+    const repo = 'alice/xet-restart';
+    const content = Buffer.concat([randomBytes(700_000), Buffer.alloc(300_000, 1), randomBytes(333)]);
+    try {
+      await createRepo({ repo, accessToken: alice.token, hubUrl: first.url });
+      await uploadFiles({
+        repo,
+        accessToken: alice.token,
+        hubUrl: first.url,
+        files: [{ path: 'w.bin', content: blob(content) }],
+      });
+    } finally {
+      await first.close();
+    }
+    const again = await startLocalHub({ dataDir, users: [alice] });
+    try {
+      await expectPlainRanges(again, repo, 'w.bin', content);
+      // The LFS batch still knows the object, so an LFS client does not send it again.
+      const batch = await fetch(`${again.url}/${repo}.git/info/lfs/objects/batch`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${alice.token}`, 'Content-Type': 'application/vnd.git-lfs+json' },
+        body: JSON.stringify({
+          operation: 'upload',
+          transfers: ['basic'],
+          objects: [{ oid: sha256(content), size: content.length }],
+        }),
+      });
+      const answer = (await batch.json()) as { objects: { actions?: unknown }[] };
+      expect(answer.objects[0]!.actions).toBeUndefined();
+    } finally {
+      await again.close();
+    }
   });
 
   it('re-uploading identical content sends no xorb again', async () => {

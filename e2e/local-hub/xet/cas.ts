@@ -41,6 +41,8 @@ const maxShardBytes = 64 * 1024 * 1024;
 /** Xorbs in one global dedup answer: 64 of up to 64 MiB each cover a 4 GiB file; the answer stays ~3 MiB at most. */
 const dedupAnswerXorbs = 64;
 const dataUrlLifetimeSeconds = 3600;
+/** Xorbs are read back in blocks of this size. */
+const readBlockBytes = 4 * 1024 * 1024;
 const xetFileInfoType = 'application/vnd.xet-fileinfo+json';
 
 export interface RepoAddress {
@@ -100,6 +102,21 @@ export class XetCas {
     private readonly tokenLifetimeSeconds: number,
   ) {
     this.tokens = new XetTokens(hub.secret);
+    // A file uploaded through Xet is the LFS object of its SHA-256 too, read from its xorbs.
+    hub.lfsElsewhere = {
+      size: async (sha256) => {
+        const fileHash = store.xetHashOf(sha256);
+        return fileHash ? (await store.fileRecord(fileHash))?.size : undefined;
+      },
+      read: (sha256, start, end) => this.readLfsObject(sha256, start, end),
+    };
+  }
+
+  private async *readLfsObject(sha256: string, start: number, end: number): AsyncGenerator<Buffer> {
+    const fileHash = this.store.xetHashOf(sha256);
+    const record = fileHash ? await this.store.fileRecord(fileHash) : undefined;
+    if (!record) throw new HubError(404, `LFS object ${sha256} is not stored`);
+    yield* this.readFileBytes(record, start, end);
   }
 
   static async open(
@@ -481,64 +498,94 @@ export class XetCas {
     return registered;
   }
 
-  /** Reads a file's chunks back in order through `onChunk`, decoding each term from its xorb on disk. */
-  private async readTerms(
-    terms: FileTerm[],
-    onChunk: (raw: Uint8Array) => Promise<void> | void,
-  ): Promise<void> {
+  /** Reads a file's chunks back in order, decoding each term from its xorb; `raw` is valid only during the call. */
+  private async readTerms(terms: FileTerm[], onChunk: (raw: Uint8Array) => void): Promise<void> {
+    const block = Buffer.allocUnsafe(readBlockBytes);
     for (const term of terms) {
       const index = (await this.store.xorbIndex(term.xorb))!;
       const first = index.chunks[term.chunkStart]!;
       const last = index.chunks[term.chunkEnd - 1]!;
-      const pending: Uint8Array[] = [];
-      const parser = new ChunkStreamParser(first.start, ({ raw }) => pending.push(raw));
-      const stream = createReadStream(this.store.xorbPath(term.xorb), {
-        start: first.start,
-        end: last.end - 1,
-        highWaterMark: 1024 * 1024,
-      });
-      for await (const data of stream as AsyncIterable<Buffer>) {
-        parser.push(data);
-        for (const raw of pending.splice(0)) await onChunk(raw);
-      }
+      const parser = new ChunkStreamParser(first.start, ({ raw }) => onChunk(raw));
+      for await (const data of this.xorbBytes(term.xorb, first.start, last.end, block)) parser.push(data);
       parser.finish();
     }
   }
 
   /**
-   * Rebuilds the file, hashing it with SHA-256 on the way, and keeps it as an LFS object under that SHA-256 (unless
-   * the Hub already has it): commits, `resolve` for LFS clients and the LFS batch's "already stored" all work
-   * unchanged, and the same content uploaded either way ends up as one object.
+   * Bytes `start` to `end` (exclusive) of a stored xorb, read into `block` again and again: each piece is valid until
+   * the next one is asked for. (A read stream allocates a fresh buffer per read; for the gigabytes a shard check
+   * reads, faulting those pages in cost more system time than the reads.)
+   */
+  private async *xorbBytes(xorb: string, start: number, end: number, block: Buffer): AsyncGenerator<Buffer> {
+    const handle = await open(this.store.xorbPath(xorb), 'r');
+    try {
+      for (let at = start; at < end;) {
+        const { bytesRead } = await handle.read(block, 0, Math.min(block.length, end - at), at);
+        if (bytesRead === 0) throw new Error(`Xorb ${xorb} ends at byte ${at}; its index says ${end}`);
+        at += bytesRead;
+        yield block.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Checks that the file rebuilt from its xorbs has the SHA-256 the shard gives, then registers it. Its bytes are not
+   * copied anywhere: the Hub serves the LFS object of that SHA-256 from the xorbs (`readFileBytes`), so commits,
+   * `resolve` for LFS clients and the LFS batch's "already stored" work unchanged. (Writing that copy cost the
+   * server more system time than everything else in a Xet upload.)
    */
   private async materialize(record: FileRecord): Promise<void> {
-    const alreadyStored = (await this.hub.lfsObjectSize(record.sha256)) === record.size;
-    const temporary = this.hub.temporaryPath(`xet-file-${record.fileHash.slice(0, 12)}`);
     const sha256 = createHash('sha256');
-    const handle = alreadyStored ? undefined : await open(temporary, 'w');
-    let adopted = false;
-    try {
-      await this.readTerms(record.terms, async (raw) => {
-        sha256.update(raw);
-        if (handle) await handle.write(raw);
+    await this.readTerms(record.terms, (raw) => sha256.update(raw));
+    const actual = sha256.digest('hex');
+    if (actual !== record.sha256) {
+      throw new HubError(
+        400,
+        `The content of file ${record.fileHash} has SHA-256 ${actual}, the shard says ${record.sha256}: shard rejected`,
+      );
+    }
+    await this.store.saveFileRecord(record);
+  }
+
+  /** Bytes `start` to `end` (inclusive) of a registered file, decoding only the chunks that hold them. */
+  private async *readFileBytes(record: FileRecord, start: number, end: number): AsyncGenerator<Buffer> {
+    const block = Buffer.allocUnsafe(readBlockBytes);
+    let position = 0;
+    for (const term of record.terms) {
+      if (position > end) return;
+      const index = (await this.store.xorbIndex(term.xorb))!;
+      let first = -1;
+      let last = -1;
+      let firstPosition = 0;
+      for (let i = term.chunkStart; i < term.chunkEnd; i++) {
+        const length = index.chunks[i]!.length;
+        if (position + length > start && position <= end) {
+          if (first === -1) {
+            first = i;
+            firstPosition = position;
+          }
+          last = i;
+        }
+        position += length;
+      }
+      if (first === -1) continue;
+      let at = firstPosition;
+      const ready: Buffer[] = [];
+      const parser = new ChunkStreamParser(index.chunks[first]!.start, ({ raw }) => {
+        const from = Math.max(start - at, 0);
+        const to = Math.min(end + 1 - at, raw.length);
+        // A copy: the read block and the parser's staging buffer are reused.
+        if (to > from) ready.push(Buffer.from(raw.subarray(from, to)));
+        at += raw.length;
       });
-      await handle?.close();
-      const actual = sha256.digest('hex');
-      if (actual !== record.sha256) {
-        throw new HubError(
-          400,
-          `The content of file ${record.fileHash} has SHA-256 ${actual}, the shard says ${record.sha256}: shard rejected`,
-        );
+      const bytesFrom = index.chunks[first]!.start;
+      for await (const data of this.xorbBytes(term.xorb, bytesFrom, index.chunks[last]!.end, block)) {
+        parser.push(data);
+        yield* ready.splice(0);
       }
-      if (!alreadyStored) {
-        await this.hub.adoptLfsObject(temporary, record.sha256);
-        adopted = true;
-      }
-      await this.store.saveFileRecord(record);
-    } finally {
-      if (handle && !adopted) {
-        await handle.close().catch(() => undefined);
-        await rm(temporary, { force: true });
-      }
+      parser.finish();
     }
   }
 

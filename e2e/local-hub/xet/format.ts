@@ -34,10 +34,36 @@ const dataKey = new Uint8Array([
   88, 180, 208, 176, 75, 147, 173, 242, 41,
 ]);
 /**
- * Every chunk of every xorb is hashed again here, which is most of what a Xet upload costs the server: hash-wasm's
- * BLAKE3 (WebAssembly) does it in about half the CPU time of the JavaScript one the chunker uses.
+ * Every chunk of every xorb is hashed again here, which is most of what a Xet upload costs the server. The Rust
+ * `blake3` crate behind `@napi-rs/blake-hash` (SIMD) takes ~0.3 CPU-s per GiB, hash-wasm's WebAssembly one ~1.7 s:
+ * the native one where its binary loads, else hash-wasm.
  */
-const chunkHasher = await createBLAKE3(256, dataKey);
+const chunkHasher: { hash(data: Uint8Array): Uint8Array } = await (async () => {
+  try {
+    const { Blake3Hasher } = createRequire(import.meta.url)('@napi-rs/blake-hash') as {
+      Blake3Hasher: {
+        newKeyed(key: Buffer): { reset(): void; update(data: Uint8Array): unknown; digestBuffer(): Buffer };
+      };
+    };
+    const native = Blake3Hasher.newKeyed(Buffer.from(dataKey));
+    return {
+      hash(data: Uint8Array) {
+        native.reset();
+        native.update(data);
+        return native.digestBuffer();
+      },
+    };
+  } catch {
+    const wasm = await createBLAKE3(256, dataKey);
+    return {
+      hash(data: Uint8Array) {
+        wasm.init();
+        wasm.update(data);
+        return wasm.digest('binary');
+      },
+    };
+  }
+})();
 
 export const hexHashPattern = /^[0-9a-f]{64}$/;
 
@@ -46,9 +72,7 @@ export const hashBytesToHex = (bytes: Uint8Array): string => hashToHex(bytes);
 export const hexToHashBytes = (hex: string): Uint8Array => hexToBytes(hex);
 
 export function chunkHash(data: Uint8Array): string {
-  chunkHasher.init();
-  chunkHasher.update(data);
-  return hashToHex(chunkHasher.digest('binary'));
+  return hashToHex(chunkHasher.hash(data));
 }
 
 export interface ChunkRef {
@@ -129,13 +153,18 @@ export function decodeChunk(scheme: number, compressed: Uint8Array, uncompressed
 /**
  * Reads chunks from a serialized xorb as its bytes arrive, keeping at most one chunk pending, so a 64 MiB xorb
  * never sits in memory whole. Stops at the footer, which is not chunk data.
+ *
+ * Chunks wholly inside a pushed piece are read where they are; only a chunk split across pieces is put together,
+ * in one staging buffer reused for the whole xorb (copying every split chunk into a new buffer was most of the
+ * server's garbage). So `raw` is valid until the next `push`: hash or copy it before then.
  */
 export class ChunkStreamParser {
-  private parts: Buffer[] = [];
-  private partsBytes = 0;
-  /** Bytes needed before parsing can go on: a header, or the rest of the chunk it announced. */
+  /** The start of a chunk split across pieces: its header and as much of its data as has arrived. */
+  private staged = Buffer.allocUnsafe(chunkHeaderBytes + maxChunkBytes);
+  private stagedBytes = 0;
+  /** Bytes the staged chunk needs in all: a header, then header and data once the header is known. */
   private needed = chunkHeaderBytes;
-  /** Offset in the xorb of the first pending byte. */
+  /** Offset in the xorb of the first byte not yet parsed. */
   private position: number;
   private footerReached = false;
 
@@ -150,55 +179,87 @@ export class ChunkStreamParser {
     return this.footerReached;
   }
 
+  /**
+   * Parses the chunk starting at `at`: emits it and answers its end, or answers how many bytes from `at` it needs
+   * (`{ need }`), or `'footer'`.
+   */
+  private parseAt(buffer: Buffer, at: number): number | { need: number } | 'footer' {
+    if (buffer.length - at < chunkHeaderBytes) return { need: chunkHeaderBytes };
+    if (buffer.subarray(at, at + xorbFooterIdent.length).equals(xorbFooterIdent)) return 'footer';
+    if (buffer[at] !== 0) {
+      throw new XetFormatError(`Unsupported chunk header version ${buffer[at]} at byte ${this.position}`);
+    }
+    const compressedLength = buffer.readUIntLE(at + 1, 3);
+    const scheme = buffer[at + 4]!;
+    const uncompressedLength = buffer.readUIntLE(at + 5, 3);
+    if (uncompressedLength === 0 || uncompressedLength > maxChunkBytes) {
+      throw new XetFormatError(
+        `Chunk at byte ${this.position} claims ${uncompressedLength} bytes (1 to ${maxChunkBytes} allowed)`,
+      );
+    }
+    const end = at + chunkHeaderBytes + compressedLength;
+    if (buffer.length < end) return { need: chunkHeaderBytes + compressedLength };
+    const raw = decodeChunk(scheme, buffer.subarray(at + chunkHeaderBytes, end), uncompressedLength);
+    const start = this.position;
+    this.position += end - at;
+    this.onChunk({ start, end: this.position, raw });
+    return end;
+  }
+
+  private stage(bytes: Buffer): void {
+    if (this.stagedBytes + bytes.length > this.staged.length) {
+      // A header may announce up to 16 MiB of compressed data: grow for it (bounded by the 3-byte size).
+      const grown = Buffer.allocUnsafe(Math.max(this.staged.length * 2, this.stagedBytes + bytes.length));
+      this.staged.copy(grown, 0, 0, this.stagedBytes);
+      this.staged = grown;
+    }
+    bytes.copy(this.staged, this.stagedBytes);
+    this.stagedBytes += bytes.length;
+  }
+
   push(data: Buffer): void {
     if (this.footerReached) return;
-    this.parts.push(data);
-    this.partsBytes += data.length;
-    // Join the pieces only once a whole chunk is there, so each byte is copied about once.
-    if (this.partsBytes < this.needed) return;
-    const pending = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsBytes);
     let at = 0;
-    this.needed = chunkHeaderBytes;
-    while (pending.length - at >= chunkHeaderBytes) {
-      if (pending.subarray(at, at + xorbFooterIdent.length).equals(xorbFooterIdent)) {
+    // First the chunk split across the previous piece and this one.
+    while (this.stagedBytes > 0) {
+      const take = Math.min(this.needed - this.stagedBytes, data.length - at);
+      this.stage(data.subarray(at, at + take));
+      at += take;
+      if (this.stagedBytes < this.needed) return;
+      const parsed = this.parseAt(this.staged.subarray(0, this.stagedBytes), 0);
+      if (parsed === 'footer') {
         this.footerReached = true;
-        this.parts = [];
-        this.partsBytes = 0;
+        this.stagedBytes = 0;
         return;
       }
-      const header = pending.subarray(at, at + chunkHeaderBytes);
-      if (header[0] !== 0) {
-        throw new XetFormatError(
-          `Unsupported chunk header version ${header[0]} at byte ${this.position + at}`,
-        );
+      if (typeof parsed === 'number') {
+        this.stagedBytes = 0;
+        this.needed = chunkHeaderBytes;
+      } else {
+        this.needed = parsed.need;
       }
-      const compressedLength = header.readUIntLE(1, 3);
-      const scheme = header[4]!;
-      const uncompressedLength = header.readUIntLE(5, 3);
-      if (uncompressedLength === 0 || uncompressedLength > maxChunkBytes) {
-        throw new XetFormatError(
-          `Chunk at byte ${this.position + at} claims ${uncompressedLength} bytes (1 to ${maxChunkBytes} allowed)`,
-        );
-      }
-      const end = at + chunkHeaderBytes + compressedLength;
-      if (pending.length < end) {
-        this.needed = end - at;
-        break;
-      }
-      const raw = decodeChunk(scheme, pending.subarray(at + chunkHeaderBytes, end), uncompressedLength);
-      this.onChunk({ start: this.position + at, end: this.position + end, raw });
-      at = end;
     }
-    this.position += at;
-    const rest = pending.subarray(at);
-    this.parts = rest.length > 0 ? [rest] : [];
-    this.partsBytes = rest.length;
+    // Then every chunk wholly inside this piece, where it is.
+    while (at < data.length) {
+      const parsed = this.parseAt(data, at);
+      if (parsed === 'footer') {
+        this.footerReached = true;
+        return;
+      }
+      if (typeof parsed === 'number') {
+        at = parsed;
+        continue;
+      }
+      this.needed = parsed.need;
+      this.stage(data.subarray(at));
+      return;
+    }
   }
 
   /** Throws when the bytes ended inside a chunk. */
   finish(): void {
-    if (!this.footerReached && this.partsBytes > 0) {
-      throw new XetFormatError(`The xorb ends inside a chunk (${this.partsBytes} bytes left over)`);
+    if (!this.footerReached && this.stagedBytes > 0) {
+      throw new XetFormatError(`The xorb ends inside a chunk (${this.stagedBytes} bytes left over)`);
     }
   }
 }

@@ -16,14 +16,15 @@
  * sent, and the first chunk of each is found through global dedup anyway. Nothing is committed until the shard
  * is accepted, so a killed publish leaves only unreferenced xorbs behind.
  *
- * Memory: one read block, two xorb buffers (one filling, one being sent) and the chunk list of the file
+ * Memory: two read blocks, two xorb buffers (one filling, one being sent) and the chunk list of the file
  * (about 40 bytes per 64 KiB), whatever the file size.
  */
-import { createChunker, finalize, nextBlock } from '@huggingface/xetchunk-wasm';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { apiError } from '../lfs';
+import { createXetChunker } from './chunker';
+import { Sha256Thread } from './sha256-thread';
 import {
   CHUNK_HEADER_BYTES,
   fileHashOf,
@@ -41,7 +42,7 @@ import {
   type ShardXorb,
 } from './format';
 
-/** Bytes read from disk at once; the chunker hashes straight from this block. */
+/** Bytes read from disk at once; the chunker and the SHA-256 thread hash straight from this block. */
 const READ_BLOCK = 4 * 1024 * 1024;
 /** Blocks of a xorb body handed to the socket. */
 const SEND_BLOCK = 1024 * 1024;
@@ -232,6 +233,9 @@ class XetUploader {
     xorbsAlreadyStored: 0,
   };
 
+  /** Hashes what is read, in the two blocks files are read into. */
+  readonly sha256 = new Sha256Thread(READ_BLOCK, 2);
+
   constructor(private readonly args: XetUploadArgs) {
     this.tokens = new XetTokens(args.access, args.hubToken, args.fetch, args.signal);
   }
@@ -327,8 +331,7 @@ class XetUploader {
 
   async uploadFile(object: XetObject): Promise<void> {
     const { path } = object;
-    const sha256 = createHash('sha256');
-    const chunker = createChunker();
+    const chunker = createXetChunker();
     const allChunks: ChunkRef[] = [];
     const terms: ShardTerm[] = [];
     const newXorbs: ShardXorb[] = [];
@@ -437,8 +440,7 @@ class XetUploader {
     // Bytes of the chunk still open at the end of a block (it continues in the next one).
     let carry = Buffer.alloc(0);
     const feed = async (block: Uint8Array) => {
-      sha256.update(block);
-      const chunks = nextBlock(chunker, block);
+      const chunks = chunker.push(block);
       let at = 0;
       for (const c of chunks) {
         const hash = toHex(c.hash);
@@ -459,33 +461,45 @@ class XetUploader {
       flushProgress();
     };
 
+    let digest: string;
     if (object.content) {
       await feed(object.content);
+      digest = createHash('sha256').update(object.content).digest('hex');
     } else {
       const fh = await open(object.absPath!, 'r');
       try {
-        const block = Buffer.allocUnsafe(READ_BLOCK);
+        // Two shared blocks: the SHA-256 thread hashes one while the other is read and chunked.
+        const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
+        this.sha256.start();
         let position = 0;
-        for (;;) {
+        for (let i = 0; ; i ^= 1) {
           this.args.signal?.throwIfAborted();
+          await hashed[i];
+          const block = this.sha256.blocks[i]!;
           const { bytesRead } = await fh.read(block, 0, block.length, position);
           if (bytesRead === 0) break;
           position += bytesRead;
           if (position > object.size) break;
-          await feed(block.subarray(0, bytesRead));
+          const view = block.subarray(0, bytesRead);
+          const done = this.sha256.update(i, bytesRead);
+          // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
+          done.catch(() => undefined);
+          hashed[i] = done;
+          await feed(view);
         }
+        await Promise.all(hashed);
         if (position !== object.size) throw changedOnDisk(path);
+        digest = await this.sha256.digest();
       } finally {
         await fh.close();
       }
     }
-    const last = finalize(chunker);
+    const last = chunker.finish();
     if (last) await take({ hash: toHex(last.hash), length: last.length }, carry);
     flushProgress();
     await seal();
     await this.drain();
 
-    const digest = sha256.digest('hex');
     if (digest !== object.sha256) throw changedOnDisk(path);
     const fileHash = fileHashOf(allChunks);
     const shard = serializeShard([{ fileHash, sha256: digest, terms }], newXorbs);
@@ -519,10 +533,14 @@ function changedOnDisk(path: string): AppError {
 /** Uploads `objects` through Xet, one file after the other; resolves when each is registered with the CAS. */
 export async function uploadThroughXet(args: XetUploadArgs): Promise<XetUploadResult> {
   const uploader = new XetUploader(args);
-  for (const object of args.objects) {
-    args.signal?.throwIfAborted();
-    await uploader.uploadFile(object);
+  try {
+    for (const object of args.objects) {
+      args.signal?.throwIfAborted();
+      await uploader.uploadFile(object);
+    }
+    await uploader.registering;
+    return uploader.result;
+  } finally {
+    await uploader.sha256.close();
   }
-  await uploader.registering;
-  return uploader.result;
 }

@@ -1,0 +1,94 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalHub, type LocalHub } from '../../../../e2e/local-hub';
+import { uploadThroughXet, type XetObject } from './upload';
+
+const TOKEN = 'hf_' + 'XetUploaderUnitTestWriteTokenAbcde';
+const MiB = 1024 * 1024;
+
+let work: string;
+let hub: LocalHub;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'xet-upload-'));
+  hub = await startLocalHub({
+    dataDir: path.join(work, 'hub'),
+    users: [{ name: 'alice', token: TOKEN, role: 'write' }],
+  });
+  await fetch(`${hub.url}/api/repos/create`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'xet-unit', type: 'model' }),
+  });
+});
+
+afterAll(async () => {
+  await hub?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+async function access() {
+  const res = await fetch(`${hub.url}/api/models/alice/xet-unit/xet-write-token/main`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  const json = (await res.json()) as { accessToken: string; casUrl: string; exp: number };
+  return {
+    casUrl: json.casUrl,
+    accessToken: json.accessToken,
+    expiresAt: json.exp * 1000,
+    refreshUrl: `${hub.url}/api/models/alice/xet-unit/xet-write-token/main`,
+  };
+}
+
+async function fileOf(name: string, bytes: Buffer): Promise<XetObject> {
+  const absPath = path.join(work, name);
+  await writeFile(absPath, bytes);
+  return {
+    path: name,
+    absPath,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}
+
+describe('uploadThroughXet', () => {
+  it("registers files whose SHA-256 (hashed on its own thread, over the bytes chunked) is the plan's", async () => {
+    // Sizes around the 4 MiB read block: one block, several, a partial last one.
+    const objects = [
+      await fileOf('a.bin', randomBytes(9 * MiB + 123)),
+      await fileOf('b.bin', randomBytes(4 * MiB)),
+      await fileOf('c.bin', randomBytes(1000)),
+    ];
+    const result = await uploadThroughXet({
+      objects,
+      access: await access(),
+      hubToken: TOKEN,
+      fetch,
+    });
+    expect([...result.xetHashes.keys()].sort()).toEqual(objects.map((o) => o.sha256).sort());
+    // The CAS rebuilt each file from its xorbs and checked that SHA-256 before registering it.
+    const { casUrl, accessToken } = await access();
+    for (const o of objects) {
+      const head = await fetch(`${casUrl}/v1/files/${result.xetHashes.get(o.sha256)}`, {
+        method: 'HEAD',
+        headers: { Authorization: `Bearer ${accessToken}` },
+      });
+      expect(head.status).toBe(200);
+      expect(Number(head.headers.get('content-length'))).toBe(o.size);
+    }
+  });
+
+  it('refuses a file whose bytes are no longer those the plan hashed, and registers nothing for it', async () => {
+    const planned = await fileOf('changed.bin', randomBytes(6 * MiB));
+    // Same size, other bytes: what a training run rewriting the file between plan and upload leaves.
+    await writeFile(planned.absPath!, randomBytes(6 * MiB));
+    const before = hub.requestLog.filter((e) => e.kind === 'xet-shard').length;
+    await expect(
+      uploadThroughXet({ objects: [planned], access: await access(), hubToken: TOKEN, fetch }),
+    ).rejects.toThrow('changed.bin changed on disk while publishing');
+    expect(hub.requestLog.filter((e) => e.kind === 'xet-shard').length).toBe(before);
+  });
+});
