@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
 import { FaultInjector } from './faults';
 import type { FaultDecision } from './faults';
-import { defaultGitAttributes, gitBlobOid, lfsPathMatcher, lfsPointerText, treeOid } from './git-objects';
+import { defaultGitAttributes, folderTreeOids, gitBlobOid, lfsPathMatcher, lfsPointerText } from './git-objects';
 import type { RequestContext } from './http-helpers';
 import {
   ConnectionResetByFault,
@@ -34,6 +34,8 @@ import { validateReadmeMetadata } from './validate-yaml';
 import { XetCas, casPathPrefix } from './xet/cas';
 
 const regularFileLimit = 10 * 1024 * 1024;
+/** Git blobs of one commit written at once (libuv runs four file-system calls at a time). */
+const BLOB_WRITES_AT_ONCE = 16;
 const tooLargeRegularFileMessage =
   'Your push was rejected because it contains files larger than 10 MiB. Please use https://git-lfs.github.com/ to store large files.';
 const invalidCredentialsMessage = 'Invalid credentials in Authorization header';
@@ -187,22 +189,21 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   // ---------- tree helpers ----------
 
-  function directoryEntries(files: Record<string, FileEntry>, directory: string): [string, string][] {
-    const prefix = `${directory}/`;
-    return Object.entries(files)
-      .filter(([path]) => path.startsWith(prefix))
-      .map(([path, entry]) => [path, entry.oid] as [string, string])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /** A commit's folders and their tree ids, computed once per commit (commits never change). */
+  const foldersByTree = new WeakMap<Record<string, FileEntry>, Map<string, string>>();
+  function foldersOf(files: Record<string, FileEntry>): Map<string, string> {
+    let folders = foldersByTree.get(files);
+    if (!folders) foldersByTree.set(files, (folders = folderTreeOids(files)));
+    return folders;
   }
 
   function isDirectory(files: Record<string, FileEntry>, path: string): boolean {
-    const prefix = `${path}/`;
-    return Object.keys(files).some((file) => file.startsWith(prefix));
+    return foldersOf(files).has(path);
   }
 
   function entryJson(files: Record<string, FileEntry>, path: string): Record<string, unknown> {
     const file = files[path];
-    if (!file) return { type: 'directory', oid: treeOid(directoryEntries(files, path)), size: 0, path };
+    if (!file) return { type: 'directory', oid: foldersOf(files).get(path) ?? '', size: 0, path };
     return {
       type: 'file',
       oid: file.oid,
@@ -216,7 +217,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   /** The commit that last changed `path` (a file or a directory), following first parents. */
   async function lastCommitOf(repo: RepoRecord, head: CommitRecord, path: string): Promise<{ id: string; title: string; date: string }> {
     const signature = (commit: CommitRecord) =>
-      commit.files[path]?.oid ?? (isDirectory(commit.files, path) ? treeOid(directoryEntries(commit.files, path)) : '');
+      commit.files[path]?.oid ?? foldersOf(commit.files).get(path) ?? '';
     const wanted = signature(head);
     let current = head;
     for (;;) {
@@ -483,41 +484,62 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       | { op: 'deleteFolder'; path: string };
     const operations: Operation[] = [];
     let header: { summary?: unknown; description?: unknown; parentCommit?: unknown } | undefined;
-    for await (const line of bodyLines(ctx, 32 * 1024 * 1024)) {
-      let item: { key?: unknown; value?: Record<string, unknown> };
-      try {
-        item = JSON.parse(line) as typeof item;
-      } catch {
-        throw new HubError(400, 'Commit body must be NDJSON: a line is not valid JSON');
-      }
-      const value = item.value ?? {};
-      const path = typeof value.path === 'string' ? value.path : '';
-      if (item.key === 'header') {
-        header = value;
-        continue;
-      }
-      if (!header) throw new HubError(400, 'The first line of a commit must be its header');
-      if (item.key === 'deletedFolder') {
-        const folder = path.replace(/\/+$/, '');
-        if (!isValidRepoPath(folder)) throw new HubError(400, `Invalid folder path "${path}"`);
-        operations.push({ op: 'deleteFolder', path: folder });
-        continue;
-      }
-      if (!isValidRepoPath(path)) throw new HubError(400, `Invalid file path "${path}"`);
-      if (item.key === 'file') {
-        if (typeof value.content !== 'string') throw new HubError(400, `File "${path}" has no content`);
-        const content = Buffer.from(value.content, value.encoding === 'base64' ? 'base64' : 'utf8');
-        if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
-        // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
-        if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
-        operations.push({ op: 'set', path, entry: { oid: await store.writeBlob(content), size: content.length } });
-      } else if (item.key === 'lfsFile') {
-        if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
-        operations.push({ op: 'lfs', path, sha256: value.oid, size: typeof value.size === 'number' ? value.size : undefined });
-      } else if (item.key === 'deletedFile') {
-        operations.push({ op: 'deleteFile', path });
-      } else {
-        throw new HubError(400, `Unknown commit operation "${String(item.key)}"`);
+    const blobWrites: Promise<void>[] = [];
+    const bodyError = await readCommitBody().then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
+    // Every write settles before the commit is answered (or refused): none is left running behind it.
+    const failedWrite = (await Promise.allSettled(blobWrites)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (bodyError) throw bodyError.err;
+    if (failedWrite) throw failedWrite.reason;
+    async function readCommitBody(): Promise<void> {
+      for await (const line of bodyLines(ctx, 32 * 1024 * 1024)) {
+        let item: { key?: unknown; value?: Record<string, unknown> };
+        try {
+          item = JSON.parse(line) as typeof item;
+        } catch {
+          throw new HubError(400, 'Commit body must be NDJSON: a line is not valid JSON');
+        }
+        const value = item.value ?? {};
+        const path = typeof value.path === 'string' ? value.path : '';
+        if (item.key === 'header') {
+          header = value;
+          continue;
+        }
+        if (!header) throw new HubError(400, 'The first line of a commit must be its header');
+        if (item.key === 'deletedFolder') {
+          const folder = path.replace(/\/+$/, '');
+          if (!isValidRepoPath(folder)) throw new HubError(400, `Invalid folder path "${path}"`);
+          operations.push({ op: 'deleteFolder', path: folder });
+          continue;
+        }
+        if (!isValidRepoPath(path)) throw new HubError(400, `Invalid file path "${path}"`);
+        if (item.key === 'file') {
+          if (typeof value.content !== 'string') throw new HubError(400, `File "${path}" has no content`);
+          const content = Buffer.from(value.content, value.encoding === 'base64' ? 'base64' : 'utf8');
+          if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
+          // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
+          if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
+          const entry: FileEntry = { oid: '', size: content.length };
+          operations.push({ op: 'set', path, entry });
+          // Blobs are written while the rest of the body is read, a few at once (each is a handful of file-system
+          // round trips); all of them are stored before the commit can land.
+          if (blobWrites.length >= BLOB_WRITES_AT_ONCE) await blobWrites.shift();
+          const write = store.writeBlob(content).then((oid) => {
+            entry.oid = oid;
+          });
+          // Observed at once: a failure is reported (below) once the body has been read, never as unhandled.
+          write.catch(() => undefined);
+          blobWrites.push(write);
+        } else if (item.key === 'lfsFile') {
+          if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
+          operations.push({ op: 'lfs', path, sha256: value.oid, size: typeof value.size === 'number' ? value.size : undefined });
+        } else if (item.key === 'deletedFile') {
+          operations.push({ op: 'deleteFile', path });
+        } else {
+          throw new HubError(400, `Unknown commit operation "${String(item.key)}"`);
+        }
       }
     }
     if (!header) throw new HubError(400, 'Commit body has no header line');

@@ -37,8 +37,11 @@ export interface CommitArgs {
   token: string;
   title: string;
   description: string;
-  /** The head the commit builds on; a commit landed meanwhile makes the Hub answer 412. */
-  parent: string | null;
+  /**
+   * The head the commit builds on; a commit landed meanwhile makes the Hub answer 412. The Hub's preupload
+   * answer names the head (`commitOid`), so this is asked only when it does not (or nothing is preuploaded).
+   */
+  parent: () => Promise<string | null>;
   files: CommitFile[];
   deletions: string[];
   /** The Hub fetch (retries, byte counting). */
@@ -112,8 +115,12 @@ async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Prom
  * Asks the Hub which files go through LFS. Files the plan expects to be regular are read whole (and
  * checked) here, once: their sample comes from those bytes, and the commit carries them.
  */
-async function preupload(args: CommitArgs, contents: Map<string, Buffer>): Promise<Set<string>> {
+async function preupload(
+  args: CommitArgs,
+  contents: Map<string, Buffer>,
+): Promise<{ lfs: Set<string>; head: string | null }> {
   const lfs = new Set<string>();
+  let head: string | null = null;
   const url = `${args.endpoint}/api/models/${args.repo.id}/preupload/main`;
   for (let i = 0; i < args.files.length; i += PREUPLOAD_BATCH) {
     const batch = args.files.slice(i, i + PREUPLOAD_BATCH);
@@ -139,10 +146,17 @@ async function preupload(args: CommitArgs, contents: Map<string, Buffer>): Promi
       signal: args.signal,
     });
     if (!res.ok) throw await apiError(res, 'Preupload');
-    const json = (await res.json()) as { files?: { path: string; uploadMode?: string }[] };
+    const json = (await res.json()) as {
+      files?: { path: string; uploadMode?: string }[];
+      commitOid?: unknown;
+    };
     for (const f of json.files ?? []) if (f.uploadMode === 'lfs') lfs.add(f.path);
+    // The head the first batch was answered against: what this commit builds on (a later one is the same
+    // unless someone committed meanwhile, and then the commit is refused with 412 either way).
+    if (i === 0 && typeof json.commitOid === 'string' && /^[0-9a-f]{40}$/.test(json.commitOid))
+      head = json.commitOid;
   }
-  return lfs;
+  return { lfs, head };
 }
 
 /** Sends one commit and resolves to its id and URL. Errors carry the Hub's status (`statusCode`). */
@@ -151,7 +165,9 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   args.onPhase?.('uploading');
   // Regular content of this commit, read once; bounded by the plan's regular-bytes budget per commit.
   const contents = new Map<string, Buffer>();
-  const lfsPaths = args.files.length > 0 ? await preupload(args, contents) : new Set<string>();
+  const preuploaded =
+    args.files.length > 0 ? await preupload(args, contents) : { lfs: new Set<string>(), head: null };
+  const lfsPaths = preuploaded.lfs;
 
   const objects: LfsObject[] = [];
   for (const { planned, source } of args.files) {
@@ -186,7 +202,8 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   signal?.throwIfAborted();
   args.onPhase?.('committing');
   const header: Record<string, string> = { summary: args.title, description: args.description };
-  if (args.parent) header.parentCommit = args.parent;
+  const parent = preuploaded.head ?? (await args.parent());
+  if (parent) header.parentCommit = parent;
   const lines = [JSON.stringify({ key: 'header', value: header })];
   // The Hub may keep as regular a file the plan expected in LFS: read those now.
   const unread = args.files.filter((f) => !lfsPaths.has(f.planned.path) && !contents.has(f.planned.path));

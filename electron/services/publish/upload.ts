@@ -327,14 +327,13 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       const title = total > 1 ? `${plan.commitTitle} (part ${i + 1}/${total})` : plan.commitTitle;
       pendingCommitFiles = group;
       const started = Date.now();
-      const parent = await headCommit(repo, endpoint, token, hubFetch);
       const result = await runCommit({
         repo,
         input,
         title,
         files: commitFilesOf,
         deletions: last ? plan.deletions : [],
-        parent,
+        parent: () => headCommit(repo, endpoint, token, hubFetch),
         hubFetch,
         onPhase: (p) => {
           phase = p === 'committing' ? 'commit' : 'upload';
@@ -448,7 +447,7 @@ async function runCommit(args: {
   title: string;
   files: CommitFile[];
   deletions: string[];
-  parent: string | null;
+  parent: () => Promise<string | null>;
   hubFetch: typeof fetch;
   onPhase: (phase: 'uploading' | 'committing') => void;
   onLfsDone: NonNullable<CommitArgs['onLfsDone']>;
