@@ -6,8 +6,7 @@
  */
 import picomatch from 'picomatch';
 import { createHash } from 'node:crypto';
-import { lstat, realpath, stat } from 'node:fs/promises';
-import fs from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
 import { compileGlobs } from '../../../shared/glob';
@@ -16,7 +15,7 @@ import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
 import { REGULAR_FILE_MAX_BYTES, type Hasher } from '../hash';
-import { mapLimit } from '../scan/limit';
+import { asyncFsCalls, mapFs, type FsCalls } from '../scan/limit';
 import { measuredRate, remainingSeconds } from '../../../shared/units';
 
 /** The digests the plan needs of a file on disk. */
@@ -305,13 +304,6 @@ const isNeverUploadName = picomatch(
 );
 
 /**
- * Checkpoint files resolved at once: each costs an lstat (plus a realpath and a stat for a link), and
- * thousands of small files are mostly waiting on those round trips, never on the CPU.
- */
-const RESOLVE_CONCURRENCY = 32;
-/** Small files read whole at once (open, read, close each). */
-const READ_CONCURRENCY = 32;
-/**
  * Bytes of small regular files the plan keeps in memory for the commits (they are read whole here anyway).
  * Beyond it a file is read again when its commit is built, and checked against its planned digest then.
  */
@@ -321,61 +313,63 @@ export const PLAN_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
 async function resolveFile(
   absPath: string,
   realDirs: Map<string, Promise<string | null>>,
+  fs: FsCalls,
 ): Promise<{ real: string; size: number } | null> {
-  const st = await lstat(absPath).catch(() => null);
+  // Whatever cannot be looked at (gone, no permission) is missing, as with the file itself.
+  const attempt = <T>(call: () => T | Promise<T>) =>
+    Promise.resolve()
+      .then(call)
+      .catch(() => null);
+  const st = await attempt(() => fs.lstat(absPath));
   if (!st) return null;
   if (st.isFile()) {
     // Not a link itself: where it really is follows from its folder's real path, resolved once per folder.
     const dir = path.dirname(absPath);
     let realDir = realDirs.get(dir);
     if (!realDir) {
-      realDir = realpath(dir).catch(() => null);
+      realDir = attempt(() => fs.realpath(dir));
       realDirs.set(dir, realDir);
     }
     const base = await realDir;
     return base === null ? null : { real: path.join(base, path.basename(absPath)), size: st.size };
   }
   if (!st.isSymbolicLink()) return null;
-  const real = await realpath(absPath).catch(() => null);
-  const target = real ? await stat(real).catch(() => null) : null;
+  const real = await attempt(() => fs.realpath(absPath));
+  const target = real ? await attempt(() => fs.stat(real)) : null;
   return real && target?.isFile() ? { real, size: target.size } : null;
 }
 
 /**
- * The whole content of a small file, read with one open, one read and one close. A file that grew past
- * what a regular file may be since it was listed is refused: the plan would no longer describe it.
+ * The whole content of a small file: one open, one read (of one byte more than expected, which tells that
+ * the file grew since it was listed) and one close. A file that grew past what a regular file may be is
+ * refused: the plan would no longer describe it.
  */
-function readSmallFile(absPath: string, size: number, repoPath: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    fs.open(absPath, 'r', (openErr, fd) => {
-      if (openErr) return reject(unreadable(repoPath, openErr));
-      // One byte more than expected tells that the file grew since it was listed.
-      const buf = Buffer.allocUnsafe(Math.min(size + 1, REGULAR_FILE_MAX_BYTES));
-      let got = 0;
-      const finish = (err: Error | null) =>
-        fs.close(fd, () => (err ? reject(err) : resolve(got === buf.length ? buf : buf.subarray(0, got))));
-      const next = () =>
-        fs.read(fd, buf, got, buf.length - got, got, (readErr, n) => {
-          if (readErr) return finish(unreadable(repoPath, readErr));
-          got += n;
-          if (n === 0 || got === buf.length) {
-            if (got === buf.length && got > size) {
-              // Grown: read the rest the ordinary way (bounded), so the plan has what is there now.
-              return fs.readFile(absPath, (e, whole) => {
-                fs.close(fd, () => {
-                  if (e) return reject(unreadable(repoPath, e));
-                  if (whole.length >= REGULAR_FILE_MAX_BYTES) return reject(changedWhilePlanning(repoPath));
-                  resolve(whole);
-                });
-              });
-            }
-            return finish(null);
-          }
-          next();
-        });
-      next();
-    });
-  });
+async function readSmallFile(absPath: string, size: number, repoPath: string, fs: FsCalls): Promise<Buffer> {
+  let fd: number;
+  try {
+    fd = await fs.open(absPath);
+  } catch (err) {
+    throw unreadable(repoPath, err as NodeJS.ErrnoException);
+  }
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(size + 1, REGULAR_FILE_MAX_BYTES));
+    let got = 0;
+    for (;;) {
+      const n = await fs.read(fd, buf, got, buf.length - got, got);
+      got += n;
+      if (n === 0) return buf.subarray(0, got);
+      if (got < buf.length) continue;
+      if (buf.length >= REGULAR_FILE_MAX_BYTES) throw changedWhilePlanning(repoPath);
+      // Grown since it was listed: read on, so the plan has what is there now.
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, REGULAR_FILE_MAX_BYTES));
+      buf.copy(bigger, 0, 0, got);
+      buf = bigger;
+    }
+  } catch (err) {
+    throw err instanceof AppError ? err : unreadable(repoPath, err as NodeJS.ErrnoException);
+  } finally {
+    await fs.close(fd);
+  }
 }
 
 function unreadable(repoPath: string, err: NodeJS.ErrnoException): AppError {
@@ -418,10 +412,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     candidates.push({ rel, absPath: path.join(checkpoint.path, ...rel.split('/')) });
   }
   const realDirs = new Map<string, Promise<string | null>>();
-  const resolved = await mapLimit(candidates, RESOLVE_CONCURRENCY, async (c) => {
-    signal?.throwIfAborted();
-    return resolveFile(c.absPath, realDirs);
-  });
+  const resolved = await mapFs(candidates, (c, fs) => resolveFile(c.absPath, realDirs, fs), { signal });
   for (const [i, { rel }] of candidates.entries()) {
     // A symlink out of the checkpoint would publish files the user never chose.
     const found = resolved[i];
@@ -515,9 +506,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   /** What reading a small file found: its digest (and content, while the budget lasts), or a secret. */
   const smallResults = new Map<string, { digest: FileDigestLike; bytes: Buffer } | { secret: string }>();
   let keptBytes = 0;
-  const readWhole = async (repoPath: string, absPath: string, size: number) => {
-    signal?.throwIfAborted();
-    const bytes = await readSmallFile(absPath, size, repoPath);
+  const readWhole = async (repoPath: string, absPath: string, size: number, fs: FsCalls) => {
+    const bytes = await readSmallFile(absPath, size, repoPath, fs);
     smallDone += bytes.length;
     report(absPath);
     if (tokenBytes && bytes.includes(tokenBytes)) return { secret: `${repoPath} (contains your token)` };
@@ -529,9 +519,11 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     }
     return { digest: { size: bytes.length, sha256: sha256Hex(bytes), gitOid: gitBlobOidHex(bytes) }, bytes };
   };
-  await mapLimit(small, READ_CONCURRENCY, async ([repoPath, s]) => {
-    smallResults.set(repoPath, await readWhole(repoPath, s.absPath, s.size));
-  });
+  await mapFs(
+    small,
+    async ([repoPath, s], fs) => smallResults.set(repoPath, await readWhole(repoPath, s.absPath, s.size, fs)),
+    { signal },
+  );
   const digests = await largeDigests;
   report('', true);
 
@@ -573,7 +565,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
       }
       digest = hashed;
       // It shrank below the regular-file limit since it was listed: read whole like any small file.
-      if (hashed.size < REGULAR_FILE_MAX_BYTES) read = await readWhole(repoPath, source.absPath, hashed.size);
+      if (hashed.size < REGULAR_FILE_MAX_BYTES)
+        read = await readWhole(repoPath, source.absPath, hashed.size, asyncFsCalls);
     }
     let sample: Uint8Array | undefined;
     if (read) {
