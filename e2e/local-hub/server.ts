@@ -34,8 +34,6 @@ import { validateReadmeMetadata } from './validate-yaml';
 import { XetCas, casPathPrefix } from './xet/cas';
 
 const regularFileLimit = 10 * 1024 * 1024;
-/** Git blobs of one commit written at once (libuv runs four file-system calls at a time). */
-const BLOB_WRITES_AT_ONCE = 16;
 const tooLargeRegularFileMessage =
   'Your push was rejected because it contains files larger than 10 MiB. Please use https://git-lfs.github.com/ to store large files.';
 const invalidCredentialsMessage = 'Invalid credentials in Authorization header';
@@ -478,21 +476,16 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const { repo, user } = await writableRepo(ctx, address);
     const createPr = queryFlag(ctx.url, 'create_pr');
     type Operation =
-      | { op: 'set'; path: string; entry: FileEntry }
+      | { op: 'set'; path: string; entry: FileEntry; content: Buffer }
       | { op: 'lfs'; path: string; sha256: string; size: number | undefined }
       | { op: 'deleteFile'; path: string }
       | { op: 'deleteFolder'; path: string };
     const operations: Operation[] = [];
     let header: { summary?: unknown; description?: unknown; parentCommit?: unknown } | undefined;
-    const blobWrites: Promise<void>[] = [];
-    const bodyError = await readCommitBody().then(
-      () => null,
-      (err: unknown) => ({ err }),
-    );
-    // Every write settles before the commit is answered (or refused): none is left running behind it.
-    const failedWrite = (await Promise.allSettled(blobWrites)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (bodyError) throw bodyError.err;
-    if (failedWrite) throw failedWrite.reason;
+    await readCommitBody();
+    const sets = operations.filter((o): o is Extract<Operation, { op: 'set' }> => o.op === 'set');
+    const oids = await store.writeBlobs(sets.map((o) => o.content));
+    for (const [i, o] of sets.entries()) o.entry.oid = oids[i]!;
     async function readCommitBody(): Promise<void> {
       for await (const line of bodyLines(ctx, 32 * 1024 * 1024)) {
         let item: { key?: unknown; value?: Record<string, unknown> };
@@ -521,17 +514,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
           if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
           // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
           if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
-          const entry: FileEntry = { oid: '', size: content.length };
-          operations.push({ op: 'set', path, entry });
-          // Blobs are written while the rest of the body is read, a few at once (each is a handful of file-system
-          // round trips); all of them are stored before the commit can land.
-          if (blobWrites.length >= BLOB_WRITES_AT_ONCE) await blobWrites.shift();
-          const write = store.writeBlob(content).then((oid) => {
-            entry.oid = oid;
-          });
-          // Observed at once: a failure is reported (below) once the body has been read, never as unhandled.
-          write.catch(() => undefined);
-          blobWrites.push(write);
+          // Stored (all at once, below) once the whole body has been read and checked.
+          operations.push({ op: 'set', path, entry: { oid: '', size: content.length }, content });
         } else if (item.key === 'lfsFile') {
           if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
           operations.push({ op: 'lfs', path, sha256: value.oid, size: typeof value.size === 'number' ? value.size : undefined });
