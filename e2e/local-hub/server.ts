@@ -187,6 +187,32 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   // ---------- tree helpers ----------
 
+  /**
+   * The sorted entries under `folder` (every depth when `recursive`), computed once per commit and folder: a
+   * client pages through a listing of 10,000 files 1,000 at a time, and each page would sort it all again.
+   */
+  const listingsByTree = new WeakMap<Record<string, FileEntry>, Map<string, string[]>>();
+  function treeListing(files: Record<string, FileEntry>, folder: string, recursive: boolean): string[] {
+    let listings = listingsByTree.get(files);
+    if (!listings) listingsByTree.set(files, (listings = new Map()));
+    const key = `${recursive ? 'r' : 'n'}:${folder}`;
+    const cached = listings.get(key);
+    if (cached) return cached;
+    const prefix = folder ? `${folder}/` : '';
+    const found = new Set<string>();
+    for (const file of Object.keys(files)) {
+      if (!file.startsWith(prefix)) continue;
+      const relative = file.slice(prefix.length).split('/');
+      const depthLimit = recursive ? relative.length : 1;
+      for (let depth = 1; depth <= depthLimit; depth++) found.add(prefix + relative.slice(0, depth).join('/'));
+    }
+    const paths = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // A handful of listings per commit are ever asked for; keep the last few.
+    if (listings.size >= 8) listings.delete(listings.keys().next().value!);
+    listings.set(key, paths);
+    return paths;
+  }
+
   /** A commit's folders and their tree ids, computed once per commit (commits never change). */
   const foldersByTree = new WeakMap<Record<string, FileEntry>, Map<string, string>>();
   function foldersOf(files: Record<string, FileEntry>): Map<string, string> {
@@ -656,15 +682,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       paths = [path];
     } else {
       if (path && !isDirectory(files, path)) throw new HubError(404, `Entry not found: ${path}`, { code: 'EntryNotFound' });
-      const prefix = path ? `${path}/` : '';
-      const found = new Set<string>();
-      for (const file of Object.keys(files)) {
-        if (!file.startsWith(prefix)) continue;
-        const relative = file.slice(prefix.length).split('/');
-        const depthLimit = recursive ? relative.length : 1;
-        for (let depth = 1; depth <= depthLimit; depth++) found.add(prefix + relative.slice(0, depth).join('/'));
-      }
-      paths = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      paths = treeListing(files, path, recursive);
     }
     const offset = Math.max(0, Number.parseInt(Buffer.from(ctx.url.searchParams.get('cursor') ?? '', 'base64url').toString('utf8') || '0', 10) || 0);
     const page = paths.slice(offset, offset + treePageSize);
