@@ -200,9 +200,13 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+/**
+ * Whether a real (resolved, normalised) path lies below `root`, as a prefix test made once per root:
+ * planning asks it for every file, and path.relative on each cost more than reading the file.
+ */
+function insideOf(root: string): (real: string) => boolean {
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  return (real) => real.length > prefix.length && real.startsWith(prefix);
 }
 
 /** Predicts what the Hub's preupload will say; the Hub's answer during upload is what counts. */
@@ -287,8 +291,12 @@ export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {
  * Why the file a link really is stays out: the never-upload rules apply to the target as well as to the
  * name (`notes.txt -> ../.env` is the `.env`), and nothing outside the workspace is published.
  */
-function targetExclusion(workspaceRoot: string, real: string): ExcludedFile['reason'] | null {
-  if (!isInside(workspaceRoot, real)) return 'outside-workspace';
+function targetExclusion(
+  workspaceRoot: string,
+  real: string,
+  inWorkspace = insideOf(workspaceRoot),
+): ExcludedFile['reason'] | null {
+  if (!inWorkspace(real)) return 'outside-workspace';
   const rel = toPosix(path.relative(workspaceRoot, real));
   if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt' || isNeverUploadName(rel))
     return 'never-uploaded';
@@ -357,7 +365,8 @@ async function readSmallFile(absPath: string, size: number, repoPath: string, fs
     for (;;) {
       const n = await fs.read(fd, buf, got, buf.length - got, got);
       got += n;
-      if (n === 0) return buf.subarray(0, got);
+      // A short read of a regular file that brings exactly the size it was listed with is its end.
+      if (n === 0 || (got === size && got < buf.length)) return buf.subarray(0, got);
       if (got < buf.length) continue;
       if (buf.length >= REGULAR_FILE_MAX_BYTES) throw changedWhilePlanning(repoPath);
       // Grown since it was listed: read on, so the plan has what is there now.
@@ -383,6 +392,7 @@ function changedWhilePlanning(repoPath: string): AppError {
   );
 }
 
+const HF_PREFIX = Buffer.from('hf_');
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const gitBlobOidHex = (bytes: Uint8Array) =>
   createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
@@ -411,6 +421,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     if (rel === 'README.md' && input.readmeText !== null) continue;
     candidates.push({ rel, absPath: path.join(checkpoint.path, ...rel.split('/')) });
   }
+  const inWorkspace = insideOf(workspaceReal);
+  const inCheckpoint = insideOf(checkpointRoot);
   const realDirs = new Map<string, Promise<string | null>>();
   const resolved = await mapFs(candidates, (c, fs) => resolveFile(c.absPath, realDirs, fs), { signal });
   for (const [i, { rel }] of candidates.entries()) {
@@ -420,8 +432,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
       excluded.push({ path: rel, reason: 'missing' });
       continue;
     }
-    const targetReason = targetExclusion(workspaceReal, found.real);
-    if (targetReason || !isInside(checkpointRoot, found.real)) {
+    const targetReason = targetExclusion(workspaceReal, found.real, inWorkspace);
+    if (targetReason || !inCheckpoint(found.real)) {
       excluded.push({ path: rel, reason: targetReason ?? 'outside-workspace' });
       continue;
     }
@@ -511,7 +523,8 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     smallDone += bytes.length;
     report(absPath);
     if (tokenBytes && bytes.includes(tokenBytes)) return { secret: `${repoPath} (contains your token)` };
-    const found = HF_TOKEN_PATTERN.exec(bytes.toString('latin1'));
+    // Most files hold no "hf_" at all: only those are turned into text for the full pattern.
+    const found = bytes.includes(HF_PREFIX) ? HF_TOKEN_PATTERN.exec(bytes.toString('latin1')) : null;
     if (found) {
       return {
         secret: `${repoPath} (something shaped like a Hugging Face token at byte ${found.index})`,
