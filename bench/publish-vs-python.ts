@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     };
     for (let round = 0; rows.has('checkpoint') && round < rounds; round++) {
       process.stderr.write(`round ${round + 1}: ${size / MiB} MiB checkpoint…\n`);
-      samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'checkpoint Python'));
       const dataDir = path.join(work, `data-${round}`);
       samples.cold.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
       samples.warm.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     await addSmallFiles(ws.ckpt, small);
     for (let round = 0; rows.has('small') && round < rounds; round++) {
       process.stderr.write(`round ${round + 1}: ${small} small files plus the checkpoint…\n`);
-      samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'small Python'));
       // Hashes of the weights ready, the small files new: what Python pays too (it hashes everything).
       const dataDir = path.join(work, `data-small-${round}`);
       samples.cliSmall.push(
