@@ -298,7 +298,7 @@ describe('local Hub with the real @huggingface/hub client', () => {
       uploadFiles({ repo: 'alice/folders', files: Object.entries(files).map(([path, text]) => ({ path, content: new Blob([text]) })), ...credentials(alice) });
     const folderIds = async () => {
       const ids: Record<string, string> = {};
-      for await (const e of listFiles({ repo: 'alice/folders', recursive: true, ...credentials(alice) })) if (e.type === 'directory') ids[e.path] = e.oid;
+      for await (const e of listFiles({ repo: 'alice/folders', recursive: true, ...credentials(alice) })) if (e.type === 'directory' && e.oid) ids[e.path] = e.oid;
       const info = await pathsInfo({ repo: 'alice/folders', paths: Object.keys(ids), ...credentials(alice) });
       expect(Object.fromEntries(info.map((e) => [e.path, e.oid]))).toEqual(ids);
       return ids;
