@@ -106,11 +106,12 @@ export interface BenchHub {
 }
 
 /** A local Hub in its own process; `extraArgs` e.g. `['--no-xet']` for a mirror that speaks only classic LFS. */
-export async function startHub(extraArgs: string[] = []): Promise<BenchHub> {
+export async function startHub(extraArgs: string[] = [], nodeArgs: string[] = []): Promise<BenchHub> {
   const dir = await mkdtemp(path.join(work, 'hub-'));
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--import',
       'tsx',
       'e2e/local-hub/cli.ts',
@@ -212,10 +213,12 @@ export async function cliPublish(
   root: string,
   dataDir: string,
   repo = 'bench/cli',
+  nodeArgs: string[] = [],
 ): Promise<ChildResult> {
   await mkdir(dataDir, { recursive: true });
   const r = await runChild(
     [
+      ...nodeArgs,
       'bin/hub-publisher.js',
       'publish',
       root,

@@ -6,6 +6,11 @@
  * runs in its default configuration (hf_xet).
  *
  *   npx tsx bench/publish-vs-python.ts [--xet] [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G]
+ *     [--rows checkpoint,small,help,rss] [--profile DIR]
+ *
+ *   `--rows` runs only the rows named (all by default): e.g. `--rows small --size 64M` for the small-files
+ *   row with a small checkpoint. `--profile DIR` writes a V8 CPU profile of each CLI publish and of each
+ *   local Hub it starts into DIR (open them in Chrome DevTools), and prints the Hub's CPU time per run.
  *
  *   - a checkpoint with `--size` of weights (two safetensors shards of random bytes), cold: the CLI has no
  *     hash cache (a fresh data folder), like a first publish;
@@ -54,6 +59,20 @@ print("BENCH-PY " + json.dumps({"hwmKb": resource.getrusage(resource.RUSAGE_SELF
 `;
 
 const xet = process.argv.includes('--xet');
+const profileDir = arg('--profile', '') ? path.resolve(arg('--profile', '')) : '';
+const rows = new Set(arg('--rows', 'checkpoint,small,help,rss').split(','));
+
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const all = (m: Measured) => `[${m.samples.map((x) => (x / 1000).toFixed(1)).join(', ')}]`;
+const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+
+/** Node flags for a measured CLI publish: a CPU profile into `--profile DIR` when asked. */
+const cliProfileArgs = () => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
 
 async function pythonUpload(python: string, hubUrl: string, folder: string): Promise<ChildResult> {
   const home = path.join(work, `hf-home-${Math.random().toString(36).slice(2)}`);
@@ -81,11 +100,15 @@ async function pythonUpload(python: string, hubUrl: string, folder: string): Pro
 }
 
 /** Runs `work` against a fresh Hub that is stopped (and its data removed) afterwards. */
-async function onFreshHub<T>(work: (url: string) => Promise<T>): Promise<T> {
-  const hub = await startHub(xet ? [] : ['--no-xet']);
+async function onFreshHub<T>(work: (url: string) => Promise<T>, label = ''): Promise<T> {
+  const hub = await startHub(
+    xet ? [] : ['--no-xet'],
+    profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  );
   try {
     return await work(hub.url);
   } finally {
+    if (profileDir) process.stderr.write(`  local Hub CPU ${label}: ${(await hub.cpuMs()) / 1000} s\n`);
     await hub.stop();
   }
 }
@@ -118,11 +141,6 @@ async function addSmallFiles(ckpt: string, count: number): Promise<void> {
   }
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i !== -1 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
 async function main(): Promise<void> {
   const size = parseSize(arg('--size', '1G'));
   const small = Number(arg('--small', '10000'));
@@ -146,32 +164,46 @@ async function main(): Promise<void> {
       pySmall: [],
       cliSmall: [],
     };
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; rows.has('checkpoint') && round < rounds; round++) {
       process.stderr.write(`round ${round + 1}: ${size / MiB} MiB checkpoint…\n`);
-      samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'checkpoint Python'));
       const dataDir = path.join(work, `data-${round}`);
       samples.cold.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
       samples.warm.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
     }
     await addSmallFiles(ws.ckpt, small);
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; rows.has('small') && round < rounds; round++) {
       process.stderr.write(`round ${round + 1}: ${small} small files plus the checkpoint…\n`);
-      samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
+      samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'small Python'));
       // Hashes of the weights ready, the small files new: what Python pays too (it hashes everything).
       const dataDir = path.join(work, `data-small-${round}`);
-      samples.cliSmall.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
+      samples.cliSmall.push(
+        await onFreshHub(
+          (url) => cliPublish(url, ws.root, dataDir, 'bench/cli', cliProfileArgs()),
+          'small CLI',
+        ),
+      );
+      const phases = samples.cliSmall.at(-1)!;
+      process.stderr.write(
+        `  CLI ${s(phases.wallMs)} wall, ${s(phases.cpuMs ?? NaN)} CPU, ${String(phases.extra?.commits)} commit(s)\n`,
+      );
     }
     await rm(ws.root, { recursive: true, force: true });
 
-    process.stderr.write('--help…\n');
-    const help = medianStartMs(process.execPath, ['bin/hub-publisher.js', '--help']);
-    const node = medianStartMs(process.execPath, ['-e', '0']);
-    const hf = path.join(path.dirname(python), 'hf');
-    const hfHelp =
-      spawnSync(hf, ['--help'], { stdio: 'ignore' }).status === 0 ? medianStartMs(hf, ['--help'], 7) : NaN;
+    let help = NaN;
+    let node = NaN;
+    let hfHelp = NaN;
+    if (rows.has('help')) {
+      process.stderr.write('--help…\n');
+      help = medianStartMs(process.execPath, ['bin/hub-publisher.js', '--help']);
+      node = medianStartMs(process.execPath, ['-e', '0']);
+      const hf = path.join(path.dirname(python), 'hf');
+      hfHelp =
+        spawnSync(hf, ['--help'], { stdio: 'ignore' }).status === 0 ? medianStartMs(hf, ['--help'], 7) : NaN;
+    }
 
     const rss: { size: number; hwmKb: number; ms: number }[] = [];
-    for (const s of rssSizes) {
+    for (const s of rows.has('rss') ? rssSizes : []) {
       process.stderr.write(`peak RSS at ${s / MiB} MiB…\n`);
       const w = await makeWorkspace(s);
       const r = await onFreshHub((url) => cliPublish(url, w.root, path.join(work, `data-rss-${s}`)));
@@ -180,13 +212,9 @@ async function main(): Promise<void> {
     }
     load.push(`load ${os.loadavg()[0]!.toFixed(1)}`);
 
-    const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)])) as Record<
-      keyof typeof samples,
-      Measured
-    >;
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    const all = (m: Measured) => `[${m.samples.map((x) => (x / 1000).toFixed(1)).join(', ')}]`;
-    const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+    const b = Object.fromEntries(
+      Object.entries(samples).map(([k, v]) => [k, v.length > 0 ? best(v) : undefined]),
+    ) as Record<keyof typeof samples, Measured | undefined>;
     const ratio = (ours: Measured, theirs: Measured, target: number) => {
       const r = ours.ms / theirs.ms;
       return `${r.toFixed(2)}x Python (target <= ${target}x${r <= target ? ', met' : ', NOT met'})`;
@@ -196,13 +224,29 @@ async function main(): Promise<void> {
         `${xet ? 'Xet path: hf_xet, Hub offering Xet' : 'LFS path: HF_HUB_DISABLE_XET=1, Hub without Xet'}; ${load.join(' -> ')}; SHA-256 yardstick ${yardstick.toFixed(0)} MB/s; best of ${rounds})`,
       `| work | Python upload_folder | hub-publisher publish | ratio |`,
       `|---|---|---|---|`,
-      `| ${size / MiB} MiB checkpoint, cold | ${s(b.py.ms)} ${all(b.py)}, ${mb(b.py.hwmKb)} | ${s(b.cold.ms)} ${all(b.cold)}, ${mb(b.cold.hwmKb)} | ${ratio(b.cold, b.py, 0.8)} |`,
-      `| ${size / MiB} MiB checkpoint, hashes ready | (no cache) ${s(b.py.ms)} | ${s(b.warm.ms)} ${all(b.warm)}, ${mb(b.warm.hwmKb)} | ${ratio(b.warm, b.py, 0.5)} |`,
-      `| ${small} files of 1 KB + the checkpoint | ${s(b.pySmall.ms)} ${all(b.pySmall)}, ${String(b.pySmall.extra?.commits)} commit(s) | ` +
-        `${s(b.cliSmall.ms)} ${all(b.cliSmall)}, ${String(b.cliSmall.extra?.commits)} commit(s), ${mb(b.cliSmall.hwmKb)} | ${ratio(b.cliSmall, b.pySmall, 1.0)} |`,
-      `| --help (median of 21) | hf --help ${Number.isNaN(hfHelp) ? 'n/a' : s(hfHelp)} | ${s(help)} (node -e 0: ${s(node)}) | ` +
-        `${help <= 300 ? 'met' : 'NOT met'} (target <= 0.30 s) |`,
-      `peak RSS of cold CLI publishes (target <= 300 MB, flat): ${rss.map((r) => `${r.size / MiB} MiB: ${mb(r.hwmKb)} in ${s(r.ms)}`).join(', ')}`,
+      ...(b.py && b.cold && b.warm
+        ? [
+            `| ${size / MiB} MiB checkpoint, cold | ${s(b.py.ms)} ${all(b.py)}, ${mb(b.py.hwmKb)} | ${s(b.cold.ms)} ${all(b.cold)}, ${mb(b.cold.hwmKb)} | ${ratio(b.cold, b.py, 0.8)} |`,
+            `| ${size / MiB} MiB checkpoint, hashes ready | (no cache) ${s(b.py.ms)} | ${s(b.warm.ms)} ${all(b.warm)}, ${mb(b.warm.hwmKb)} | ${ratio(b.warm, b.py, 0.5)} |`,
+          ]
+        : []),
+      ...(b.pySmall && b.cliSmall
+        ? [
+            `| ${small} files of 1 KB + the ${size / MiB} MiB checkpoint | ${s(b.pySmall.ms)} ${all(b.pySmall)}, ${String(b.pySmall.extra?.commits)} commit(s) | ` +
+              `${s(b.cliSmall.ms)} ${all(b.cliSmall)}, ${String(b.cliSmall.extra?.commits)} commit(s), ${mb(b.cliSmall.hwmKb)} | ${ratio(b.cliSmall, b.pySmall, 1.0)} |`,
+          ]
+        : []),
+      ...(rows.has('help')
+        ? [
+            `| --help (median of 21) | hf --help ${Number.isNaN(hfHelp) ? 'n/a' : s(hfHelp)} | ${s(help)} (node -e 0: ${s(node)}) | ` +
+              `${help <= 300 ? 'met' : 'NOT met'} (target <= 0.30 s) |`,
+          ]
+        : []),
+      ...(rss.length > 0
+        ? [
+            `peak RSS of cold CLI publishes (target <= 300 MB, flat): ${rss.map((r) => `${r.size / MiB} MiB: ${mb(r.hwmKb)} in ${s(r.ms)}`).join(', ')}`,
+          ]
+        : []),
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

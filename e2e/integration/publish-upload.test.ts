@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountInfo } from '../../shared/publish';
 import type { CheckpointInfo, FileRole, JobProgress } from '../../shared/types';
 import { Hasher } from '../../electron/services/hash';
-import { planPublish, type LocalPlan } from '../../electron/services/publish/plan';
+import { DEFAULT_COMMIT_LIMITS, planPublish, type LocalPlan } from '../../electron/services/publish/plan';
 import { parseRepoName } from '../../shared/repo-name';
 import { publish, type PublishInput } from '../../electron/services/publish/upload';
 import { describeAccount } from '../../electron/services/token';
@@ -312,6 +312,82 @@ describe('publishing to the local Hub', () => {
       '{"sample": 699}\n',
     );
     expect(await commitCount('alice/many-files-model')).toBe(1 + 3);
+  });
+
+  it('keeps to the Hub limits with many small files: 256 per preupload, commits chained on each other, the next preupload made ahead and its 429 waited out', async () => {
+    const fx = await workspace(9 * MiB);
+    const dir = path.join(fx.ckpt.path, 'samples');
+    await mkdir(dir);
+    for (let i = 0; i < 1200; i++) await writeFile(path.join(dir, `${i}.json`), `{"sample": ${i}}\n`);
+    const ckpt = await checkpointInfo(fx.ckpt.path, 'checkpoint-100');
+    const local = await makePlan({ ...fx, ckpt }, hasher);
+    expect(local.plan.commits.map((c) => c.length)).toEqual([250, 400, local.plan.files.length - 650]);
+    // What the client really sent, seen below its retry layer.
+    const sent: {
+      kind: 'preupload' | 'commit';
+      startedAt: number;
+      at: number;
+      files: number;
+      status: number;
+      parent?: string;
+      oid?: string;
+    }[] = [];
+    const observe: typeof fetch = async (url, init) => {
+      const target = String(url instanceof Request ? url.url : url);
+      const kind = /\/preupload\//.test(target) ? 'preupload' : /\/commit\//.test(target) ? 'commit' : null;
+      const startedAt = Date.now();
+      const res = await fetch(url, init);
+      if (kind === 'preupload') {
+        const body = JSON.parse(String(init?.body)) as { files: unknown[] };
+        sent.push({ kind, startedAt, at: Date.now(), files: body.files.length, status: res.status });
+      } else if (kind === 'commit') {
+        const lines = String(init?.body)
+          .split('\n')
+          .map((l) => JSON.parse(l) as { key: string; value: { parentCommit?: string } });
+        const oid = res.ok ? ((await res.clone().json()) as { commitOid: string }).commitOid : undefined;
+        sent.push({
+          kind,
+          startedAt,
+          at: Date.now(),
+          files: lines.filter((l) => l.key === 'file' || l.key === 'lfsFile').length,
+          status: res.status,
+          parent: lines[0]!.value.parentCommit,
+          oid,
+        });
+      }
+      return res;
+    };
+    // The third preupload request (the second commit's second batch of 256: it is made ahead, while the first
+    // commit is sent) is rate limited once; its wait is honoured.
+    hub.setFaults({
+      rules: [{ fault: 'rate-limit', retryAfterSeconds: 1, kinds: ['preupload'], skip: 2, count: 1 }],
+    });
+    let result;
+    try {
+      result = await run(local, 'limits-model', { fetch: observe });
+    } finally {
+      hub.setFaults(undefined);
+    }
+    expect(result.report.verified).toBe(true);
+    const preuploads = sent.filter((r) => r.kind === 'preupload');
+    expect(Math.max(...preuploads.map((r) => r.files))).toBeLessThanOrEqual(256);
+    const limited = preuploads.findIndex((r) => r.status === 429);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    // The same batch again, no sooner than the Hub asked.
+    const retried = preuploads
+      .slice(limited + 1)
+      .find((r) => r.files === preuploads[limited]!.files && r.status === 200)!;
+    expect(retried.at - preuploads[limited]!.at).toBeGreaterThanOrEqual(900);
+    const commits = sent.filter((r) => r.kind === 'commit' && r.status === 200);
+    expect(commits.map((c) => c.files)).toEqual(local.plan.commits.map((c) => c.length));
+    expect(Math.max(...commits.map((c) => c.files))).toBeLessThanOrEqual(DEFAULT_COMMIT_LIMITS.maxFiles);
+    // The second commit's preupload went out while the first commit was still being stored.
+    expect(preuploads.filter((r) => r.startedAt < commits[0]!.at).length).toBeGreaterThan(1);
+    // Each commit builds on the one before it: none can land on top of something it did not see.
+    for (let i = 1; i < commits.length; i++) expect(commits[i]!.parent).toBe(commits[i - 1]!.oid);
+    expect(result.outcome.commits.map((c) => c.oid)).toEqual(commits.map((c) => c.oid));
+    expect(await commitCount('alice/limits-model')).toBe(1 + commits.length);
+    expect((await download('alice/limits-model', 'samples/1199.json')).toString()).toBe('{"sample": 1199}\n');
   });
 
   it('cancel leaves no commit; resuming re-sends no large object the Hub already has', async () => {

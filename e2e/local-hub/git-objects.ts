@@ -31,8 +31,11 @@ export function lfsPathMatcher(gitAttributes: string): (path: string) => boolean
     const lfs = attributes.includes('filter=lfs') ? true : attributes.some((a) => a === '-filter' || a === '!filter') ? false : undefined;
     if (lfs === undefined) continue;
     // Git matches slash-free patterns against the file name at any depth, others against the path from the root.
+    // One regular expression per rule, tested on the path and then its file name, is what picomatch's `basename`
+    // option does, without splitting the path again for every rule (a preupload of 10,000 files paid for that).
     const anchored = pattern.replace(/^\//, '');
-    const matches = picomatch(anchored, { dot: true, basename: !anchored.includes('/') });
+    const re = picomatch.makeRe(anchored, { dot: true });
+    const matches = anchored.includes('/') ? (path: string) => re.test(path) : (path: string) => re.test(path) || re.test(path.slice(path.lastIndexOf('/') + 1));
     rules.push({ matches, lfs });
   }
   return (path) => {
@@ -42,9 +45,21 @@ export function lfsPathMatcher(gitAttributes: string): (path: string) => boolean
   };
 }
 
-/** A stable 40-hex id for a directory of a commit, derived from what it contains. */
-export function treeOid(entries: Iterable<[string, string]>): string {
-  const hash = createHash('sha1');
-  for (const [path, oid] of entries) hash.update(`${path}\0${oid}\n`);
-  return hash.digest('hex');
+/**
+ * Every folder of a flat tree with a stable 40-hex id derived from what it contains (SHA-1 over
+ * `path\0oid\n` of each file below it, in path order), in one pass over the sorted paths: each file feeds
+ * the hash of each of its ancestors, so a listing of a big tree costs O(files), not O(files x folders).
+ */
+export function folderTreeOids(files: Record<string, { oid: string }>): Map<string, string> {
+  const hashes = new Map<string, ReturnType<typeof createHash>>();
+  for (const path of Object.keys(files).sort()) {
+    const line = `${path}\0${files[path]!.oid}\n`;
+    for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+      const folder = path.slice(0, slash);
+      let hash = hashes.get(folder);
+      if (!hash) hashes.set(folder, (hash = createHash('sha1')));
+      hash.update(line);
+    }
+  }
+  return new Map([...hashes].map(([folder, hash]) => [folder, hash.digest('hex')]));
 }

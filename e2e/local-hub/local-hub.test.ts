@@ -292,6 +292,30 @@ describe('local Hub with the real @huggingface/hub client', () => {
     expect(history[1]).toBe('initial commit');
   });
 
+  it('gives each folder an id that follows exactly what is below it, the same in listings and paths-info', async () => {
+    await createRepo({ repo: 'alice/folders', ...credentials(alice) });
+    const put = (files: Record<string, string>) =>
+      uploadFiles({ repo: 'alice/folders', files: Object.entries(files).map(([path, text]) => ({ path, content: new Blob([text]) })), ...credentials(alice) });
+    const folderIds = async () => {
+      const ids: Record<string, string> = {};
+      for await (const e of listFiles({ repo: 'alice/folders', recursive: true, ...credentials(alice) })) if (e.type === 'directory' && e.oid) ids[e.path] = e.oid;
+      const info = await pathsInfo({ repo: 'alice/folders', paths: Object.keys(ids), ...credentials(alice) });
+      expect(Object.fromEntries(info.map((e) => [e.path, e.oid]))).toEqual(ids);
+      return ids;
+    };
+    await put({ 'a/x.txt': 'x', 'a/b/y.txt': 'y', 'c/z.txt': 'z' });
+    const first = await folderIds();
+    expect(Object.keys(first).sort()).toEqual(['a', 'a/b', 'c']);
+    await put({ 'a/b/y.txt': 'y2' });
+    const second = await folderIds();
+    expect(second['a']).not.toBe(first['a']);
+    expect(second['a/b']).not.toBe(first['a/b']);
+    expect(second['c']).toBe(first['c']);
+    // Derived from content: putting the file back gives the folders their first ids again.
+    await put({ 'a/b/y.txt': 'y' });
+    expect(await folderIds()).toEqual(first);
+  });
+
   it('hides private repos: 401 for anonymous callers, 404 for other users, visible to org members', async () => {
     await createRepo({ repo: 'acme/secret', private: true, ...credentials(alice) });
     await uploadFiles({ repo: 'acme/secret', files: [{ path: 'plan.txt', content: new Blob(['secret']) }], ...credentials(alice) });

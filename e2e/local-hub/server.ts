@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import picomatch from 'picomatch';
 import { FaultInjector } from './faults';
 import type { FaultDecision } from './faults';
-import { defaultGitAttributes, gitBlobOid, lfsPathMatcher, lfsPointerText, treeOid } from './git-objects';
+import { defaultGitAttributes, folderTreeOids, gitBlobOid, lfsPathMatcher, lfsPointerText } from './git-objects';
 import type { RequestContext } from './http-helpers';
 import {
   ConnectionResetByFault,
@@ -188,22 +188,47 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   // ---------- tree helpers ----------
 
-  function directoryEntries(files: Record<string, FileEntry>, directory: string): [string, string][] {
-    const prefix = `${directory}/`;
-    return Object.entries(files)
-      .filter(([path]) => path.startsWith(prefix))
-      .map(([path, entry]) => [path, entry.oid] as [string, string])
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  /**
+   * The sorted entries under `folder` (every depth when `recursive`), computed once per commit and folder: a
+   * client pages through a listing of 10,000 files 1,000 at a time, and each page would sort it all again.
+   */
+  const listingsByTree = new WeakMap<Record<string, FileEntry>, Map<string, string[]>>();
+  function treeListing(files: Record<string, FileEntry>, folder: string, recursive: boolean): string[] {
+    let listings = listingsByTree.get(files);
+    if (!listings) listingsByTree.set(files, (listings = new Map()));
+    const key = `${recursive ? 'r' : 'n'}:${folder}`;
+    const cached = listings.get(key);
+    if (cached) return cached;
+    const prefix = folder ? `${folder}/` : '';
+    const found = new Set<string>();
+    for (const file of Object.keys(files)) {
+      if (!file.startsWith(prefix)) continue;
+      const relative = file.slice(prefix.length).split('/');
+      const depthLimit = recursive ? relative.length : 1;
+      for (let depth = 1; depth <= depthLimit; depth++) found.add(prefix + relative.slice(0, depth).join('/'));
+    }
+    const paths = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // A handful of listings per commit are ever asked for; keep the last few.
+    if (listings.size >= 8) listings.delete(listings.keys().next().value!);
+    listings.set(key, paths);
+    return paths;
+  }
+
+  /** A commit's folders and their tree ids, computed once per commit (commits never change). */
+  const foldersByTree = new WeakMap<Record<string, FileEntry>, Map<string, string>>();
+  function foldersOf(files: Record<string, FileEntry>): Map<string, string> {
+    let folders = foldersByTree.get(files);
+    if (!folders) foldersByTree.set(files, (folders = folderTreeOids(files)));
+    return folders;
   }
 
   function isDirectory(files: Record<string, FileEntry>, path: string): boolean {
-    const prefix = `${path}/`;
-    return Object.keys(files).some((file) => file.startsWith(prefix));
+    return foldersOf(files).has(path);
   }
 
   function entryJson(files: Record<string, FileEntry>, path: string): Record<string, unknown> {
     const file = files[path];
-    if (!file) return { type: 'directory', oid: treeOid(directoryEntries(files, path)), size: 0, path };
+    if (!file) return { type: 'directory', oid: foldersOf(files).get(path) ?? '', size: 0, path };
     return {
       type: 'file',
       oid: file.oid,
@@ -217,7 +242,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
   /** The commit that last changed `path` (a file or a directory), following first parents. */
   async function lastCommitOf(repo: RepoRecord, head: CommitRecord, path: string): Promise<{ id: string; title: string; date: string }> {
     const signature = (commit: CommitRecord) =>
-      commit.files[path]?.oid ?? (isDirectory(commit.files, path) ? treeOid(directoryEntries(commit.files, path)) : '');
+      commit.files[path]?.oid ?? foldersOf(commit.files).get(path) ?? '';
     const wanted = signature(head);
     let current = head;
     for (;;) {
@@ -482,47 +507,54 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     const { repo, user } = await writableRepo(ctx, address);
     const createPr = queryFlag(ctx.url, 'create_pr');
     type Operation =
-      | { op: 'set'; path: string; entry: FileEntry }
+      | { op: 'set'; path: string; entry: FileEntry; content: Buffer }
       | { op: 'lfs'; path: string; sha256: string; size: number | undefined }
       | { op: 'deleteFile'; path: string }
       | { op: 'deleteFolder'; path: string };
     const operations: Operation[] = [];
     let header: { summary?: unknown; description?: unknown; parentCommit?: unknown } | undefined;
-    for await (const line of bodyLines(ctx, 32 * 1024 * 1024)) {
-      let item: { key?: unknown; value?: Record<string, unknown> };
-      try {
-        item = JSON.parse(line) as typeof item;
-      } catch {
-        throw new HubError(400, 'Commit body must be NDJSON: a line is not valid JSON');
-      }
-      const value = item.value ?? {};
-      const path = typeof value.path === 'string' ? value.path : '';
-      if (item.key === 'header') {
-        header = value;
-        continue;
-      }
-      if (!header) throw new HubError(400, 'The first line of a commit must be its header');
-      if (item.key === 'deletedFolder') {
-        const folder = path.replace(/\/+$/, '');
-        if (!isValidRepoPath(folder)) throw new HubError(400, `Invalid folder path "${path}"`);
-        operations.push({ op: 'deleteFolder', path: folder });
-        continue;
-      }
-      if (!isValidRepoPath(path)) throw new HubError(400, `Invalid file path "${path}"`);
-      if (item.key === 'file') {
-        if (typeof value.content !== 'string') throw new HubError(400, `File "${path}" has no content`);
-        const content = Buffer.from(value.content, value.encoding === 'base64' ? 'base64' : 'utf8');
-        if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
-        // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
-        if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
-        operations.push({ op: 'set', path, entry: { oid: await store.writeBlob(content), size: content.length } });
-      } else if (item.key === 'lfsFile') {
-        if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
-        operations.push({ op: 'lfs', path, sha256: value.oid, size: typeof value.size === 'number' ? value.size : undefined });
-      } else if (item.key === 'deletedFile') {
-        operations.push({ op: 'deleteFile', path });
-      } else {
-        throw new HubError(400, `Unknown commit operation "${String(item.key)}"`);
+    await readCommitBody();
+    const sets = operations.filter((o): o is Extract<Operation, { op: 'set' }> => o.op === 'set');
+    const oids = await store.writeBlobs(sets.map((o) => o.content));
+    for (const [i, o] of sets.entries()) o.entry.oid = oids[i]!;
+    async function readCommitBody(): Promise<void> {
+      for await (const line of bodyLines(ctx, 32 * 1024 * 1024)) {
+        let item: { key?: unknown; value?: Record<string, unknown> };
+        try {
+          item = JSON.parse(line) as typeof item;
+        } catch {
+          throw new HubError(400, 'Commit body must be NDJSON: a line is not valid JSON');
+        }
+        const value = item.value ?? {};
+        const path = typeof value.path === 'string' ? value.path : '';
+        if (item.key === 'header') {
+          header = value;
+          continue;
+        }
+        if (!header) throw new HubError(400, 'The first line of a commit must be its header');
+        if (item.key === 'deletedFolder') {
+          const folder = path.replace(/\/+$/, '');
+          if (!isValidRepoPath(folder)) throw new HubError(400, `Invalid folder path "${path}"`);
+          operations.push({ op: 'deleteFolder', path: folder });
+          continue;
+        }
+        if (!isValidRepoPath(path)) throw new HubError(400, `Invalid file path "${path}"`);
+        if (item.key === 'file') {
+          if (typeof value.content !== 'string') throw new HubError(400, `File "${path}" has no content`);
+          const content = Buffer.from(value.content, value.encoding === 'base64' ? 'base64' : 'utf8');
+          if (content.length > regularFileLimit) throw new HubError(400, tooLargeRegularFileMessage);
+          // The Hub validates the card's metadata on every push of README.md and refuses what it cannot read.
+          if (path === 'README.md') rejectInvalidReadme(content.toString('utf8'));
+          // Stored (all at once, below) once the whole body has been read and checked.
+          operations.push({ op: 'set', path, entry: { oid: '', size: content.length }, content });
+        } else if (item.key === 'lfsFile') {
+          if (typeof value.oid !== 'string' || !/^[0-9a-f]{64}$/.test(value.oid)) throw new HubError(400, `LFS file "${path}" needs a SHA-256 oid`);
+          operations.push({ op: 'lfs', path, sha256: value.oid, size: typeof value.size === 'number' ? value.size : undefined });
+        } else if (item.key === 'deletedFile') {
+          operations.push({ op: 'deleteFile', path });
+        } else {
+          throw new HubError(400, `Unknown commit operation "${String(item.key)}"`);
+        }
       }
     }
     if (!header) throw new HubError(400, 'Commit body has no header line');
@@ -655,15 +687,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
       paths = [path];
     } else {
       if (path && !isDirectory(files, path)) throw new HubError(404, `Entry not found: ${path}`, { code: 'EntryNotFound' });
-      const prefix = path ? `${path}/` : '';
-      const found = new Set<string>();
-      for (const file of Object.keys(files)) {
-        if (!file.startsWith(prefix)) continue;
-        const relative = file.slice(prefix.length).split('/');
-        const depthLimit = recursive ? relative.length : 1;
-        for (let depth = 1; depth <= depthLimit; depth++) found.add(prefix + relative.slice(0, depth).join('/'));
-      }
-      paths = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      paths = treeListing(files, path, recursive);
     }
     const offset = Math.max(0, Number.parseInt(Buffer.from(ctx.url.searchParams.get('cursor') ?? '', 'base64url').toString('utf8') || '0', 10) || 0);
     const page = paths.slice(offset, offset + treePageSize);

@@ -44,7 +44,7 @@ import { getManualScores } from './manual';
 import { getBestSelection } from './selection';
 import { updateBenchmarkTable } from '../../../shared/modelcard/table';
 import { readBoundedText } from '../safe-read';
-import { filesToHash } from '../publish/plan';
+import { filesToUpload } from '../publish/plan';
 import { runCommand, stderrTail, type RunOutcome } from './runner';
 
 export { detectInterpreters, probeInterpreter, resolveInterpreter } from './interpreters';
@@ -464,7 +464,7 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
 function publishBytes(checkpoints: readonly CheckpointInfo[]): Record<string, number> {
   const bytes: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const c of checkpoints) {
-    const uploaded = new Set(filesToHash(c));
+    const uploaded = new Set(filesToUpload(c));
     bytes[c.name] = c.files
       .filter((f) => uploaded.has(path.join(c.path, ...f.path.split('/'))))
       .reduce((sum, f) => sum + f.bytes, 0);

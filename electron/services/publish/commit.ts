@@ -21,6 +21,11 @@ import type { FileSource } from './plan';
 
 /** Files per preupload request: huggingface_hub's PREUPLOAD_BATCH_SIZE (a server-side limit). */
 const PREUPLOAD_BATCH = 256;
+/**
+ * Preupload requests of one commit in flight at once: a commit of 1,000 files is four of them, which need
+ * not wait for each other (the Hub counts requests against its rate limit, not their overlap).
+ */
+const PREUPLOAD_CONCURRENCY = 2;
 /** Bytes of each file the Hub looks at to decide LFS (a NUL byte in them means binary). */
 const SAMPLE_BYTES = 512;
 /** Small files read at once: thousands of them are mostly waiting on open/read/close round trips. */
@@ -37,8 +42,18 @@ export interface CommitArgs {
   token: string;
   title: string;
   description: string;
-  /** The head the commit builds on; a commit landed meanwhile makes the Hub answer 412. */
-  parent: string | null;
+  /**
+   * The head the commit builds on; a commit landed meanwhile makes the Hub answer 412. The Hub's preupload
+   * answer names the head (`commitOid`), so this is asked only when it does not (or nothing is preuploaded).
+   */
+  parent: () => Promise<string | null>;
+  /**
+   * The commit this one follows, made by the same publish: its parent, whatever a preupload made while that
+   * commit was still on its way answered (someone else's commit in between makes the Hub answer 412).
+   */
+  follows?: string;
+  /** This commit's preupload, made ahead (prepareCommit with the same files) while the one before it was sent. */
+  prepared?: Promise<PreparedCommit>;
   files: CommitFile[];
   deletions: string[];
   /** The Hub fetch (retries, byte counting). */
@@ -108,50 +123,81 @@ async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Prom
   return out;
 }
 
+/** What a commit needs from the Hub before it is sent: which files go through LFS, and their content. */
+export interface PreparedCommit {
+  lfs: Set<string>;
+  /** The head the Hub answered the first preupload against (`commitOid`), when it said. */
+  head: string | null;
+  /** Regular content of this commit, read once; bounded by the plan's regular-bytes budget per commit. */
+  contents: Map<string, Buffer>;
+}
+
 /**
- * Asks the Hub which files go through LFS. Files the plan expects to be regular are read whole (and
- * checked) here, once: their sample comes from those bytes, and the commit carries them.
+ * Asks the Hub which files go through LFS (preupload), PREUPLOAD_CONCURRENCY batches at once. Files the
+ * plan expects to be regular are read whole (and checked) here, once: their sample comes from those bytes,
+ * and the commit carries them. Sends nothing that changes the repo, so it can run while the commit before
+ * it is still being sent.
  */
-async function preupload(args: CommitArgs, contents: Map<string, Buffer>): Promise<Set<string>> {
+export async function prepareCommit(
+  args: Pick<CommitArgs, 'endpoint' | 'repo' | 'token' | 'files' | 'fetch' | 'signal'>,
+): Promise<PreparedCommit> {
   const lfs = new Set<string>();
+  const contents = new Map<string, Buffer>();
+  let head: string | null = null;
   const url = `${args.endpoint}/api/models/${args.repo.id}/preupload/main`;
-  for (let i = 0; i < args.files.length; i += PREUPLOAD_BATCH) {
-    const batch = args.files.slice(i, i + PREUPLOAD_BATCH);
-    const entries = await mapLimit(batch, READ_CONCURRENCY, async (file) => {
-      const { planned, source } = file;
-      let sample: Buffer;
-      if (!planned.lfs) {
-        const bytes = await regularContent(file);
-        contents.set(planned.path, bytes);
-        sample = bytes.subarray(0, SAMPLE_BYTES);
-      } else {
-        sample =
-          source.kind === 'memory'
-            ? Buffer.from(source.bytes.subarray(0, SAMPLE_BYTES))
-            : await readRange(source.absPath, Math.min(SAMPLE_BYTES, planned.bytes));
-      }
-      return { path: planned.path, size: planned.bytes, sample: sample.toString('base64') };
-    });
-    const res = await args.fetch(url, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ files: entries }),
-      signal: args.signal,
-    });
-    if (!res.ok) throw await apiError(res, 'Preupload');
-    const json = (await res.json()) as { files?: { path: string; uploadMode?: string }[] };
-    for (const f of json.files ?? []) if (f.uploadMode === 'lfs') lfs.add(f.path);
-  }
-  return lfs;
+  const batches: CommitFile[][] = [];
+  for (let i = 0; i < args.files.length; i += PREUPLOAD_BATCH)
+    batches.push(args.files.slice(i, i + PREUPLOAD_BATCH));
+  await mapLimit(
+    batches.map((batch, index) => ({ batch, index })),
+    PREUPLOAD_CONCURRENCY,
+    async ({ batch, index }) => {
+      const entries = await mapLimit(batch, READ_CONCURRENCY, async (file) => {
+        const { planned, source } = file;
+        let sample: Buffer;
+        if (!planned.lfs) {
+          const bytes = await regularContent(file);
+          contents.set(planned.path, bytes);
+          sample = bytes.subarray(0, SAMPLE_BYTES);
+        } else {
+          sample =
+            source.kind === 'memory'
+              ? Buffer.from(source.bytes.subarray(0, SAMPLE_BYTES))
+              : await readRange(source.absPath, Math.min(SAMPLE_BYTES, planned.bytes));
+        }
+        return { path: planned.path, size: planned.bytes, sample: sample.toString('base64') };
+      });
+      const res = await args.fetch(url, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${args.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ files: entries }),
+        signal: args.signal,
+      });
+      if (!res.ok) throw await apiError(res, 'Preupload');
+      const json = (await res.json()) as {
+        files?: { path: string; uploadMode?: string }[];
+        commitOid?: unknown;
+      };
+      for (const f of json.files ?? []) if (f.uploadMode === 'lfs') lfs.add(f.path);
+      // The head the first batch was answered against: what this commit builds on (a later one is the same
+      // unless someone committed meanwhile, and then the commit is refused with 412 either way).
+      if (index === 0 && typeof json.commitOid === 'string' && /^[0-9a-f]{40}$/.test(json.commitOid))
+        head = json.commitOid;
+    },
+  );
+  return { lfs, head, contents };
 }
 
 /** Sends one commit and resolves to its id and URL. Errors carry the Hub's status (`statusCode`). */
 export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url: string }> {
   const { signal } = args;
   args.onPhase?.('uploading');
-  // Regular content of this commit, read once; bounded by the plan's regular-bytes budget per commit.
-  const contents = new Map<string, Buffer>();
-  const lfsPaths = args.files.length > 0 ? await preupload(args, contents) : new Set<string>();
+  const prepared: PreparedCommit =
+    args.files.length === 0
+      ? { lfs: new Set(), head: null, contents: new Map() }
+      : await (args.prepared ?? prepareCommit(args));
+  const { contents } = prepared;
+  const lfsPaths = prepared.lfs;
 
   const objects: LfsObject[] = [];
   for (const { planned, source } of args.files) {
@@ -186,7 +232,8 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   signal?.throwIfAborted();
   args.onPhase?.('committing');
   const header: Record<string, string> = { summary: args.title, description: args.description };
-  if (args.parent) header.parentCommit = args.parent;
+  const parent = args.follows ?? prepared.head ?? (await args.parent());
+  if (parent) header.parentCommit = parent;
   const lines = [JSON.stringify({ key: 'header', value: header })];
   // The Hub may keep as regular a file the plan expected in LFS: read those now.
   const unread = args.files.filter((f) => !lfsPaths.has(f.planned.path) && !contents.has(f.planned.path));

@@ -11,6 +11,7 @@ import {
   commitTitle,
   DEFAULT_COMMIT_LIMITS,
   filesToHash,
+  filesToUpload,
   groupCommits,
   planPublish,
   type RemoteEntry,
@@ -150,11 +151,21 @@ describe('planPublish', () => {
     expect(plan.commits[0]!.at(-1)).toBe('README.md');
   });
 
-  it('hashes ahead exactly the checkpoint files a plan would upload', () => {
-    const rel = filesToHash(ckpt(), { exclude: ['notes/**'] }).map((p) =>
-      path.relative(path.join(root, 'step_100'), p),
-    );
-    expect(rel.sort()).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer.json']);
+  it('uploads exactly the selected files, and hashes ahead only those the plan does not read whole', () => {
+    const relative = (paths: string[]) =>
+      paths.map((p) => path.relative(path.join(root, 'step_100'), p)).sort();
+    expect(relative(filesToUpload(ckpt(), { exclude: ['notes/**'] }))).toEqual([
+      'README.md',
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+    ]);
+    // Sizes as the scan found them: only the 12 MiB weights are worth hashing ahead (small files are read
+    // whole by the plan, which hashes those very bytes); training state is never hashed.
+    const scanned = ckpt();
+    for (const f of scanned.files) f.bytes = f.path === 'model.safetensors' ? 12 * 1024 * 1024 : 1000;
+    scanned.files.find((f) => f.path === 'optimizer.pt')!.bytes = 50 * 1024 * 1024;
+    expect(relative(filesToHash(scanned, { exclude: ['notes/**'] }))).toEqual(['model.safetensors']);
   });
 
   it('applies include and exclude globs to checkpoint files', async () => {

@@ -5,7 +5,8 @@
  * the README comes from memory, so the workspace is never written to.
  */
 import picomatch from 'picomatch';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
 import { compileGlobs } from '../../../shared/glob';
@@ -13,8 +14,16 @@ import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/pub
 import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
-import { gitBlobOid, REGULAR_FILE_MAX_BYTES, sha256Of, type Hasher } from '../hash';
+import { REGULAR_FILE_MAX_BYTES, type Hasher } from '../hash';
+import { asyncFsCalls, mapFs, type FsCalls } from '../scan/limit';
 import { measuredRate, remainingSeconds } from '../../../shared/units';
+
+/** The digests the plan needs of a file on disk. */
+interface FileDigestLike {
+  size: number;
+  sha256: string;
+  gitOid: string | null;
+}
 
 /** Where a planned file's bytes come from. */
 export type FileSource =
@@ -90,7 +99,16 @@ const LFS_PATTERNS = [
   '*.zst',
   '*tfevents*',
 ];
-const isLfsPattern = picomatch(LFS_PATTERNS, { basename: true, dot: true });
+/**
+ * Whether a path matches a `.gitattributes` LFS pattern, as picomatch's `basename` option decides it (the
+ * whole path, or else its last segment), with one regular expression: picomatch's own `basename` matching
+ * splits every path for every pattern, which cost more than the rest of planning ten thousand files.
+ */
+const LFS_PATTERN_RE = new RegExp(
+  LFS_PATTERNS.map((p) => `(?:${picomatch.makeRe(p, { dot: true }).source})`).join('|'),
+);
+const isLfsPattern = (repoPath: string) =>
+  LFS_PATTERN_RE.test(repoPath) || LFS_PATTERN_RE.test(repoPath.slice(repoPath.lastIndexOf('/') + 1));
 const isTrainingState = picomatch(TRAINING_STATE_PATTERNS, { dot: true });
 const isNeverUpload = picomatch(NEVER_UPLOAD_PATTERNS, { dot: true });
 
@@ -182,9 +200,13 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+/**
+ * Whether a real (resolved, normalised) path lies below `root`, as a prefix test made once per root:
+ * planning asks it for every file, and path.relative on each cost more than reading the file.
+ */
+function insideOf(root: string): (real: string) => boolean {
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  return (real) => real.length > prefix.length && real.startsWith(prefix);
 }
 
 /** Predicts what the Hub's preupload will say; the Hub's answer during upload is what counts. */
@@ -241,11 +263,8 @@ function exclusionReason(file: CheckpointFile, selection: Selection): ExcludedFi
   return null;
 }
 
-/**
- * Absolute paths of the checkpoint files a plan with this selection would upload: what to hash ahead as
- * soon as a checkpoint is selected (training state can be larger than the model; it is never hashed).
- */
-export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
+/** Absolute paths of the checkpoint files a plan with this selection would upload. */
+export function filesToUpload(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
   return (
     checkpoint.files
       // A token as a file name is refused by the plan; its path is never hashed (nor cached by path).
@@ -255,11 +274,29 @@ export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {
 }
 
 /**
+ * What to hash ahead as soon as a checkpoint is selected: the files a plan would upload that the plan
+ * hashes through the Hasher, i.e. those the scan found at REGULAR_FILE_MAX_BYTES or more (training state can
+ * be larger than the model; it is never hashed). Smaller files are read whole by the plan itself, which
+ * hashes and scans those very bytes, so a digest computed ahead for them would be thrown away.
+ */
+export function filesToHash(checkpoint: CheckpointInfo, selection: Selection = {}): string[] {
+  const large = new Set(checkpoint.files.filter((f) => f.bytes >= REGULAR_FILE_MAX_BYTES).map((f) => f.path));
+  return filesToUpload(
+    { ...checkpoint, files: checkpoint.files.filter((f) => large.has(f.path)) },
+    selection,
+  );
+}
+
+/**
  * Why the file a link really is stays out: the never-upload rules apply to the target as well as to the
  * name (`notes.txt -> ../.env` is the `.env`), and nothing outside the workspace is published.
  */
-function targetExclusion(workspaceRoot: string, real: string): ExcludedFile['reason'] | null {
-  if (!isInside(workspaceRoot, real)) return 'outside-workspace';
+function targetExclusion(
+  workspaceRoot: string,
+  real: string,
+  inWorkspace = insideOf(workspaceRoot),
+): ExcludedFile['reason'] | null {
+  if (!inWorkspace(real)) return 'outside-workspace';
   const rel = toPosix(path.relative(workspaceRoot, real));
   if (isNeverUpload(rel) || path.posix.basename(rel) === 'hf_token.txt' || isNeverUploadName(rel))
     return 'never-uploaded';
@@ -274,6 +311,92 @@ const isNeverUploadName = picomatch(
   },
 );
 
+/**
+ * Bytes of small regular files the plan keeps in memory for the commits (they are read whole here anyway).
+ * Beyond it a file is read again when its commit is built, and checked against its planned digest then.
+ */
+export const PLAN_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** Where a checkpoint file really is, resolving links; null when it is not a regular file (or gone). */
+async function resolveFile(
+  absPath: string,
+  realDirs: Map<string, Promise<string | null>>,
+  fs: FsCalls,
+): Promise<{ real: string; size: number } | null> {
+  // Whatever cannot be looked at (gone, no permission) is missing, as with the file itself.
+  const attempt = <T>(call: () => T | Promise<T>) =>
+    Promise.resolve()
+      .then(call)
+      .catch(() => null);
+  const st = await attempt(() => fs.lstat(absPath));
+  if (!st) return null;
+  if (st.isFile()) {
+    // Not a link itself: where it really is follows from its folder's real path, resolved once per folder.
+    const dir = path.dirname(absPath);
+    let realDir = realDirs.get(dir);
+    if (!realDir) {
+      realDir = attempt(() => fs.realpath(dir));
+      realDirs.set(dir, realDir);
+    }
+    const base = await realDir;
+    return base === null ? null : { real: path.join(base, path.basename(absPath)), size: st.size };
+  }
+  if (!st.isSymbolicLink()) return null;
+  const real = await attempt(() => fs.realpath(absPath));
+  const target = real ? await attempt(() => fs.stat(real)) : null;
+  return real && target?.isFile() ? { real, size: target.size } : null;
+}
+
+/**
+ * The whole content of a small file: one open, one read (of one byte more than expected, which tells that
+ * the file grew since it was listed) and one close. A file that grew past what a regular file may be is
+ * refused: the plan would no longer describe it.
+ */
+async function readSmallFile(absPath: string, size: number, repoPath: string, fs: FsCalls): Promise<Buffer> {
+  let fd: number;
+  try {
+    fd = await fs.open(absPath);
+  } catch (err) {
+    throw unreadable(repoPath, err as NodeJS.ErrnoException);
+  }
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(size + 1, REGULAR_FILE_MAX_BYTES));
+    let got = 0;
+    for (;;) {
+      const n = await fs.read(fd, buf, got, buf.length - got, got);
+      got += n;
+      // A short read of a regular file that brings exactly the size it was listed with is its end.
+      if (n === 0 || (got === size && got < buf.length)) return buf.subarray(0, got);
+      if (got < buf.length) continue;
+      if (buf.length >= REGULAR_FILE_MAX_BYTES) throw changedWhilePlanning(repoPath);
+      // Grown since it was listed: read on, so the plan has what is there now.
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, REGULAR_FILE_MAX_BYTES));
+      buf.copy(bigger, 0, 0, got);
+      buf = bigger;
+    }
+  } catch (err) {
+    throw err instanceof AppError ? err : unreadable(repoPath, err as NodeJS.ErrnoException);
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+function unreadable(repoPath: string, err: NodeJS.ErrnoException): AppError {
+  return new AppError('UNREADABLE', `Cannot read ${repoPath}: ${err.code ?? err.message}.`);
+}
+
+function changedWhilePlanning(repoPath: string): AppError {
+  return new AppError(
+    'UNREADABLE',
+    `${repoPath} grew past ${REGULAR_FILE_MAX_BYTES} bytes while the upload was being planned. Wait until whatever writes it has finished, then publish again.`,
+  );
+}
+
+const HF_PREFIX = Buffer.from('hf_');
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const gitBlobOidHex = (bytes: Uint8Array) =>
+  createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+
 export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const { checkpoint, signal } = input;
   const excluded: ExcludedFile[] = [];
@@ -282,6 +405,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const workspaceReal = await realpath(input.workspaceRoot);
 
   const secrets: string[] = [];
+  const candidates: { rel: string; absPath: string }[] = [];
   for (const file of checkpoint.files) {
     const rel = file.path;
     // A token as a file name would become a public path (and a cache key): refused before anything reads it.
@@ -295,20 +419,25 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
       continue;
     }
     if (rel === 'README.md' && input.readmeText !== null) continue;
-    const absPath = path.join(checkpoint.path, ...rel.split('/'));
+    candidates.push({ rel, absPath: path.join(checkpoint.path, ...rel.split('/')) });
+  }
+  const inWorkspace = insideOf(workspaceReal);
+  const inCheckpoint = insideOf(checkpointRoot);
+  const realDirs = new Map<string, Promise<string | null>>();
+  const resolved = await mapFs(candidates, (c, fs) => resolveFile(c.absPath, realDirs, fs), { signal });
+  for (const [i, { rel }] of candidates.entries()) {
     // A symlink out of the checkpoint would publish files the user never chose.
-    const real = await realpath(absPath).catch(() => null);
-    const st = real ? await stat(real).catch(() => null) : null;
-    if (!real || !st?.isFile()) {
+    const found = resolved[i];
+    if (!found) {
       excluded.push({ path: rel, reason: 'missing' });
       continue;
     }
-    const targetReason = targetExclusion(workspaceReal, real);
-    if (targetReason || !isInside(checkpointRoot, real)) {
+    const targetReason = targetExclusion(workspaceReal, found.real, inWorkspace);
+    if (targetReason || !inCheckpoint(found.real)) {
       excluded.push({ path: rel, reason: targetReason ?? 'outside-workspace' });
       continue;
     }
-    sources.set(rel, { kind: 'file', absPath: real, size: st.size });
+    sources.set(rel, { kind: 'file', absPath: found.real, size: found.size });
   }
 
   if (input.readmeText !== null) {
@@ -342,32 +471,76 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
     sources.set(rel, { kind: 'file', absPath: real, size: st.size });
   }
 
-  // Hash everything on disk (joins any hash-ahead already running), with progress.
-  const diskFiles = [...sources.values()].filter(
-    (s): s is Extract<FileSource, { kind: 'file' }> => s.kind === 'file',
+  // Digests of everything on disk, with progress over all its bytes. Large files go to the Hasher (joining
+  // any hash-ahead already running); small ones are read whole here, and these very bytes are what is hashed,
+  // scanned and committed: a cached digest or "no secret" can never stand for content that changed behind it.
+  const diskFiles = [...sources.entries()].filter(
+    (e): e is [string, Extract<FileSource, { kind: 'file' }>] => e[1].kind === 'file',
   );
+  const small = diskFiles.filter(([, s]) => s.size < REGULAR_FILE_MAX_BYTES);
+  const large = diskFiles.filter(([, s]) => s.size >= REGULAR_FILE_MAX_BYTES);
   const started = Date.now();
-  const digests = await input.hasher.hashAll(
-    diskFiles.map((f) => f.absPath),
+  const totalBytes = diskFiles.reduce((n, [, s]) => n + s.size, 0);
+  let largeDone = 0;
+  let smallDone = 0;
+  let lastReport = 0;
+  const report = (file: string, force = false) => {
+    const now = Date.now();
+    // Thousands of small files would otherwise make thousands of progress events.
+    if (!force && now - lastReport < 100) return;
+    lastReport = now;
+    const done = Math.min(totalBytes, largeDone + smallDone);
+    // No rate (so no ETA) until it is measured over a meaningful window: see MIN_RATE_WINDOW_SECONDS.
+    const rate = measuredRate(done, (now - started) / 1000);
+    input.onProgress?.({
+      phase: 'hash',
+      done,
+      total: totalBytes,
+      unit: 'bytes',
+      rate,
+      eta: remainingSeconds(done, totalBytes, rate),
+      message: `Hashing ${path.basename(file)}`,
+    });
+  };
+  const largeDigests = input.hasher.hashAll(
+    large.map(([, s]) => s.absPath),
     {
       signal,
       onProgress: (p) => {
-        // No rate (so no ETA) until it is measured over a meaningful window: see MIN_RATE_WINDOW_SECONDS.
-        const rate = measuredRate(p.done, (Date.now() - started) / 1000);
-        input.onProgress?.({
-          phase: 'hash',
-          done: p.done,
-          total: p.total,
-          unit: 'bytes',
-          rate,
-          eta: remainingSeconds(p.done, p.total, rate),
-          message: `Hashing ${path.basename(p.file)}`,
-        });
+        largeDone = p.done;
+        report(p.file, p.fileDone === p.fileTotal);
       },
     },
   );
-
+  // Started before the small files are read, so a failure there must not leave it unobserved.
+  largeDigests.catch(() => undefined);
   const tokenBytes = input.token ? Buffer.from(input.token.trim(), 'utf8') : null;
+  /** What reading a small file found: its digest (and content, while the budget lasts), or a secret. */
+  const smallResults = new Map<string, { digest: FileDigestLike; bytes: Buffer } | { secret: string }>();
+  let keptBytes = 0;
+  const readWhole = async (repoPath: string, absPath: string, size: number, fs: FsCalls) => {
+    const bytes = await readSmallFile(absPath, size, repoPath, fs);
+    smallDone += bytes.length;
+    report(absPath);
+    if (tokenBytes && bytes.includes(tokenBytes)) return { secret: `${repoPath} (contains your token)` };
+    // Most files hold no "hf_" at all: only those are turned into text for the full pattern.
+    const found = bytes.includes(HF_PREFIX) ? HF_TOKEN_PATTERN.exec(bytes.toString('latin1')) : null;
+    if (found) {
+      return {
+        secret: `${repoPath} (something shaped like a Hugging Face token at byte ${found.index})`,
+      };
+    }
+    return { digest: { size: bytes.length, sha256: sha256Hex(bytes), gitOid: gitBlobOidHex(bytes) }, bytes };
+  };
+  await mapFs(
+    small,
+    async ([repoPath, s], fs) => smallResults.set(repoPath, await readWhole(repoPath, s.absPath, s.size, fs)),
+    { signal },
+  );
+  const digests = await largeDigests;
+  report('', true);
+
+  const assetPaths = new Set(input.readmeAssets.map(toPosix));
   const files: PlannedFile[] = [];
   for (const [repoPath, source] of sources) {
     signal?.throwIfAborted();
@@ -390,51 +563,50 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
         origin: repoPath === 'README.md' ? 'readme' : 'card-metadata',
         bytes: source.bytes.length,
         lfs: predictLfs(repoPath, source.bytes.length, source.bytes),
-        sha256: await sha256Of(source.bytes),
-        gitOid: await gitBlobOid(source.bytes),
+        sha256: sha256Hex(source.bytes),
+        gitOid: gitBlobOidHex(source.bytes),
       });
       continue;
     }
-    let digest = digests.get(source.absPath)!;
-    let sample: Uint8Array | undefined;
-    if (digest.size < REGULAR_FILE_MAX_BYTES) {
-      // Small files are read whole, and these very bytes are what the commit sends and what is hashed and
-      // scanned: a cached digest or "no secret" can never stand for content that changed behind it.
-      const bytes = await readFile(source.absPath);
-      sample = bytes.subarray(0, 512);
-      if (tokenBytes && bytes.includes(tokenBytes)) {
-        secrets.push(`${repoPath} (contains your token)`);
+    let read = smallResults.get(repoPath);
+    let digest: FileDigestLike | undefined;
+    if (!read) {
+      const hashed = digests.get(source.absPath)!;
+      if (hashed.secretAt !== null) {
+        secrets.push(`${repoPath} (something shaped like a Hugging Face token at byte ${hashed.secretAt})`);
         continue;
       }
-      const found = HF_TOKEN_PATTERN.exec(bytes.toString('latin1'));
-      digest = {
-        ...digest,
-        size: bytes.length,
-        sha256: await sha256Of(bytes),
-        gitOid: await gitBlobOid(bytes),
-        secretAt: found ? found.index : null,
-      };
-      if (!predictLfs(repoPath, bytes.length, sample)) {
-        sources.set(repoPath, { kind: 'memory', bytes });
+      digest = hashed;
+      // It shrank below the regular-file limit since it was listed: read whole like any small file.
+      if (hashed.size < REGULAR_FILE_MAX_BYTES)
+        read = await readWhole(repoPath, source.absPath, hashed.size, asyncFsCalls);
+    }
+    let sample: Uint8Array | undefined;
+    if (read) {
+      if ('secret' in read) {
+        secrets.push(read.secret);
+        continue;
+      }
+      digest = read.digest;
+      sample = read.bytes.subarray(0, 512);
+      // Content the commit sends as a regular file stays in memory (within the budget); beyond it, the
+      // commit reads the file again and checks it against this digest.
+      if (
+        !predictLfs(repoPath, read.bytes.length, sample) &&
+        keptBytes + read.bytes.length <= PLAN_MEMORY_BUDGET_BYTES
+      ) {
+        keptBytes += read.bytes.length;
+        sources.set(repoPath, { kind: 'memory', bytes: read.bytes });
       }
     }
-    if (digest.secretAt !== null) {
-      secrets.push(`${repoPath} (something shaped like a Hugging Face token at byte ${digest.secretAt})`);
-      continue;
-    }
-    source.size = digest.size;
+    source.size = digest!.size;
     files.push({
       path: repoPath,
-      origin:
-        repoPath === 'README.md'
-          ? 'readme'
-          : input.readmeAssets.some((a) => toPosix(a) === repoPath)
-            ? 'asset'
-            : 'checkpoint',
-      bytes: digest.size,
-      lfs: predictLfs(repoPath, digest.size, sample),
-      sha256: digest.sha256,
-      gitOid: digest.gitOid,
+      origin: repoPath === 'README.md' ? 'readme' : assetPaths.has(repoPath) ? 'asset' : 'checkpoint',
+      bytes: digest!.size,
+      lfs: predictLfs(repoPath, digest!.size, sample),
+      sha256: digest!.sha256,
+      gitOid: digest!.gitOid,
     });
   }
   if (secrets.length > 0) {

@@ -10,6 +10,7 @@ import { createRepo, listFiles } from '@huggingface/hub';
 import type {
   AccountInfo,
   PublishOutcome,
+  PlannedFile,
   PublishPlan,
   PublishedFile,
   TransferProgress,
@@ -30,7 +31,7 @@ import {
 } from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { measuredRate, plural, remainingSeconds } from '../../../shared/units';
-import { commitFiles, type CommitArgs, type CommitFile } from './commit';
+import { commitFiles, prepareCommit, type CommitArgs, type CommitFile, type PreparedCommit } from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
 
 export interface PublishInput {
@@ -75,6 +76,21 @@ interface FileState {
   processed: number;
   xet: boolean;
   state: JobItemProgress['state'];
+}
+
+/**
+ * A commit whose regular files add up to more than this is not prepared ahead: its content would sit in
+ * memory next to the commit being sent (each can carry up to maxRegularBytes).
+ */
+const PREPARE_AHEAD_MAX_REGULAR_BYTES = 16 * 1024 * 1024;
+
+function regularBytes(group: string[], planned: Map<string, PlannedFile>): number {
+  let n = 0;
+  for (const path of group) {
+    const f = planned.get(path);
+    if (f && !f.lfs) n += f.bytes;
+  }
+  return n;
 }
 
 export function modelUrl(endpoint: string, repo: RepoName): string {
@@ -310,6 +326,15 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   // The planned groups hold as long as commits are fast (the plan predicts that); a slow one regroups the rest.
   const queue = plan.commits.length > 0 ? [...plan.commits] : plan.deletions.length > 0 ? [[]] : [];
   const pacer = new CommitPacer(limits);
+  const filesOf = (group: string[]): CommitFile[] =>
+    group.map((path) => {
+      const source = input.local.sources.get(path);
+      const file = planned.get(path);
+      if (!source || !file) throw new AppError('INTERNAL', `No source for ${path}.`);
+      return { planned: file, source };
+    });
+  // The next commit's preupload, made while this one is sent (the Hub is busy storing it meanwhile).
+  let ahead: { group: string[]; prepared: Promise<PreparedCommit> } | null = null;
   phase = 'upload';
   emit();
   try {
@@ -317,24 +342,37 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       signal?.throwIfAborted();
       const group = queue.shift()!;
       const last = queue.length === 0;
-      const commitFilesOf: CommitFile[] = group.map((path) => {
-        const source = input.local.sources.get(path);
-        const file = planned.get(path);
-        if (!source || !file) throw new AppError('INTERNAL', `No source for ${path}.`);
-        return { planned: file, source };
-      });
+      const commitFilesOf = filesOf(group);
+      // A regrouped queue (after a slow commit) leaves the preupload made ahead unused.
+      const prepared = ahead?.group === group ? ahead.prepared : undefined;
+      ahead = null;
+      const following = queue[0];
+      if (following && regularBytes(following, planned) <= PREPARE_AHEAD_MAX_REGULAR_BYTES) {
+        const next = prepareCommit({
+          endpoint,
+          repo,
+          token,
+          files: filesOf(following),
+          fetch: hubFetch,
+          signal,
+        });
+        // Awaited when its commit is sent; a failure meanwhile must not go unobserved.
+        next.catch(() => undefined);
+        ahead = { group: following, prepared: next };
+      }
       const total = i + 1 + queue.length;
       const title = total > 1 ? `${plan.commitTitle} (part ${i + 1}/${total})` : plan.commitTitle;
       pendingCommitFiles = group;
       const started = Date.now();
-      const parent = await headCommit(repo, endpoint, token, hubFetch);
       const result = await runCommit({
         repo,
         input,
         title,
         files: commitFilesOf,
         deletions: last ? plan.deletions : [],
-        parent,
+        parent: () => headCommit(repo, endpoint, token, hubFetch),
+        follows: commits.at(-1)?.oid,
+        prepared,
         hubFetch,
         onPhase: (p) => {
           phase = p === 'committing' ? 'commit' : 'upload';
@@ -448,7 +486,9 @@ async function runCommit(args: {
   title: string;
   files: CommitFile[];
   deletions: string[];
-  parent: string | null;
+  parent: () => Promise<string | null>;
+  follows: string | undefined;
+  prepared: Promise<PreparedCommit> | undefined;
   hubFetch: typeof fetch;
   onPhase: (phase: 'uploading' | 'committing') => void;
   onLfsDone: NonNullable<CommitArgs['onLfsDone']>;
@@ -464,6 +504,8 @@ async function runCommit(args: {
       title: args.title,
       description: 'Published with Hub Publisher.',
       parent: args.parent,
+      follows: args.follows,
+      prepared: args.prepared,
       files: args.files,
       deletions: args.deletions,
       fetch: args.hubFetch,

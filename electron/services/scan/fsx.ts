@@ -4,9 +4,6 @@
  */
 import fs from 'node:fs';
 
-export const statFile = (file: string): Promise<fs.Stats> =>
-  new Promise((resolve, reject) => fs.stat(file, (err, s) => (err ? reject(err) : resolve(s))));
-
 const openRead = (file: string): Promise<number> =>
   new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
 
