@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,4 +71,23 @@ describe('mapFs', () => {
     await expect(run).rejects.toThrow();
     expect(seen).toBeLessThan(names.length);
   });
+
+  // A file swapped for a FIFO after it was listed: opening one for reading waits for a writer, which on the
+  // synchronous path would hang the whole process. Both paths refuse it at once.
+  it.skipIf(process.platform === 'win32')(
+    'refuses a FIFO at once on both paths, without blocking',
+    async () => {
+      const fifo = path.join(dir, 'swapped.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const [sync] = await mapFs([fifo], async (f, fs) => {
+        try {
+          return await fs.open(f);
+        } catch (err) {
+          return (err as NodeJS.ErrnoException).code;
+        }
+      });
+      expect(sync).toBe('EINVAL');
+      await expect(Promise.resolve(asyncFsCalls.open(fifo))).rejects.toMatchObject({ code: 'EINVAL' });
+    },
+  );
 });

@@ -98,6 +98,7 @@ export interface FsCalls {
   lstat(file: string): Stats | undefined | Promise<Stats | undefined>;
   stat(file: string): Stats | undefined | Promise<Stats | undefined>;
   realpath(file: string): string | Promise<string>;
+  /** Opens a regular file for reading; anything else (a FIFO swapped in since the stat, a device) is refused without blocking. */
   open(file: string): number | Promise<number>;
   read(
     fd: number,
@@ -109,13 +110,28 @@ export interface FsCalls {
   close(fd: number): void | Promise<void>;
 }
 
+/**
+ * O_NONBLOCK: opening a FIFO (a file swapped for one after it was listed) returns at once instead of waiting
+ * for a writer, which on the synchronous path would block the whole process; it changes nothing for regular files.
+ */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
+
+function notARegularFile(file: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
+}
+
 const missing = (err: NodeJS.ErrnoException | null) => err?.code === 'ENOENT' || err?.code === 'ENOTDIR';
 
 const syncFs: FsCalls = {
   lstat: (file) => fs.lstatSync(file, { throwIfNoEntry: false }),
   stat: (file) => fs.statSync(file, { throwIfNoEntry: false }),
   realpath: (file) => fs.realpathSync.native(file),
-  open: (file) => fs.openSync(file, 'r'),
+  open: (file) => {
+    const fd = fs.openSync(file, OPEN_FLAGS);
+    if (fs.fstatSync(fd).isFile()) return fd;
+    fs.closeSync(fd);
+    throw notARegularFile(file);
+  },
   read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
   close: (fd) => fs.closeSync(fd),
 };
@@ -132,7 +148,15 @@ export const asyncFsCalls: FsCalls = {
   realpath: (file) =>
     new Promise((resolve, reject) => fs.realpath.native(file, (err, p) => (err ? reject(err) : resolve(p)))),
   open: (file) =>
-    new Promise((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd)))),
+    new Promise((resolve, reject) =>
+      fs.open(file, OPEN_FLAGS, (err, fd) => {
+        if (err) return reject(err);
+        fs.fstat(fd, (statErr, st) => {
+          if (!statErr && st.isFile()) return resolve(fd);
+          fs.close(fd, () => reject(statErr ?? notARegularFile(file)));
+        });
+      }),
+    ),
   read: (fd, buffer, offset, length, position) =>
     new Promise((resolve, reject) =>
       fs.read(fd, buffer, offset, length, position, (err, n) => (err ? reject(err) : resolve(n))),
