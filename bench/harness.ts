@@ -61,9 +61,11 @@ export async function fillRandom(file: string): Promise<void> {
     await fh.read(head, 0, 8, 0);
     const start = 8 + Number(head.readBigUInt64LE(0));
     const size = (await fh.stat()).size;
-    const block = randomFillSync(Buffer.alloc(16 * MiB));
-    for (let pos = start, i = 0; pos < size; pos += block.length, i++) {
-      block.writeUInt32LE(i, 0);
+    // Fresh random bytes for every block, as trained weights are: a repeated block would be deduplicated by
+    // Xet (chunks recur), and a Xet upload would then send a few MiB of a GiB.
+    const block = Buffer.alloc(16 * MiB);
+    for (let pos = start; pos < size; pos += block.length) {
+      randomFillSync(block);
       const n = Math.min(block.length, size - pos);
       await fh.write(block, 0, n, pos);
     }
