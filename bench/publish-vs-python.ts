@@ -5,7 +5,7 @@
  * Python has `HF_HUB_DISABLE_XET=1`. With `--xet` both are on the Xet path: the Hub offers Xet and Python
  * runs in its default configuration (hf_xet).
  *
- *   npx tsx bench/publish-vs-python.ts [--xet] [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G]
+ *   npx tsx bench/publish-vs-python.ts [--xet] [--size 1G] [--small 10000] [--rounds 2] [--rss 256M,4G] [--only checkpoint]
  *
  *   - a checkpoint with `--size` of weights (two safetensors shards of random bytes), cold: the CLI has no
  *     hash cache (a fresh data folder), like a first publish;
@@ -14,6 +14,9 @@
  *     per folder), with the number of commits each side made;
  *   - `--help`: median of 21 starts, next to `hf --help` and a bare `node -e 0`;
  *   - peak RSS (VmHWM) of cold CLI publishes of each `--rss` size, which should stay flat.
+ *
+ * `--only checkpoint` runs the first two rows alone (no small files, no `--help`, and peak RSS only for the sizes
+ * `--rss` names), for work on the large-file path on a shared machine.
  *
  * Evaluation is left out on both sides (`--no-benchmarks`): this is about hashing and uploading. Rounds
  * are interleaved so a burst of load elsewhere hits both sides alike; the best round counts. Fixtures are
@@ -127,7 +130,11 @@ async function main(): Promise<void> {
   const size = parseSize(arg('--size', '1G'));
   const small = Number(arg('--small', '10000'));
   const rounds = Math.max(1, Number(arg('--rounds', '2')));
-  const rssSizes = arg('--rss', '256M,4G').split(',').filter(Boolean).map(parseSize);
+  const onlyCheckpoint = arg('--only', '') === 'checkpoint';
+  const rssSizes = arg('--rss', onlyCheckpoint ? '' : '256M,4G')
+    .split(',')
+    .filter(Boolean)
+    .map(parseSize);
   const probe = probePythonClient();
   if (!probe.client) throw new Error(probe.skipReason);
   const python = probe.client.python;
@@ -153,8 +160,8 @@ async function main(): Promise<void> {
       samples.cold.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
       samples.warm.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
     }
-    await addSmallFiles(ws.ckpt, small);
-    for (let round = 0; round < rounds; round++) {
+    if (!onlyCheckpoint) await addSmallFiles(ws.ckpt, small);
+    for (let round = 0; round < (onlyCheckpoint ? 0 : rounds); round++) {
       process.stderr.write(`round ${round + 1}: ${small} small files plus the checkpoint…\n`);
       samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt)));
       // Hashes of the weights ready, the small files new: what Python pays too (it hashes everything).
@@ -163,12 +170,17 @@ async function main(): Promise<void> {
     }
     await rm(ws.root, { recursive: true, force: true });
 
-    process.stderr.write('--help…\n');
-    const help = medianStartMs(process.execPath, ['bin/hub-publisher.js', '--help']);
-    const node = medianStartMs(process.execPath, ['-e', '0']);
-    const hf = path.join(path.dirname(python), 'hf');
-    const hfHelp =
-      spawnSync(hf, ['--help'], { stdio: 'ignore' }).status === 0 ? medianStartMs(hf, ['--help'], 7) : NaN;
+    let help = NaN;
+    let node = NaN;
+    let hfHelp = NaN;
+    if (!onlyCheckpoint) {
+      process.stderr.write('--help…\n');
+      help = medianStartMs(process.execPath, ['bin/hub-publisher.js', '--help']);
+      node = medianStartMs(process.execPath, ['-e', '0']);
+      const hf = path.join(path.dirname(python), 'hf');
+      if (spawnSync(hf, ['--help'], { stdio: 'ignore' }).status === 0)
+        hfHelp = medianStartMs(hf, ['--help'], 7);
+    }
 
     const rss: { size: number; hwmKb: number; ms: number }[] = [];
     for (const s of rssSizes) {
@@ -180,10 +192,11 @@ async function main(): Promise<void> {
     }
     load.push(`load ${os.loadavg()[0]!.toFixed(1)}`);
 
-    const b = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, best(v)])) as Record<
-      keyof typeof samples,
-      Measured
-    >;
+    const b = Object.fromEntries(
+      Object.entries(samples)
+        .filter(([, v]) => v.length > 0)
+        .map(([k, v]) => [k, best(v)]),
+    ) as Record<keyof typeof samples, Measured>;
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const all = (m: Measured) => `[${m.samples.map((x) => (x / 1000).toFixed(1)).join(', ')}]`;
     const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
@@ -198,11 +211,19 @@ async function main(): Promise<void> {
       `|---|---|---|---|`,
       `| ${size / MiB} MiB checkpoint, cold | ${s(b.py.ms)} ${all(b.py)}, ${mb(b.py.hwmKb)} | ${s(b.cold.ms)} ${all(b.cold)}, ${mb(b.cold.hwmKb)} | ${ratio(b.cold, b.py, 0.8)} |`,
       `| ${size / MiB} MiB checkpoint, hashes ready | (no cache) ${s(b.py.ms)} | ${s(b.warm.ms)} ${all(b.warm)}, ${mb(b.warm.hwmKb)} | ${ratio(b.warm, b.py, 0.5)} |`,
-      `| ${small} files of 1 KB + the checkpoint | ${s(b.pySmall.ms)} ${all(b.pySmall)}, ${String(b.pySmall.extra?.commits)} commit(s) | ` +
-        `${s(b.cliSmall.ms)} ${all(b.cliSmall)}, ${String(b.cliSmall.extra?.commits)} commit(s), ${mb(b.cliSmall.hwmKb)} | ${ratio(b.cliSmall, b.pySmall, 1.0)} |`,
-      `| --help (median of 21) | hf --help ${Number.isNaN(hfHelp) ? 'n/a' : s(hfHelp)} | ${s(help)} (node -e 0: ${s(node)}) | ` +
-        `${help <= 300 ? 'met' : 'NOT met'} (target <= 0.30 s) |`,
-      `peak RSS of cold CLI publishes (target <= 300 MB, flat): ${rss.map((r) => `${r.size / MiB} MiB: ${mb(r.hwmKb)} in ${s(r.ms)}`).join(', ')}`,
+      ...(onlyCheckpoint
+        ? []
+        : [
+            `| ${small} files of 1 KB + the checkpoint | ${s(b.pySmall.ms)} ${all(b.pySmall)}, ${String(b.pySmall.extra?.commits)} commit(s) | ` +
+              `${s(b.cliSmall.ms)} ${all(b.cliSmall)}, ${String(b.cliSmall.extra?.commits)} commit(s), ${mb(b.cliSmall.hwmKb)} | ${ratio(b.cliSmall, b.pySmall, 1.0)} |`,
+            `| --help (median of 21) | hf --help ${Number.isNaN(hfHelp) ? 'n/a' : s(hfHelp)} | ${s(help)} (node -e 0: ${s(node)}) | ` +
+              `${help <= 300 ? 'met' : 'NOT met'} (target <= 0.30 s) |`,
+          ]),
+      ...(rss.length > 0
+        ? [
+            `peak RSS of cold CLI publishes (target <= 300 MB, flat): ${rss.map((r) => `${r.size / MiB} MiB: ${mb(r.hwmKb)} in ${s(r.ms)}`).join(', ')}`,
+          ]
+        : []),
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

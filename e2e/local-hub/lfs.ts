@@ -36,6 +36,8 @@ interface MultipartUpload {
   finishedParts: Set<number>;
   /** Leading parts already handed to the hasher, in order. */
   hashedParts: number;
+  /** The writes of all its parts, one at a time (see FileWriteQueue). */
+  writes: FileWriteQueue;
 }
 
 export interface LfsObjectRequest {
@@ -127,7 +129,15 @@ export class LfsTransfers {
       const handle = await open(temporary, 'w');
       let received: number;
       try {
-        received = await receiveIntoFile(ctx, handle, 0, size, hash, hashInWorker ? this.hashInOrder(hashId, temporary) : undefined);
+        received = await receiveIntoFile(
+          ctx,
+          handle,
+          0,
+          size,
+          new FileWriteQueue(),
+          hash,
+          hashInWorker ? this.hashInOrder(hashId, temporary) : undefined,
+        );
       } finally {
         await handle.close();
       }
@@ -168,7 +178,7 @@ export class LfsTransfers {
     };
   }
 
-  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hashedParts'> {
+  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hashedParts' | 'writes'> {
     const oid = ctx.url.searchParams.get('oid') ?? '';
     const size = Number(ctx.url.searchParams.get('size'));
     const chunkSize = Number(ctx.url.searchParams.get('chunk'));
@@ -192,6 +202,7 @@ export class LfsTransfers {
         path: this.store.temporaryPath(`multipart-${uploadId}`),
         finishedParts: new Set(),
         hashedParts: 0,
+        writes: new FileWriteQueue(),
       };
       this.uploads.set(uploadId, upload);
     }
@@ -201,7 +212,7 @@ export class LfsTransfers {
     const handle = await open(upload.path, fsConstants.O_WRONLY | fsConstants.O_CREAT);
     let received: number;
     try {
-      received = await receiveIntoFile(ctx, handle, offset, length);
+      received = await receiveIntoFile(ctx, handle, offset, length, upload.writes);
     } finally {
       await handle.close();
     }
@@ -269,6 +280,23 @@ export class LfsTransfers {
   }
 }
 
+/**
+ * The writes into one file, one at a time, in the order they were queued. The parts of an object arrive in
+ * parallel and land in one file: on ext4 every buffered write takes the inode's lock, so writes from several
+ * threadpool threads into one file only wait for each other in the kernel, and burn CPU spinning on that lock
+ * (with five parts in flight the server spent twice the system time per byte of a single PUT). Queued here they
+ * cost nothing while they wait; the bytes reach the page cache just as fast.
+ */
+class FileWriteQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  write(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
+    const run = this.tail.then(() => writeFully(handle, chunks, position));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
 async function writeFully(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
   let remaining = chunks;
   let at = position;
@@ -302,6 +330,7 @@ function receiveIntoFile(
   handle: FileHandle,
   position: number,
   maxBytes: number,
+  writes: FileWriteQueue,
   hash?: Hash,
   onWritten?: (start: number, end: number) => void,
 ): Promise<number> {
@@ -343,7 +372,7 @@ function receiveIntoFile(
       batch = [];
       batchBytes = 0;
       writesInFlight += 1;
-      writeFully(handle, data, at).then(() => {
+      writes.write(handle, data, at).then(() => {
         writesInFlight -= 1;
         if (settled) return;
         onWritten?.(at, end);
