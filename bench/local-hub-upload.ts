@@ -14,6 +14,7 @@
  *   npx tsx bench/local-hub-upload.ts                 # 256 MiB and 2 GiB
  *   npx tsx bench/local-hub-upload.ts 64 1024         # sizes in MiB
  *   npx tsx bench/local-hub-upload.ts --plain-only    # skip the real client (pass 1)
+ *   npx tsx bench/local-hub-upload.ts --parts-in-flight 1 1024   # the plain client's parts at once (default 5)
  *   LOCAL_HUB_BENCH_CPU_PROF=/tmp/prof npx tsx bench/local-hub-upload.ts   # --cpu-prof every server into that folder
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +35,8 @@ import { createRepo, uploadFiles } from '@huggingface/hub';
 const MiB = 1024 * 1024;
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const token = 'hf_bench_upload_token';
+/** Parts the plain client sends at once (`--parts-in-flight N`). */
+let partsInFlight = 5;
 
 interface ServerProcess {
   child: ChildProcess;
@@ -232,7 +235,7 @@ async function plainUpload(
   };
   const upload = batch.objects[0]?.actions?.upload;
   if (!upload) throw new Error(`The batch offered no upload for ${size} bytes`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+  const agent = new Agent({ keepAlive: true, maxSockets: partsInFlight });
   try {
     if (expect === 'basic') {
       if (upload.header?.chunk_size)
@@ -250,7 +253,7 @@ async function plainUpload(
     let next = 0;
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: 5 }, async () => {
+      Array.from({ length: partsInFlight }, async () => {
         while (next < partUrls.length) {
           const index = next++;
           etags[index] = await putRange(
@@ -358,7 +361,8 @@ async function plainClientPass(
     const cpuAfter = await cpuOf(pid);
     const mb = size / 1e6;
     const total = plain.partsSeconds + plain.completionSeconds;
-    const label = mode === 'basic' ? 'one basic PUT' : `multipart, ${plain.parts} parts, 5 at a time`;
+    const label =
+      mode === 'basic' ? 'one basic PUT' : `multipart, ${plain.parts} parts, ${partsInFlight} at a time`;
     console.log(`  plain HTTP client, ${label}:`);
     console.log(
       `    server took the body  ${plain.partsSeconds.toFixed(2)} s → ${(mb / plain.partsSeconds).toFixed(0)} MB/s`,
@@ -403,6 +407,13 @@ function sha256Calibration(): number {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withRealClient = !args.includes('--plain-only');
+  const inFlightAt = args.indexOf('--parts-in-flight');
+  if (inFlightAt !== -1) {
+    partsInFlight = Number(args[inFlightAt + 1]);
+    if (!Number.isInteger(partsInFlight) || partsInFlight < 1)
+      throw new Error(`--parts-in-flight takes a whole number of parts, got "${args[inFlightAt + 1]}"`);
+    args.splice(inFlightAt, 2);
+  }
   const sizes = args.filter((arg) => arg !== '--plain-only').map(Number);
   for (const size of sizes)
     if (!Number.isInteger(size) || size <= 0) throw new Error(`Sizes are whole MiB, got "${size}"`);
