@@ -11,20 +11,15 @@ import type { HubStore } from './store';
 const signedUrlLifetimeSeconds = 24 * 3600;
 const maxWritesInFlight = 3;
 /**
- * Bytes gathered before a write, shared out among the bodies being received at once (2 MiB for one, 512 KiB
- * each for five parallel parts). Holding less in flight keeps the received chunks in the CPU cache until they
- * are written: with five parts at 2 MiB each the server spent ~25% more CPU per byte than at 512 KiB, while a
- * single body is cheapest at 2 MiB (fewer, larger writes). Measured with bench/local-hub-upload.ts.
+ * Bytes gathered before a write. Small batches keep the received chunks in the CPU cache until they are written:
+ * the writes of one body at a time (a basic PUT, or a client that sends one part at a time, as huggingface_hub
+ * does) cost the threadpool about twice the CPU per byte in 2 MiB batches as in 512 KiB ones, and five parallel
+ * parts at 2 MiB each cost ~25% more than at 512 KiB. Measured with bench/local-hub-upload.ts
+ * (`--parts-in-flight 1` and 5) and the CLI publish.
  */
-const writeBudgetBytes = 2 * 1024 * 1024;
-const minWriteBatchBytes = 512 * 1024;
-let bodiesReceiving = 0;
+const writeBatchBytes = 512 * 1024;
 /** Basic PUTs from this size are hashed in the worker thread (see put). */
 const hashInWorkerFromBytes = 8 * 1024 * 1024;
-
-function writeBatchBytes(): number {
-  return Math.max(minWriteBatchBytes, Math.floor(writeBudgetBytes / Math.max(1, bodiesReceiving)));
-}
 
 interface MultipartUpload {
   oid: string;
@@ -322,7 +317,7 @@ async function writeFully(handle: FileHandle, chunks: Buffer[], position: number
 /**
  * Streams the body into `handle` from `position`, hashing on the way when given `hash`, and telling `onWritten`
  * each byte range once it is in the file. Chunks are gathered into vectored
- * writes of writeBatchBytes() (no copy); up to three writes, at distinct offsets, may be on their way while the
+ * writes of writeBatchBytes (no copy); up to three writes, at distinct offsets, may be on their way while the
  * next batch fills, and the socket is paused only beyond that, so memory per request stays under 10 MiB.
  */
 function receiveIntoFile(
@@ -344,9 +339,7 @@ function receiveIntoFile(
     let writesInFlight = 0;
     let ended = false;
     let settled = false;
-    bodiesReceiving += 1;
     const cleanup = () => {
-      bodiesReceiving -= 1;
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', fail);
@@ -376,10 +369,10 @@ function receiveIntoFile(
         writesInFlight -= 1;
         if (settled) return;
         onWritten?.(at, end);
-        if (batchBytes >= writeBatchBytes() || (ended && batchBytes > 0)) startWrite();
+        if (batchBytes >= writeBatchBytes || (ended && batchBytes > 0)) startWrite();
         if (ended) {
           if (writesInFlight === 0) finish();
-        } else if (req.isPaused() && batchBytes < writeBatchBytes()) {
+        } else if (req.isPaused() && batchBytes < writeBatchBytes) {
           req.resume();
         }
       }, fail);
@@ -399,7 +392,7 @@ function receiveIntoFile(
       hash?.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
-      if (batchBytes >= writeBatchBytes()) {
+      if (batchBytes >= writeBatchBytes) {
         if (writesInFlight < maxWritesInFlight) startWrite();
         else req.pause();
       }
