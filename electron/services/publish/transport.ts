@@ -20,7 +20,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { Dispatcher, request as UndiciRequest } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { redactSecrets } from '../../../shared/redact';
 
 /** Whole files are read in large blocks: the client hashes them again through `stream()`. */
@@ -177,9 +177,6 @@ class CountingBlob extends Blob {
 const SEND_BLOCK = 1024 * 1024;
 const SEND_BLOCKS = 3;
 
-/** Loaded on the first file sent: the app (whose fetch is Electron's) and `--help` never load undici for it. */
-let undiciRequest: Promise<typeof UndiciRequest> | null = null;
-
 /**
  * PUTs or POSTs the bytes of `blob` (a file range) with undici's `request` on the global dispatcher (the one
  * Node's fetch uses, and the CLI's proxy agent when HTTPS_PROXY is set), and answers a `Response` like fetch's.
@@ -194,8 +191,6 @@ export async function sendFileSlice(
   blob: FileSliceBlob,
   onBytes: (n: number) => void,
 ): Promise<Response> {
-  undiciRequest ??= import('undici').then((m) => m.request);
-  const request = await undiciRequest;
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, key) => {
     headers[key] = value;
