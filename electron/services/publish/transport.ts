@@ -12,9 +12,9 @@
  * - `sendFileSlice`: how a file body (an LFS PUT or part) is sent when the requests go through Node's own
  *   fetch (the CLI): with undici's dispatcher API on the same dispatcher that fetch uses (so the same proxy
  *   settings), reading the file into a few recycled 1 MiB blocks that go straight to the socket. Through
- *   fetch, a file body is a web ReadableStream that undici's fetch pulls and re-wraps block by block: sending
- *   512 MiB to a local sink cost 1.3-1.6 CPU-seconds that way and 0.9-1.0 this way (loaded 2-core machine),
- *   and on the loopback publish the client's CPU is what competes with the local Hub. Any other fetch (the
+ *   fetch, a file body is a web ReadableStream that undici's fetch pulls and re-wraps block by block: the
+ *   client spent 2.1 CPU-seconds per GiB of LFS parts that way and 1.4-1.5 this way (bench/local-hub-upload.ts,
+ *   loaded 2-core machine), and on a loopback publish the client's CPU is taken from the local Hub. Any other fetch (the
  *   app's Electron `net.fetch`, with the system proxy and certificates; a fetch given for embedding) gets the
  *   file as a FileSliceBlob, as before. Either way the retries, the byte counting and abort are this wrapper's.
  */
