@@ -11,11 +11,11 @@ import type { HubStore } from './store';
 const signedUrlLifetimeSeconds = 24 * 3600;
 const maxWritesInFlight = 3;
 /**
- * Bytes gathered before a write. Small batches keep the received chunks in the CPU cache until they are written:
- * the writes of one body at a time (a basic PUT, or a client that sends one part at a time, as huggingface_hub
- * does) cost the threadpool about twice the CPU per byte in 2 MiB batches as in 512 KiB ones, and five parallel
- * parts at 2 MiB each cost ~25% more than at 512 KiB. Measured with bench/local-hub-upload.ts
- * (`--parts-in-flight 1` and 5) and the CLI publish.
+ * Bytes gathered before a write, for one body as for many. Small batches keep the received chunks in the CPU
+ * cache until they are written: five parallel parts at 2 MiB each cost ~25% more CPU per byte than at 512 KiB,
+ * and a single body (a basic PUT, or a client sending one part at a time as huggingface_hub does), which used to
+ * get 2 MiB batches, cost the write threads 0.5-0.9 CPU-s per GiB each in half the runs against 0.16-0.2 in
+ * 512 KiB ones. Measured with bench/local-hub-upload.ts on a loaded 2-core machine.
  */
 const writeBatchBytes = 512 * 1024;
 /** Basic PUTs from this size are hashed in the worker thread (see put). */
@@ -31,8 +31,6 @@ interface MultipartUpload {
   finishedParts: Set<number>;
   /** Leading parts already handed to the hasher, in order. */
   hashedParts: number;
-  /** The writes of all its parts, one at a time (see FileWriteQueue). */
-  writes: FileWriteQueue;
 }
 
 export interface LfsObjectRequest {
@@ -124,15 +122,7 @@ export class LfsTransfers {
       const handle = await open(temporary, 'w');
       let received: number;
       try {
-        received = await receiveIntoFile(
-          ctx,
-          handle,
-          0,
-          size,
-          new FileWriteQueue(),
-          hash,
-          hashInWorker ? this.hashInOrder(hashId, temporary) : undefined,
-        );
+        received = await receiveIntoFile(ctx, handle, 0, size, hash, hashInWorker ? this.hashInOrder(hashId, temporary) : undefined);
       } finally {
         await handle.close();
       }
@@ -173,7 +163,7 @@ export class LfsTransfers {
     };
   }
 
-  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hashedParts' | 'writes'> {
+  private multipartFromUrl(ctx: RequestContext, uploadId: string): Omit<MultipartUpload, 'path' | 'finishedParts' | 'hashedParts'> {
     const oid = ctx.url.searchParams.get('oid') ?? '';
     const size = Number(ctx.url.searchParams.get('size'));
     const chunkSize = Number(ctx.url.searchParams.get('chunk'));
@@ -197,7 +187,6 @@ export class LfsTransfers {
         path: this.store.temporaryPath(`multipart-${uploadId}`),
         finishedParts: new Set(),
         hashedParts: 0,
-        writes: new FileWriteQueue(),
       };
       this.uploads.set(uploadId, upload);
     }
@@ -207,7 +196,7 @@ export class LfsTransfers {
     const handle = await open(upload.path, fsConstants.O_WRONLY | fsConstants.O_CREAT);
     let received: number;
     try {
-      received = await receiveIntoFile(ctx, handle, offset, length, upload.writes);
+      received = await receiveIntoFile(ctx, handle, offset, length);
     } finally {
       await handle.close();
     }
@@ -275,23 +264,6 @@ export class LfsTransfers {
   }
 }
 
-/**
- * The writes into one file, one at a time, in the order they were queued. The parts of an object arrive in
- * parallel and land in one file: on ext4 every buffered write takes the inode's lock, so writes from several
- * threadpool threads into one file only wait for each other in the kernel, and burn CPU spinning on that lock
- * (with five parts in flight the server spent twice the system time per byte of a single PUT). Queued here they
- * cost nothing while they wait; the bytes reach the page cache just as fast.
- */
-class FileWriteQueue {
-  private tail: Promise<void> = Promise.resolve();
-
-  write(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-    const run = this.tail.then(() => writeFully(handle, chunks, position));
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-}
-
 async function writeFully(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
   let remaining = chunks;
   let at = position;
@@ -325,7 +297,6 @@ function receiveIntoFile(
   handle: FileHandle,
   position: number,
   maxBytes: number,
-  writes: FileWriteQueue,
   hash?: Hash,
   onWritten?: (start: number, end: number) => void,
 ): Promise<number> {
@@ -365,7 +336,7 @@ function receiveIntoFile(
       batch = [];
       batchBytes = 0;
       writesInFlight += 1;
-      writes.write(handle, data, at).then(() => {
+      writeFully(handle, data, at).then(() => {
         writesInFlight -= 1;
         if (settled) return;
         onWritten?.(at, end);
