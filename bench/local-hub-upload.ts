@@ -3,8 +3,10 @@
  * takes LFS parts and how much memory it needs. The server runs as a child process (the same command line as
  * `npm run local-hub`), started fresh for every size, so its peak RSS (VmHWM) is its own and per size.
  *
- * Three passes per size, each against a fresh server:
- *  1. the real client (`uploadFiles` streaming the file from disk): what a publish sees;
+ * Four passes per size, each against a fresh server:
+ *  1. the real client (`uploadFiles` streaming the file from disk), as other tools use the local Hub;
+ *  1b. the app's own LFS upload (`uploadLfsObjects` through `createHubFetch`, with the SHA-256 known, as a
+ *     publish sends it), with the client's CPU time: what a publish sees;
  *  2. a plain HTTP client (node:http piping the file, 5 parts at a time, like the real client) doing the multipart
  *     upload: how fast the server itself takes parts when the client's own costs (web streams inside fetch) are
  *     taken away;
@@ -14,6 +16,7 @@
  *   npx tsx bench/local-hub-upload.ts                 # 256 MiB and 2 GiB
  *   npx tsx bench/local-hub-upload.ts 64 1024         # sizes in MiB
  *   npx tsx bench/local-hub-upload.ts --plain-only    # skip the real client (pass 1)
+ *   npx tsx bench/local-hub-upload.ts --parts-in-flight 1 1024   # the plain client's parts at once (default 5)
  *   LOCAL_HUB_BENCH_CPU_PROF=/tmp/prof npx tsx bench/local-hub-upload.ts   # --cpu-prof every server into that folder
  */
 import { spawn } from 'node:child_process';
@@ -30,10 +33,15 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRepo, uploadFiles } from '@huggingface/hub';
+import { uploadLfsObjects } from '../electron/services/publish/lfs';
+import { createHubFetch } from '../electron/services/publish/transport';
+import { parseRepoName } from '../shared/repo-name';
 
 const MiB = 1024 * 1024;
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const token = 'hf_bench_upload_token';
+/** Parts the plain client sends at once (`--parts-in-flight N`). */
+let partsInFlight = 5;
 
 interface ServerProcess {
   child: ChildProcess;
@@ -232,7 +240,7 @@ async function plainUpload(
   };
   const upload = batch.objects[0]?.actions?.upload;
   if (!upload) throw new Error(`The batch offered no upload for ${size} bytes`);
-  const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+  const agent = new Agent({ keepAlive: true, maxSockets: partsInFlight });
   try {
     if (expect === 'basic') {
       if (upload.header?.chunk_size)
@@ -250,7 +258,7 @@ async function plainUpload(
     let next = 0;
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: 5 }, async () => {
+      Array.from({ length: partsInFlight }, async () => {
         while (next < partUrls.length) {
           const index = next++;
           etags[index] = await putRange(
@@ -335,6 +343,53 @@ async function realClientPass(file: string, dataDir: string, sizeMiB: number): P
   }
 }
 
+/** The app's own LFS path: the batch, parts and completion of `uploadLfsObjects` through the retrying fetch. */
+async function appClientPass(file: string, dataDir: string, sizeMiB: number, oid: string): Promise<void> {
+  const size = sizeMiB * MiB;
+  const server = await startServer(dataDir);
+  try {
+    const pid = server.child.pid!;
+    const repo = `bench/app-${sizeMiB}mib`;
+    await createRepo({ repo, accessToken: token, hubUrl: server.url });
+    let sent = 0;
+    const hubFetch = createHubFetch({
+      onBodyProgress: (p) => {
+        if (p.path === 'model.safetensors') sent += p.delta;
+      },
+    });
+    const cpuBefore = await cpuOf(pid);
+    const clientBefore = process.cpuUsage();
+    const started = performance.now();
+    const result = await uploadLfsObjects({
+      endpoint: server.url,
+      repo: parseRepoName(repo),
+      token,
+      objects: [{ path: 'model.safetensors', oid, size, absPath: file }],
+      fetch: hubFetch,
+      // Classic LFS, as on a Hub without Xet (this bench measures the LFS ingest).
+      xet: false,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const cpuAfter = await cpuOf(pid);
+    const memory = await memoryOf(pid);
+    if (!result.uploaded.has(oid) || sent !== size)
+      throw new Error(`The app's upload did not send the object (${sent} of ${size} bytes counted)`);
+    const mb = size / 1e6;
+    const clientSeconds = (client.user + client.system) / 1e6;
+    console.log(`  the app's LFS upload (uploadLfsObjects through createHubFetch):`);
+    console.log(`    parts + completion    ${seconds.toFixed(2)} s → ${(mb / seconds).toFixed(0)} MB/s`);
+    console.log(
+      `    client CPU            ${clientSeconds.toFixed(2)} s → ${(mb / clientSeconds).toFixed(0)} MB per CPU-second (user ${(client.user / 1e6).toFixed(2)}, system ${(client.system / 1e6).toFixed(2)}; this process, all threads)`,
+    );
+    console.log(`    server CPU            ${describeCpu(cpuBefore, cpuAfter, mb)}`);
+    console.log(`    server RSS            peak ${memory.peakMiB.toFixed(0)} MiB (VmHWM)`);
+  } finally {
+    await stopServer(server);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function plainClientPass(
   file: string,
   dataDir: string,
@@ -358,7 +413,8 @@ async function plainClientPass(
     const cpuAfter = await cpuOf(pid);
     const mb = size / 1e6;
     const total = plain.partsSeconds + plain.completionSeconds;
-    const label = mode === 'basic' ? 'one basic PUT' : `multipart, ${plain.parts} parts, 5 at a time`;
+    const label =
+      mode === 'basic' ? 'one basic PUT' : `multipart, ${plain.parts} parts, ${partsInFlight} at a time`;
     console.log(`  plain HTTP client, ${label}:`);
     console.log(
       `    server took the body  ${plain.partsSeconds.toFixed(2)} s → ${(mb / plain.partsSeconds).toFixed(0)} MB/s`,
@@ -383,6 +439,7 @@ async function benchOne(workDir: string, sizeMiB: number, withRealClient: boolea
   process.stdout.write('done\n');
   try {
     if (withRealClient) await realClientPass(file, dataDir, sizeMiB);
+    await appClientPass(file, dataDir, sizeMiB, oid);
     await plainClientPass(file, dataDir, sizeMiB, oid, 'multipart');
     await plainClientPass(file, dataDir, sizeMiB, oid, 'basic');
   } finally {
@@ -403,6 +460,13 @@ function sha256Calibration(): number {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withRealClient = !args.includes('--plain-only');
+  const inFlightAt = args.indexOf('--parts-in-flight');
+  if (inFlightAt !== -1) {
+    partsInFlight = Number(args[inFlightAt + 1]);
+    if (!Number.isInteger(partsInFlight) || partsInFlight < 1)
+      throw new Error(`--parts-in-flight takes a whole number of parts, got "${args[inFlightAt + 1]}"`);
+    args.splice(inFlightAt, 2);
+  }
   const sizes = args.filter((arg) => arg !== '--plain-only').map(Number);
   for (const size of sizes)
     if (!Number.isInteger(size) || size <= 0) throw new Error(`Sizes are whole MiB, got "${size}"`);

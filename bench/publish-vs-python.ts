@@ -145,7 +145,10 @@ async function main(): Promise<void> {
   const size = parseSize(arg('--size', '1G'));
   const small = Number(arg('--small', '10000'));
   const rounds = Math.max(1, Number(arg('--rounds', '2')));
-  const rssSizes = arg('--rss', '256M,4G').split(',').filter(Boolean).map(parseSize);
+  const rssSizes = arg('--rss', '256M,4G')
+    .split(',')
+    .filter(Boolean)
+    .map(parseSize);
   const probe = probePythonClient();
   if (!probe.client) throw new Error(probe.skipReason);
   const python = probe.client.python;

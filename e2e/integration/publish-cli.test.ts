@@ -3,6 +3,7 @@
  * workspace with benchmark scripts, a README to fill and training state to leave out.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -89,7 +90,9 @@ describe('hub-publisher publish', () => {
     expect(r.stdout).toMatch(/optimizer\.pt \(training-state\)/);
     expect(r.stdout).not.toMatch(/hf_token\.txt +/);
     // validate-yaml (a POST that changes nothing) is the card check every publish makes.
-    expect(hub.requestLog.slice(mark).filter((x) => x.method !== 'GET' && x.kind !== 'validate-yaml')).toEqual([]);
+    expect(
+      hub.requestLog.slice(mark).filter((x) => x.method !== 'GET' && x.kind !== 'validate-yaml'),
+    ).toEqual([]);
   });
 
   it('publishes the best checkpoint with its filled-in card, prints the JSON summary and exits 0 when verified', async () => {
@@ -193,6 +196,56 @@ describe('hub-publisher publish', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/did not accept the token/);
     expect(bad.stderr).not.toContain('X'.repeat(34));
+  });
+
+  it('sends the weights through classic LFS parts to a Hub without Xet, through resets and 503s, byte for byte', async () => {
+    // The CLI's own build sends file bodies with undici's dispatcher (transport.ts); a Xet Hub never asks it to.
+    const lfsHub = await startLocalHub({
+      dataDir: path.join(work, 'lfs-hub'),
+      users: [{ name: 'carol', token: WRITE, role: 'write' }],
+      xet: false,
+      multipartThreshold: 1024 * 1024,
+      multipartChunkSize: 1024 * 1024,
+      faults: {
+        rules: [
+          { fault: 'reset', afterBytes: 300 * 1024, kinds: ['lfs-part'], count: 1 },
+          { fault: 'status', status: 503, kinds: ['lfs-part'], skip: 2, count: 1 },
+        ],
+      },
+    });
+    try {
+      const r = await cli([
+        'publish',
+        ws,
+        '--endpoint',
+        lfsHub.url,
+        '--token-file',
+        path.join(work, 'token'),
+        '--no-keychain',
+        '--repo',
+        'lfs-model',
+        '--checkpoint',
+        'checkpoint-300',
+        '--yes',
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as PublishSummary).verified).toBe(true);
+      const parts = lfsHub.requestLog.filter((x) => x.kind === 'lfs-part');
+      expect(parts.some((x) => x.status === 0)).toBe(true);
+      expect(parts.some((x) => x.status === 503)).toBe(true);
+      expect(parts.filter((x) => x.status === 200).length).toBeGreaterThanOrEqual(12);
+      for (const shard of ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']) {
+        const local = await readFile(path.join(ws, 'checkpoint-300', shard));
+        const res = await fetch(`${lfsHub.url}/carol/lfs-model/resolve/main/${shard}`);
+        const remote = Buffer.from(await res.arrayBuffer());
+        expect(createHash('sha256').update(remote).digest('hex')).toBe(
+          createHash('sha256').update(local).digest('hex'),
+        );
+      }
+    } finally {
+      await lfsHub.close();
+    }
   });
 
   it('refuses a bad repo name before anything else', async () => {

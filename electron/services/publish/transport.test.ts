@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useProxyFromEnvironment } from '../../cli/proxy';
 import { createHubFetch, FileSliceBlob, rateLimitWaitMs, type BodyProgress } from './transport';
 
 describe('FileSliceBlob', () => {
@@ -57,14 +59,33 @@ describe('createHubFetch', () => {
     req: { method: string; body: Buffer },
     n: number,
   ) => { status: number; headers?: Record<string, string>; destroy?: boolean })[] = [];
-  const seen: { method: string; bytes: number }[] = [];
+  const seen: {
+    method: string;
+    bytes: number;
+    body: Buffer;
+    contentLength: string | undefined;
+    chunked: boolean;
+  }[] = [];
+  let dir: string;
+  let file: string;
+  const fileBytes = Buffer.alloc(3 * 1024 * 1024 + 5);
+  for (let i = 0; i < fileBytes.length; i++) fileBytes[i] = (i * 7) % 251;
   beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'hubfetch-'));
+    file = path.join(dir, 'weights.bin');
+    await writeFile(file, fileBytes);
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        seen.push({ method: req.method!, bytes: body.length });
+        seen.push({
+          method: req.method!,
+          bytes: body.length,
+          body,
+          contentLength: req.headers['content-length'],
+          chunked: req.headers['transfer-encoding'] === 'chunked',
+        });
         const step = script.shift();
         const r = step ? step({ method: req.method!, body }, seen.length) : { status: 200 };
         if (r.destroy) {
@@ -78,7 +99,10 @@ describe('createHubFetch', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('retries 5xx and dropped connections, re-sending the whole body each time, and takes back counted bytes', async () => {
     seen.length = 0;
@@ -146,5 +170,124 @@ describe('createHubFetch', () => {
     const p = g(`${url}/api/x`, { signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+  it('sends a file range with its Content-Length, the same bytes on every retry, and counts them per file', async () => {
+    seen.length = 0;
+    script = [
+      () => ({ status: 500 }),
+      () => ({ status: 0, destroy: true }),
+      () => ({ status: 200, headers: { ETag: '"part-2"' } }),
+    ];
+    const events: BodyProgress[] = [];
+    const f = createHubFetch({
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+      onBodyProgress: (e) => events.push(e),
+      sleep: async () => undefined,
+    });
+    const part = new FileSliceBlob(file, 0, fileBytes.length).slice(1024 * 1024 + 3, 3 * 1024 * 1024 + 4);
+    const res = await f(`${url}/_lfs/part/abc/2`, {
+      method: 'PUT',
+      body: part,
+      progressHint: { path: 'weights.bin', part: 1 },
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ETag')).toBe('"part-2"');
+    expect(res.url).toBe(`${url}/_lfs/part/abc/2`);
+    expect(await res.json()).toEqual({ got: part.size });
+    const expected = fileBytes.subarray(1024 * 1024 + 3, 3 * 1024 * 1024 + 4);
+    expect(seen).toHaveLength(3);
+    for (const s of seen) {
+      expect(s.body.equals(expected)).toBe(true);
+      // The Hub's storage (S3 presigned URLs) wants the length up front, not a chunked body.
+      expect(s.contentLength).toBe(String(expected.length));
+      expect(s.chunked).toBe(false);
+    }
+    expect(events.every((e) => e.kind === 'lfs-part' && e.path === 'weights.bin' && e.part === 1)).toBe(true);
+    expect(events.reduce((n, e) => n + e.delta, 0)).toBe(expected.length);
+    expect(events.some((e) => e.delta < 0)).toBe(true);
+  });
+
+  it("gives a file body to a fetch it was given (the app's net.fetch) as the file's Blob", async () => {
+    seen.length = 0;
+    script = [() => ({ status: 200 })];
+    const bodies: unknown[] = [];
+    const f = createHubFetch({
+      fetch: (input, init) => {
+        bodies.push(init?.body);
+        return fetch(input, init);
+      },
+    });
+    const whole = new FileSliceBlob(file, 0, fileBytes.length);
+    expect((await f(`${url}/_lfs/put/abc`, { method: 'PUT', body: whole } as RequestInit)).status).toBe(200);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toBeInstanceOf(Blob);
+    expect((bodies[0] as Blob).size).toBe(fileBytes.length);
+    expect(seen[0]!.body.equals(fileBytes)).toBe(true);
+  });
+
+  it('stops sending a file when aborted, without retrying', async () => {
+    seen.length = 0;
+    const arrived: number[] = [];
+    const slow = createServer((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => {
+        n += c.length;
+        arrived.push(n);
+        // Take the first bytes, then stop reading: the client is left waiting on the socket.
+        if (n > 64 * 1024) req.pause();
+      });
+      req.on('close', () => res.destroy());
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}`;
+    const retries: string[] = [];
+    const f = createHubFetch({ onRetry: (e) => retries.push(e.reason), sleep: async () => undefined });
+    const ac = new AbortController();
+    const sending = f(`${slowUrl}/_lfs/put/abc`, {
+      method: 'PUT',
+      body: new FileSliceBlob(file, 0, fileBytes.length),
+      signal: ac.signal,
+    } as RequestInit);
+    while (arrived.length === 0) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(retries).toEqual([]);
+    expect(arrived.at(-1)!).toBeLessThan(fileBytes.length);
+    slow.closeAllConnections();
+    await new Promise<void>((r) => slow.close(() => r()));
+  });
+  it('sends file bodies through the proxy the CLI was told about (HTTP_PROXY), like every other request', async () => {
+    seen.length = 0;
+    script = [() => ({ status: 200 })];
+    const tunnels: string[] = [];
+    // undici's proxy agent tunnels with CONNECT; this proxy records the target and tunnels to the test server.
+    const proxy = createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(req.url ?? '');
+      const upstream = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+    const restore = useProxyFromEnvironment({
+      HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    });
+    try {
+      const f = createHubFetch();
+      const res = await f('http://hub.example.test/_lfs/put/abc', {
+        method: 'PUT',
+        body: new FileSliceBlob(file, 0, fileBytes.length),
+      } as RequestInit);
+      expect(res.status).toBe(200);
+      expect(tunnels).toEqual(['hub.example.test:80']);
+      expect(seen[0]!.body.equals(fileBytes)).toBe(true);
+    } finally {
+      restore();
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 });
