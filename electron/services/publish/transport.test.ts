@@ -272,7 +272,7 @@ describe('createHubFetch', () => {
       upstream.on('error', () => socket.destroy());
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-    const restore = useProxyFromEnvironment({
+    const restore = await useProxyFromEnvironment({
       HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     });
     try {
