@@ -9,11 +9,13 @@ import type { HubStore } from '../store';
 import type { RequestKind } from '../types';
 import {
   ChunkStreamParser,
+  chunkHeaderBytes,
   XetFormatError,
   chunkHash,
   fileHashOf,
   hexHashPattern,
   maxXorbBytes,
+  maxXorbChunks,
   verificationHashOf,
   xorbHashOf,
 } from './format';
@@ -390,8 +392,14 @@ export class XetCas {
       handle = undefined;
       if (chunks.length === 0) throw new HubError(400, 'The xorb has no chunks');
       const dataEnd = chunks[chunks.length - 1]!.end;
-      if (dataEnd > maxXorbBytes)
-        throw new HubError(400, `The xorb's chunks take ${dataEnd} bytes; at most 64 MiB are allowed`);
+      const unpacked = chunks.reduce((sum, c) => sum + c.length, 0);
+      if (unpacked > maxXorbBytes || dataEnd > maxXorbBytes + chunks.length * chunkHeaderBytes)
+        throw new HubError(
+          400,
+          `The xorb holds ${unpacked} bytes of chunks in ${dataEnd} serialized; at most 64 MiB of chunks (plus their headers) are allowed`,
+        );
+      if (chunks.length > maxXorbChunks)
+        throw new HubError(400, `The xorb holds ${chunks.length} chunks; at most ${maxXorbChunks} are allowed`);
       const actual = xorbHashOf(chunks);
       if (actual !== hash)
         throw new HubError(400, `The xorb's chunks hash to ${actual}, not ${hash}: xorb rejected`);

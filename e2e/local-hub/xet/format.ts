@@ -21,8 +21,15 @@ const { decompress: lz4Decompress } = createRequire(import.meta.url)('lz4js') as
  */
 
 export const chunkHeaderBytes = 8;
-/** xorb.md: "there is a limit of 64MiB on the total size of the Xorb as serialized". */
+/**
+ * xorb.md: "there is a limit of 64MiB on the total size of the Xorb as serialized", and it advises collecting
+ * chunks "until their total uncompressed length is near 64 MiB". hf_xet does just that (xet-core's
+ * MAX_XORB_BYTES counts chunk data, not headers), so a xorb of incompressible data (trained weights) comes
+ * serialized a few KiB over 64 MiB: the CAS holds xorbs to 64 MiB of chunk data plus their chunk headers.
+ */
 export const maxXorbBytes = 64 * 1024 * 1024;
+/** JS client's and xet-core's MAX_XORB_CHUNKS: the spec sets no limit, the clients keep to this one. */
+export const maxXorbChunks = 8 * 1024;
 /** Chunks are at most 128 KiB uncompressed (chunking.md), so the 3-byte sizes always fit. */
 export const maxChunkBytes = 128 * 1024;
 /** A serialized xorb may end with a footer (the Rust client writes one); its first bytes are this ident. */

@@ -3,12 +3,10 @@ import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { createChunker, finalize, hashToHex, nextBlock } from '@huggingface/xetchunk-wasm';
 import type { HubStore } from '../store';
-import { chunkHeaderBytes, fileHashOf, maxXorbBytes, xorbHashOf } from './format';
+import { chunkHeaderBytes, fileHashOf, maxXorbBytes, maxXorbChunks, xorbHashOf } from './format';
 import type { StoredChunk } from './format';
 import type { FileTerm, XetStore } from './xet-store';
 
-/** JS client's limit (createXorbs.ts MAX_XORB_CHUNKS); the spec sets none, the clients keep to it. */
-const maxXorbChunks = 8 * 1024;
 
 interface OpenXorb {
   path: string;
