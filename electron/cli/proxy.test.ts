@@ -5,64 +5,51 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConnectProxy, type ConnectProxy } from '../../e2e/fixtures/connect-proxy';
 import { useProxyFromEnvironment } from './proxy';
 
-let proxy: Server;
+let proxy: ConnectProxy;
 let origin: Server;
-const proxied: string[] = [];
 const url = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 beforeAll(async () => {
   origin = createServer((req, res) => res.end(`origin saw ${req.headers.host}${req.url}`));
-  // undici's proxy agent tunnels every request with CONNECT; this proxy records the target and tunnels
-  // to the local origin whatever host was asked for (hub.example.test does not resolve).
-  proxy = createServer((_req, res) => res.writeHead(405).end());
-  proxy.on('connect', (req, socket, head) => {
-    proxied.push(req.url ?? '');
-    const upstream = connect((origin.address() as AddressInfo).port, '127.0.0.1', () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-  });
-  await Promise.all(
-    [proxy, origin].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))),
-  );
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  proxy = await startConnectProxy(() => (origin.address() as AddressInfo).port);
 });
-afterAll(() => {
-  proxy.close();
+afterAll(async () => {
+  await proxy.close();
   origin.close();
 });
 
 describe('CLI proxy', () => {
   it('sends requests through HTTP_PROXY, except to NO_PROXY hosts', async () => {
-    const restore = await useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: 'localhost' });
+    const restore = await useProxyFromEnvironment({ HTTP_PROXY: proxy.url, NO_PROXY: 'localhost' });
     try {
       expect(await (await fetch('http://hub.example.test/api/whoami-v2')).text()).toBe(
         'origin saw hub.example.test/api/whoami-v2',
       );
-      expect(proxied).toEqual(['hub.example.test:80']);
+      expect(proxy.tunnels).toEqual(['hub.example.test:80']);
     } finally {
       restore();
     }
-    const restoreNoProxy = await useProxyFromEnvironment({ HTTP_PROXY: url(proxy), NO_PROXY: '127.0.0.1' });
+    const restoreNoProxy = await useProxyFromEnvironment({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
     try {
       expect(await (await fetch(`${url(origin)}/x`)).text()).toMatch(/^origin saw 127\.0\.0\.1:\d+\/x$/);
-      expect(proxied).toHaveLength(1);
+      expect(proxy.tunnels).toHaveLength(1);
     } finally {
       restoreNoProxy();
     }
   });
 
   it('tunnels https requests (the Hub) through HTTPS_PROXY', async () => {
-    const restore = await useProxyFromEnvironment({ HTTPS_PROXY: url(proxy) });
+    const restore = await useProxyFromEnvironment({ HTTPS_PROXY: proxy.url });
     try {
       // The tunnel reaches a plain-http origin, so TLS fails; what matters is where the request went.
       await fetch('https://hub.example.test/api/whoami-v2').catch(() => undefined);
-      expect(proxied.at(-1)).toBe('hub.example.test:443');
+      expect(proxy.tunnels.at(-1)).toBe('hub.example.test:443');
     } finally {
       restore();
     }
@@ -85,12 +72,12 @@ describe('CLI proxy', () => {
         '--token-file',
         tokenFile,
       ];
-      const env = { ...process.env, HTTP_PROXY: url(proxy), NO_PROXY: '' };
+      const env = { ...process.env, HTTP_PROXY: proxy.url, NO_PROXY: '' };
       const failed = await promisify(execFile)(process.execPath, args, { env, cwd: dir }).catch(
         (err: { stderr: string }) => err,
       );
       // The origin is no Hub (it answers plain text): what matters is that the request went through the proxy.
-      expect(proxied.at(-1)).toBe('hub.example.test:80');
+      expect(proxy.tunnels.at(-1)).toBe('hub.example.test:80');
       expect((failed as { stderr?: string }).stderr ?? '').not.toMatch(/is not a function|TypeError/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -99,8 +86,8 @@ describe('CLI proxy', () => {
 
   it('changes nothing when no proxy is set', async () => {
     (await useProxyFromEnvironment({}))();
-    const before = proxied.length;
+    const before = proxy.tunnels.length;
     expect(await (await fetch(`${url(origin)}/y`)).text()).toMatch(/\/y$/);
-    expect(proxied).toHaveLength(before);
+    expect(proxy.tunnels).toHaveLength(before);
   });
 });

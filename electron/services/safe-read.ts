@@ -16,8 +16,11 @@ export interface BoundedReadOptions {
   label?: string;
 }
 
-/** O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer (POSIX only). */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
+/**
+ * Flags for opening a file of the user's to read it: O_NONBLOCK makes opening a FIFO return at once instead of
+ * waiting for a writer (POSIX only); it changes nothing for regular files.
+ */
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0);
 
 function describeKind(st: Stats): string {
   if (st.isFIFO()) return 'a named pipe (FIFO)';

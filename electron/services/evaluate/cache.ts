@@ -54,8 +54,10 @@ export function cacheKey(parts: {
   argv: string[];
   interpreter: string;
 }): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return digestOf(parts);
 }
+
+const digestOf = (parts: object): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 
 /** The workspace's part of `cacheKey`: what a cache-only read matches on (see `EvaluationCache.latest`). */
 export function inputsKey(parts: {
@@ -64,7 +66,7 @@ export function inputsKey(parts: {
   benchmark: string;
   scripts: string;
 }): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return digestOf(parts);
 }
 
 export class EvaluationCache {

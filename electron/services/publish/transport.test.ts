@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConnectProxy } from '../../../e2e/fixtures/connect-proxy';
 import { useProxyFromEnvironment } from '../../cli/proxy';
 import { createHubFetch, FileSliceBlob, rateLimitWaitMs, type BodyProgress } from './transport';
 
@@ -259,22 +260,8 @@ describe('createHubFetch', () => {
   it('sends file bodies through the proxy the CLI was told about (HTTP_PROXY), like every other request', async () => {
     seen.length = 0;
     script = [() => ({ status: 200 })];
-    const tunnels: string[] = [];
-    // undici's proxy agent tunnels with CONNECT; this proxy records the target and tunnels to the test server.
-    const proxy = createServer((_req, res) => res.writeHead(405).end());
-    proxy.on('connect', (req, socket, head) => {
-      tunnels.push(req.url ?? '');
-      const upstream = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket).pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-    const restore = await useProxyFromEnvironment({
-      HTTP_PROXY: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    });
+    const proxy = await startConnectProxy(() => (server.address() as AddressInfo).port);
+    const restore = await useProxyFromEnvironment({ HTTP_PROXY: proxy.url });
     try {
       const f = createHubFetch();
       const res = await f('http://hub.example.test/_lfs/put/abc', {
@@ -282,12 +269,11 @@ describe('createHubFetch', () => {
         body: new FileSliceBlob(file, 0, fileBytes.length),
       } as RequestInit);
       expect(res.status).toBe(200);
-      expect(tunnels).toEqual(['hub.example.test:80']);
+      expect(proxy.tunnels).toEqual(['hub.example.test:80']);
       expect(seen[0]!.body.equals(fileBytes)).toBe(true);
     } finally {
       restore();
-      proxy.closeAllConnections();
-      await new Promise<void>((r) => proxy.close(() => r()));
+      await proxy.close();
     }
   });
 });

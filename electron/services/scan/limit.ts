@@ -1,4 +1,6 @@
 import fs, { type Stats } from 'node:fs';
+// Non-blocking: a file swapped for a FIFO after it was listed would otherwise block the synchronous path, and the process.
+import { OPEN_FLAGS } from '../safe-read';
 
 /**
  * Bounds how many async operations run at once. File-system calls all queue on libuv's small thread pool;
@@ -109,12 +111,6 @@ export interface FsCalls {
   ): number | Promise<number>;
   close(fd: number): void | Promise<void>;
 }
-
-/**
- * O_NONBLOCK: opening a FIFO (a file swapped for one after it was listed) returns at once instead of waiting
- * for a writer, which on the synchronous path would block the whole process; it changes nothing for regular files.
- */
-const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
 function notARegularFile(file: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${file} is not a regular file`), { code: 'EINVAL' });
