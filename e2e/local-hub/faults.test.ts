@@ -113,7 +113,9 @@ describe('fault injection as the client sees it', () => {
   it('resets the connection in the middle of a part body, and the object is not stored', async () => {
     await createRepo({ repo: 'alice/reset', ...credentials() });
     hub.setFaults({ rules: [{ fault: 'reset', afterBytes: 1024 * 1024, kinds: ['lfs-part'], count: 1 }] });
-    const fresh = Buffer.concat([largeContent.subarray(0, chunkSize * 2), randomBytes(4321)]);
+    // Every part is longer than afterBytes: the parts go out together and the rule's one reset goes to whichever
+    // reaches the server first (a short last part arriving first would take the count and never reach 1 MiB).
+    const fresh = Buffer.concat([largeContent.subarray(0, chunkSize * 2), randomBytes(1024 * 1024 + 4321)]);
     const freshFile = join(workDir, 'fresh.bin');
     await writeFile(freshFile, fresh);
     const since = hub.requestLog.length;
