@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { HubApiError, createRepo, downloadFile, repoExists, uploadFiles, whoAmI } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFaultRule } from './faults';
+import { FaultInjector, parseFaultRule } from './faults';
 import { startLocalHub } from './index';
 import type { FaultPlan, LocalHub } from './index';
 
@@ -113,9 +113,9 @@ describe('fault injection as the client sees it', () => {
   it('resets the connection in the middle of a part body, and the object is not stored', async () => {
     await createRepo({ repo: 'alice/reset', ...credentials() });
     hub.setFaults({ rules: [{ fault: 'reset', afterBytes: 1024 * 1024, kinds: ['lfs-part'], count: 1 }] });
-    // Every part is longer than afterBytes: the parts go out together and the rule's one reset goes to whichever
-    // reaches the server first (a short last part arriving first would take the count and never reach 1 MiB).
-    const fresh = Buffer.concat([largeContent.subarray(0, chunkSize * 2), randomBytes(1024 * 1024 + 4321)]);
+    // The parts go out together; the short last one (4,321 bytes) may reach the server first, and a reset after
+    // 1 MiB passes over it (it could never be cut) to land on a full part.
+    const fresh = Buffer.concat([largeContent.subarray(0, chunkSize * 2), randomBytes(4321)]);
     const freshFile = join(workDir, 'fresh.bin');
     await writeFile(freshFile, fresh);
     const since = hub.requestLog.length;
@@ -178,6 +178,17 @@ describe('fault injection as the client sees it', () => {
     for (let i = 0; i < 4; i++) counted.push(await whoAmI(credentials()).then(() => 200, (e: HubApiError) => e.statusCode));
     expect(counted).toEqual([200, 503, 503, 200]);
     hub.setFaults(undefined);
+  });
+
+  it('passes a reset over requests too short to be cut, in whatever order they arrive', () => {
+    const injector = new FaultInjector({ rules: [{ fault: 'reset', afterBytes: 1024, kinds: ['lfs-part'], count: 1 }] }, 1);
+    expect(injector.decide('lfs-part', 1024).failure).toBeUndefined();
+    expect(injector.decide('lfs-part', 4096).failure).toEqual({ fault: 'reset', afterBytes: 1024 });
+    expect(injector.decide('lfs-part', 4096).failure).toBeUndefined();
+    // Without a declared length (a chunked body) the request may be cut; afterBytes 0 resets bodiless requests too.
+    const open = new FaultInjector({ rules: [{ fault: 'reset', afterBytes: 1024 }, { fault: 'reset', afterBytes: 0, kinds: ['resolve'] }] }, 1);
+    expect(open.decide('lfs-put').failure).toEqual({ fault: 'reset', afterBytes: 1024 });
+    expect(open.decide('resolve', 0).failure).toEqual({ fault: 'reset', afterBytes: 0 });
   });
 
   it('parses the command-line form of rules and rejects unknown ones', () => {

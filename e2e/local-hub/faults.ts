@@ -43,11 +43,17 @@ export class FaultInjector {
     }));
   }
 
-  decide(kind: RequestKind): FaultDecision {
+  /**
+   * The faults for one request, as it arrives. `bodyBytes` is its declared Content-Length, when it has one: a
+   * `reset` after N bytes passes over requests whose body is no longer than N (they could never be cut), so with
+   * parts sent together the reset lands on a part it can cut, whichever reaches the server first.
+   */
+  decide(kind: RequestKind, bodyBytes?: number): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };
     for (const state of this.states) {
       const { rule } = state;
       if (rule.kinds && !rule.kinds.includes(kind)) continue;
+      if (rule.fault === 'reset' && rule.afterBytes > 0 && bodyBytes !== undefined && bodyBytes <= rule.afterBytes) continue;
       if (rule.fault !== 'latency' && decision.failure) continue;
       state.matched += 1;
       if (state.matched <= (rule.skip ?? 0)) continue;

@@ -953,7 +953,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     try {
       const found = method === 'OPTIONS' ? undefined : route(method, ctx.rawSegments);
       logEntry.kind = method === 'OPTIONS' ? 'preflight' : (found?.kind ?? 'other');
-      const decision: FaultDecision = faults.decide(logEntry.kind);
+      const declared = req.headers['content-length'];
+      const decision: FaultDecision = faults.decide(logEntry.kind, declared === undefined ? undefined : Number(declared));
       ctx.fault = decision;
       if (decision.latencyMs > 0) {
         await delayUnlessClosed(ctx, decision.latencyMs);
