@@ -171,8 +171,12 @@ async function main(): Promise<void> {
       process.stderr.write(`round ${round + 1}: ${size / MiB} MiB checkpoint…\n`);
       samples.py.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'checkpoint Python'));
       const dataDir = path.join(work, `data-${round}`);
-      samples.cold.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
-      samples.warm.push(await onFreshHub((url) => cliPublish(url, ws.root, dataDir)));
+      samples.cold.push(
+        await onFreshHub((url) => cliPublish(url, ws.root, dataDir, 'bench/cli', cliProfileArgs()), 'checkpoint CLI cold'),
+      );
+      samples.warm.push(
+        await onFreshHub((url) => cliPublish(url, ws.root, dataDir, 'bench/cli', cliProfileArgs()), 'checkpoint CLI warm'),
+      );
     }
     await addSmallFiles(ws.ckpt, small);
     for (let round = 0; rows.has('small') && round < rounds; round++) {

@@ -1,24 +1,25 @@
 /**
  * What sits between the uploads (ours in commit.ts/lfs.ts, and `@huggingface/hub`'s calls) and the network.
  *
- * - `FileSliceBlob`: a lazy Blob over a byte range of a file. Multipart parts are slices of it, read as a
- *   stream; nothing holds a whole file in memory. Reads are large (the client's own FileBlob reads 64 KiB
- *   at a time).
+ * - `BlockBlob`: a request body that writes its bytes into blocks it is given. `FileSliceBlob` is a lazy one over
+ *   a byte range of a file (multipart parts are slices of it; nothing holds a whole file in memory); Xet's xorbs
+ *   are another (xet/upload.ts), read back from their file. Reads are large (the client's own FileBlob reads
+ *   64 KiB at a time).
  * - `createHubFetch`: the `fetch` every Hub request goes through. `@huggingface/hub` never retries and
  *   counts upload bytes only through XMLHttpRequest, so this wrapper does both: it counts request-body
  *   bytes per file as they are pulled by the socket, and retries 5xx, 408 and network failures with backoff
  *   and 429s as long as `Retry-After`/`RateLimit` say. Bodies are replayable because they are Blobs (file
- *   slices) or strings, so each attempt gets a fresh stream of the same bytes.
- * - `sendFileSlice`: how a file body (an LFS PUT or part) is sent when the requests go through Node's own
- *   fetch (the CLI): with undici's dispatcher API on the same dispatcher that fetch uses (so the same proxy
- *   settings), reading the file into a few recycled 1 MiB blocks that go straight to the socket. Through
- *   fetch, a file body is a web ReadableStream that undici's fetch pulls and re-wraps block by block: the
- *   client spent 2.1 CPU-seconds per GiB of LFS parts that way and 1.4-1.5 this way (bench/local-hub-upload.ts,
- *   loaded 2-core machine), and on a loopback publish the client's CPU is taken from the local Hub. Any other fetch (the
- *   app's Electron `net.fetch`, with the system proxy and certificates; a fetch given for embedding) gets the
- *   file as a FileSliceBlob, as before. Either way the retries, the byte counting and abort are this wrapper's.
+ *   slices, xorbs) or strings, so each attempt gets a fresh stream of the same bytes.
+ * - `sendBlocks`: how a `BlockBlob` is sent when the requests go through Node's own fetch (the CLI): with
+ *   undici's dispatcher API on the same dispatcher that fetch uses (so the same proxy settings), the body
+ *   written into a few recycled 1 MiB blocks that go straight to the socket. Through fetch, a body is a web
+ *   ReadableStream that undici's fetch pulls and re-wraps block by block: the client spent 2.1 CPU-seconds per
+ *   GiB of LFS parts that way and 1.4-1.5 this way (bench/local-hub-upload.ts, loaded 2-core machine), and on a
+ *   loopback publish the client's CPU is taken from the local Hub. Any other fetch (the app's Electron
+ *   `net.fetch`, with the system proxy and certificates; a fetch given for embedding) gets the body as the Blob
+ *   it is. Either way the retries, the byte counting and abort are this wrapper's.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { redactSecrets } from '../../../shared/redact';
@@ -33,51 +34,46 @@ const SLICE_READ_CHUNK = 256 * 1024;
 /** Blocks recycled per stream; see `stream()`. */
 const RING_DEPTH = 6;
 
-export class FileSliceBlob extends Blob {
-  readonly filePath: string;
-  readonly start: number;
-  readonly end: number;
-  readonly readChunk: number;
+/** Reads a body's bytes into blocks its caller owns; one per attempt, read front to back. */
+export interface BlockReader {
+  /**
+   * Fills `into` with the body's bytes from `position` on (positions follow each other); answers how many,
+   * fewer than `into.length` only at the end of the body. Throws when the source is shorter than the body.
+   */
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
+}
 
-  constructor(filePath: string, start: number, end: number, readChunk = FILE_READ_CHUNK) {
+/**
+ * A request body that writes its bytes into blocks it is given (`open`): a file range (`FileSliceBlob`), a xorb
+ * read back from its file (Xet), bytes in memory. Sent through Node's fetch (the CLI), its bytes go from recycled
+ * blocks straight to the socket (`sendBlocks`); any other fetch reads it as a Blob (`stream()`), as the app's
+ * Electron `net.fetch` does. Replayable: each attempt opens it again.
+ */
+export abstract class BlockBlob extends Blob {
+  constructor(readonly readChunk = FILE_READ_CHUNK) {
     super([]);
-    this.filePath = filePath;
-    this.start = start;
-    this.end = end;
-    this.readChunk = readChunk;
   }
 
   // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
-  override get size(): number {
-    return this.end - this.start;
-  }
+  abstract override get size(): number;
 
   // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
   override get type(): string {
     return '';
   }
 
-  override slice(start = 0, end = this.size): FileSliceBlob {
-    const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
-    const s = clamp(start);
-    const e = Math.max(s, clamp(end));
-    return new FileSliceBlob(this.filePath, this.start + s, this.start + e, SLICE_READ_CHUNK);
-  }
+  abstract open(): Promise<BlockReader>;
 
   override async arrayBuffer(): Promise<ArrayBuffer> {
-    const fh = await open(this.filePath, 'r');
+    const reader = await this.open();
     try {
       const buf = Buffer.allocUnsafe(this.size);
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesRead } = await fh.read(buf, off, buf.length - off, this.start + off);
-        if (bytesRead === 0)
-          throw new Error(`${this.filePath} is shorter than expected (it changed while publishing).`);
-        off += bytesRead;
-      }
+      const got = buf.length === 0 ? 0 : await reader.read(buf, 0);
+      if (got !== buf.length) throw new Error(`The body ended at ${got} of ${buf.length} bytes.`);
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
     } finally {
-      await fh.close();
+      await reader.close();
     }
   }
 
@@ -86,22 +82,23 @@ export class FileSliceBlob extends Blob {
   }
 
   override stream(): ReadableStream<Uint8Array> {
-    const { filePath, start, end, readChunk } = this;
-    let pos = start;
-    let fh: Awaited<ReturnType<typeof open>> | null = null;
+    const size = this.size;
+    const readChunk = this.readChunk;
+    let pos = 0;
+    let reader: BlockReader | null = null;
     const ring: Buffer[] = [];
     let turn = 0;
+    const open = () => this.open();
     return new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          fh ??= await open(filePath, 'r');
-          if (pos >= end) {
-            await fh.close();
-            fh = null;
+          reader ??= await open();
+          if (pos >= size) {
+            await reader.close();
+            reader = null;
             controller.close();
             return;
           }
-          const want = Math.min(readChunk, end - pos);
           // Blocks are recycled: a fresh buffer per block turns into hundreds of MB of garbage that V8
           // collects late (it is external memory). Reuse is safe because a block is only handed out
           // again RING_DEPTH pulls later, and both consumers (undici, which waits for the socket to drain
@@ -113,23 +110,74 @@ export class FileSliceBlob extends Blob {
               ? ring[ring.push(Buffer.allocUnsafe(readChunk)) - 1]!
               : ring[turn % RING_DEPTH]!;
           turn++;
-          const buf = slot.subarray(0, want);
-          const { bytesRead } = await fh.read(buf, 0, want, pos);
-          if (bytesRead === 0)
-            throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
-          pos += bytesRead;
-          controller.enqueue(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+          const block = slot.subarray(0, Math.min(readChunk, size - pos));
+          const got = await reader.read(block, pos);
+          if (got !== block.length) throw new Error(`The body ended at ${pos + got} of ${size} bytes.`);
+          pos += got;
+          controller.enqueue(block);
         } catch (err) {
-          await fh?.close().catch(() => undefined);
-          fh = null;
+          await reader?.close().catch(() => undefined);
+          reader = null;
           controller.error(err);
         }
       },
       async cancel() {
-        await fh?.close().catch(() => undefined);
-        fh = null;
+        await reader?.close().catch(() => undefined);
+        reader = null;
       },
     }) as ReadableStream<Uint8Array>;
+  }
+}
+
+/** Reads `length` bytes of `fh` at `position` into `into` at `offset`; a file that ends first changed on disk. */
+export async function readFully(
+  fh: FileHandle,
+  filePath: string,
+  into: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<void> {
+  for (let got = 0; got < length; ) {
+    const { bytesRead } = await fh.read(into, offset + got, length - got, position + got);
+    if (bytesRead === 0) throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
+    got += bytesRead;
+  }
+}
+
+/** A lazy Blob over a byte range of a file. Multipart parts are slices of it; nothing holds a whole file. */
+export class FileSliceBlob extends BlockBlob {
+  constructor(
+    readonly filePath: string,
+    readonly start: number,
+    readonly end: number,
+    readChunk = FILE_READ_CHUNK,
+  ) {
+    super(readChunk);
+  }
+
+  override get size(): number {
+    return this.end - this.start;
+  }
+
+  override slice(start = 0, end = this.size): FileSliceBlob {
+    const clamp = (n: number) => Math.max(0, Math.min(this.size, n < 0 ? this.size + n : n));
+    const s = clamp(start);
+    const e = Math.max(s, clamp(end));
+    return new FileSliceBlob(this.filePath, this.start + s, this.start + e, SLICE_READ_CHUNK);
+  }
+
+  override async open(): Promise<BlockReader> {
+    const { filePath, start, end } = this;
+    const fh = await open(filePath, 'r');
+    return {
+      async read(into, position) {
+        const want = Math.min(into.length, end - start - position);
+        await readFully(fh, filePath, into, 0, want, start + position);
+        return want;
+      },
+      close: () => fh.close(),
+    };
   }
 }
 
@@ -173,22 +221,28 @@ class CountingBlob extends Blob {
   }
 }
 
-/** Read size and blocks per request of `sendFileSlice`; see there. */
+/** Read size and blocks per request of `sendBlocks`; see there. */
 const SEND_BLOCK = 1024 * 1024;
 const SEND_BLOCKS = 3;
+/**
+ * Send blocks outlive their request: memory this machine has not touched yet costs a page fault per 4 KiB the
+ * first time (~4 ms per MiB on these VMs, more than copying it), so blocks are kept for the next request instead
+ * of being allocated per part or xorb. At most this many are kept.
+ */
+const POOLED_BLOCKS = 24;
+const sendBlockPool: Buffer[] = [];
 
 /**
- * PUTs or POSTs the bytes of `blob` (a file range) with undici's `request` on the global dispatcher (the one
- * Node's fetch uses, and the CLI's proxy agent when HTTPS_PROXY is set), and answers a `Response` like fetch's.
- * The file is read in SEND_BLOCK reads, each one ahead of the socket; `onBytes` is told as undici takes each
- * block for the socket. Blocks are recycled: undici writes one block and waits for the socket to drain (the
- * block is then in the kernel) before it asks for the next, so with one block read ahead the third one is
- * always free again.
+ * PUTs or POSTs the bytes of `blob` with undici's `request` on the global dispatcher (the one Node's fetch uses,
+ * and the CLI's proxy agent when HTTPS_PROXY is set), and answers a `Response` like fetch's. The body is read in
+ * SEND_BLOCK blocks, each one ahead of the socket; `onBytes` is told as undici takes each block for the socket.
+ * Blocks are recycled: undici writes one block and waits for the socket to drain (the block is then in the
+ * kernel) before it asks for the next, so with one block read ahead the third one is always free again.
  */
-export async function sendFileSlice(
+export async function sendBlocks(
   url: string,
   init: { method: string; headers?: RequestInit['headers']; signal?: AbortSignal | null },
-  blob: FileSliceBlob,
+  blob: BlockBlob,
   onBytes: (n: number) => void,
 ): Promise<Response> {
   const headers: Record<string, string> = {};
@@ -201,7 +255,7 @@ export async function sendFileSlice(
     headers,
     // undici takes an async iterable body (docs/api/Dispatcher.md, `body`); its types list only Readable. An
     // empty one must not be an iterator (undici refuses those on a connection that is still busy).
-    body: blob.size === 0 ? '' : (fileBlocks(blob, onBytes) as unknown as Readable),
+    body: blob.size === 0 ? '' : (bodyBlocks(blob, onBytes) as unknown as Readable),
     signal: init.signal ?? undefined,
   });
   // Upload answers are small (an ETag, an error message): read whole, so the caller gets a plain Response.
@@ -220,40 +274,40 @@ export async function sendFileSlice(
   return response;
 }
 
-async function* fileBlocks(blob: FileSliceBlob, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
-  const { filePath, start, end } = blob;
-  if (start >= end) return;
-  const fh = await open(filePath, 'r');
+async function* bodyBlocks(blob: BlockBlob, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  const size = blob.size;
+  const blocks = Array.from({ length: SEND_BLOCKS }, () => sendBlockPool.pop() ?? Buffer.allocUnsafeSlow(SEND_BLOCK));
+  let reader: BlockReader | null = null;
+  let next: Promise<Buffer> | null = null;
+  let sent = false;
   try {
-    const blocks = Array.from({ length: SEND_BLOCKS }, () =>
-      Buffer.allocUnsafeSlow(Math.min(SEND_BLOCK, end - start)),
-    );
+    reader = await blob.open();
+    const source = reader;
     let turn = 0;
     const readAt = async (pos: number): Promise<Buffer> => {
-      const block = blocks[turn++ % SEND_BLOCKS]!;
-      const want = Math.min(block.length, end - pos);
-      let got = 0;
-      while (got < want) {
-        const { bytesRead } = await fh.read(block, got, want - got, pos + got);
-        if (bytesRead === 0)
-          throw new Error(`${filePath} is shorter than expected (it changed while publishing).`);
-        got += bytesRead;
-      }
-      return block.subarray(0, want);
+      const block = blocks[turn++ % SEND_BLOCKS]!.subarray(0, Math.min(SEND_BLOCK, size - pos));
+      const got = await source.read(block, pos);
+      if (got !== block.length) throw new Error(`The body ended at ${pos + got} of ${size} bytes.`);
+      return block;
     };
-    let pos = start;
-    let next: Promise<Buffer> | null = readAt(pos);
+    let pos = 0;
+    next = readAt(pos);
     while (next) {
       const block = await next;
       pos += block.length;
-      next = pos < end ? readAt(pos) : null;
+      next = pos < size ? readAt(pos) : null;
       // A read ahead that fails while this block is being sent must not go unobserved.
       next?.catch(() => undefined);
       onBytes(block.length);
       yield block;
     }
+    sent = true;
   } finally {
-    await fh.close();
+    await next?.catch(() => undefined);
+    await reader?.close();
+    // Only a body sent to its end gives its blocks back: undici asked for the end after the socket took the
+    // last block. One given up (abort, error) may still have a block in a socket's write queue.
+    if (sent) for (const block of blocks) if (sendBlockPool.length < POOLED_BLOCKS) sendBlockPool.push(block);
   }
 }
 
@@ -360,8 +414,8 @@ function describe(err: unknown): string {
 export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
   const policy = { ...DEFAULT_RETRY, ...options.retry };
   const baseFetch = options.fetch ?? globalThis.fetch;
-  // File bodies skip fetch only when fetch is Node's own (undici's), so they share its dispatcher; see above.
-  const filesThroughDispatcher = baseFetch === globalThis.fetch;
+  // Block bodies skip fetch only when fetch is Node's own (undici's), so they share its dispatcher; see above.
+  const blocksThroughDispatcher = baseFetch === globalThis.fetch;
   const sleep = options.sleep ?? defaultSleep;
 
   const hubFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -379,17 +433,17 @@ export function createHubFetch(options: HubFetchOptions = {}): typeof fetch {
         counted += delta;
         options.onBodyProgress?.({ kind, path: hint?.path ?? null, part: hint?.part ?? null, delta });
       };
-      const sendsFile = filesThroughDispatcher && body instanceof FileSliceBlob;
+      const sendsBlocks = blocksThroughDispatcher && body instanceof BlockBlob;
       let attemptBody: RequestInit['body'] = body;
-      if (body instanceof Blob && !sendsFile) attemptBody = new CountingBlob(body, report);
+      if (body instanceof Blob && !sendsBlocks) attemptBody = new CountingBlob(body, report);
       else if (typeof body === 'string') report(Buffer.byteLength(body));
 
       let res: Response | null = null;
       let failure: string;
       let waitMs: number;
       try {
-        if (sendsFile) {
-          res = await sendFileSlice(url, { method, headers: init?.headers, signal }, body, report);
+        if (sendsBlocks) {
+          res = await sendBlocks(url, { method, headers: init?.headers, signal }, body, report);
         } else {
           const next: RequestInit = { ...init, body: attemptBody };
           delete (next as { progressHint?: unknown }).progressHint;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub, type LocalHub } from '../../../../e2e/local-hub';
-import { uploadThroughXet, type XetObject } from './upload';
+import { CHUNK_HEADER_BYTES, writeChunkHeader } from './format';
+import { uploadThroughXet, XorbBlob, type XetObject } from './upload';
 
 const TOKEN = 'hf_' + 'XetUploaderUnitTestWriteTokenAbcde';
 const MiB = 1024 * 1024;
@@ -90,5 +91,39 @@ describe('uploadThroughXet', () => {
       uploadThroughXet({ objects: [planned], access: await access(), hubToken: TOKEN, fetch }),
     ).rejects.toThrow('changed.bin changed on disk while publishing');
     expect(hub.requestLog.filter((e) => e.kind === 'xet-shard').length).toBe(before);
+  });
+
+  it('serializes a xorb from where its chunks are in the file: headers between them, across block boundaries, with gaps', async () => {
+    const bytes = randomBytes(3 * MiB);
+    const absPath = path.join(work, 'xorb-source.bin');
+    await writeFile(absPath, bytes);
+    // Runs that follow each other, a gap (chunks found on the Hub), a chunk before the others, sizes around 1 MiB
+    // blocks so headers and chunks fall across block ends.
+    const sizes = [65_536, 131_072, 8_193, 100_003, 70_000, 131_072, 1, 65_535, 120_000, 90_000, 131_072, 40_000];
+    const chunks: { offset: number; length: number }[] = [];
+    let at = 0;
+    for (const [i, length] of sizes.entries()) {
+      if (i === 5) at += 77_777;
+      chunks.push({ offset: at, length });
+      at += length;
+    }
+    chunks.push({ offset: 12, length: 50_000 });
+    for (let i = 0; i < 9; i++) chunks.push({ offset: 1_500_000 + i * 131_072, length: 131_072 });
+    const expected = Buffer.concat(
+      chunks.flatMap((c) => {
+        const header = Buffer.alloc(CHUNK_HEADER_BYTES);
+        writeChunkHeader(header, 0, c.length);
+        return [header, bytes.subarray(c.offset, c.offset + c.length)];
+      }),
+    );
+    expect(expected.length).toBeGreaterThan(2 * MiB);
+    for (const source of [{ absPath }, { content: bytes }]) {
+      const blob = new XorbBlob(source, chunks, expected.length);
+      const streamed: Buffer[] = [];
+      for await (const block of blob.stream() as unknown as AsyncIterable<Uint8Array>) streamed.push(Buffer.from(block));
+      expect(streamed.length).toBeGreaterThan(2);
+      expect(Buffer.concat(streamed).equals(expected)).toBe(true);
+      expect(Buffer.from(await blob.arrayBuffer()).equals(expected)).toBe(true);
+    }
   });
 });

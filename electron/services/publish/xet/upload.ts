@@ -16,13 +16,16 @@
  * sent, and the first chunk of each is found through global dedup anyway. Nothing is committed until the shard
  * is accepted, so a killed publish leaves only unreferenced xorbs behind.
  *
- * Memory: two read blocks, two xorb buffers (one filling, one being sent) and the chunk list of the file
- * (about 40 bytes per 64 KiB), whatever the file size.
+ * Memory: two read blocks, the send blocks of the xorb on its way and the chunk list of the file (about 40 bytes
+ * per 64 KiB), whatever the file size. A xorb is not copied together: it is a list of where its chunks are in
+ * the file, read back from there as it is sent (from the page cache: the file was just read). Two 64 MiB xorb
+ * buffers cost more than the copy into them: ~0.5 s of page faults per process on these machines, and 128 MB.
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { apiError } from '../lfs';
+import { BlockBlob, readFully, type BlockReader } from '../transport';
 import { createXetChunker } from './chunker';
 import { Sha256Thread } from './sha256-thread';
 import {
@@ -44,7 +47,7 @@ import {
 
 /** Bytes read from disk at once; the chunker and the SHA-256 thread hash straight from this block. */
 const READ_BLOCK = 4 * 1024 * 1024;
-/** Blocks of a xorb body handed to the socket. */
+/** Blocks a xorb or shard body is read in, where fetch reads it as a Blob (the app's net.fetch). */
 const SEND_BLOCK = 1024 * 1024;
 /** A token this close to expiry is refreshed before use. */
 const TOKEN_MARGIN_MS = 30_000;
@@ -140,36 +143,130 @@ class XetTokens {
   }
 }
 
-/** A request body over a filled xorb buffer, read in blocks: replayable (each attempt streams it again), no copy. */
-class BufferBlob extends Blob {
+/** Bytes in memory as a request body (a shard). */
+class BytesBlob extends BlockBlob {
   constructor(private readonly content: Buffer) {
-    super([]);
+    super(SEND_BLOCK);
   }
-  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
   override get size(): number {
     return this.content.length;
   }
-  // @ts-expect-error Node's types declare Blob's size and type as properties; at runtime they are accessors.
   override get type(): string {
     return 'application/octet-stream';
   }
-  override stream(): ReadableStream<Uint8Array> {
-    let at = 0;
-    const bytes = this.content;
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (at >= bytes.length) return controller.close();
-        const end = Math.min(bytes.length, at + SEND_BLOCK);
-        controller.enqueue(bytes.subarray(at, end));
-        at = end;
-      },
-    }) as ReadableStream<Uint8Array>;
+  override open(): Promise<BlockReader> {
+    const content = this.content;
+    return Promise.resolve({
+      read: async (into, position) => content.copy(into, 0, position, position + into.length),
+      close: async () => undefined,
+    });
   }
-  override async arrayBuffer(): Promise<ArrayBuffer> {
-    return this.content.buffer.slice(
-      this.content.byteOffset,
-      this.content.byteOffset + this.content.length,
-    ) as ArrayBuffer;
+}
+
+/** Where a new chunk's bytes are in what is being uploaded (a file, or bytes in memory). */
+interface ChunkSource {
+  offset: number;
+  length: number;
+}
+
+/** A run of chunk bytes to put at `at` in a block: `length` bytes from `offset` of the source. */
+interface Piece {
+  at: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * A xorb as a request body: each chunk's header, then its bytes read from the source (xorb.md: chunks stored
+ * uncompressed). A block takes one read per run of chunks that follow each other in the file (new chunks mostly
+ * do), moved apart in the block to make room for their headers.
+ */
+export class XorbBlob extends BlockBlob {
+  constructor(
+    private readonly source: { absPath: string } | { content: Uint8Array },
+    private readonly chunks: ChunkSource[],
+    private readonly serializedBytes: number,
+  ) {
+    super(SEND_BLOCK);
+  }
+
+  override get size(): number {
+    return this.serializedBytes;
+  }
+
+  override get type(): string {
+    return 'application/octet-stream';
+  }
+
+  override async open(): Promise<BlockReader> {
+    const { source, chunks } = this;
+    const fh = 'absPath' in source ? await open(source.absPath, 'r') : null;
+    const header = Buffer.alloc(CHUNK_HEADER_BYTES);
+    // The chunk the next byte is in, and where it starts in the body.
+    let index = 0;
+    let chunkStart = 0;
+    let next = 0;
+    const fill = async (into: Buffer, pieces: Piece[]) => {
+      if (!fh) {
+        const content = (source as { content: Uint8Array }).content;
+        for (const p of pieces) into.set(content.subarray(p.offset, p.offset + p.length), p.at);
+        return;
+      }
+      for (let first = 0; first < pieces.length; ) {
+        let last = first;
+        let length = pieces[first]!.length;
+        while (last + 1 < pieces.length && pieces[last + 1]!.offset === pieces[last]!.offset + pieces[last]!.length) {
+          last++;
+          length += pieces[last]!.length;
+        }
+        const at = pieces[first]!.at;
+        await readFully(fh, (source as { absPath: string }).absPath, into, at, length, pieces[first]!.offset);
+        // From the last piece back, each moves right to its place (past the headers before it).
+        let from = at + length;
+        for (let i = last; i > first; i--) {
+          from -= pieces[i]!.length;
+          into.copyWithin(pieces[i]!.at, from, from + pieces[i]!.length);
+        }
+        first = last + 1;
+      }
+    };
+    return {
+      read: async (into, position) => {
+        if (position !== next) throw new Error(`A xorb body is read front to back (asked for ${position}, at ${next}).`);
+        const pieces: Piece[] = [];
+        const headers: { at: number; from: number; to: number; length: number }[] = [];
+        let filled = 0;
+        while (filled < into.length && index < chunks.length) {
+          const chunk = chunks[index]!;
+          const inChunk = position + filled - chunkStart;
+          if (inChunk < CHUNK_HEADER_BYTES) {
+            const n = Math.min(CHUNK_HEADER_BYTES - inChunk, into.length - filled);
+            headers.push({ at: filled, from: inChunk, to: inChunk + n, length: chunk.length });
+            filled += n;
+            continue;
+          }
+          const inData = inChunk - CHUNK_HEADER_BYTES;
+          const n = Math.min(chunk.length - inData, into.length - filled);
+          pieces.push({ at: filled, offset: chunk.offset + inData, length: n });
+          filled += n;
+          if (inData + n === chunk.length) {
+            chunkStart += CHUNK_HEADER_BYTES + chunk.length;
+            index++;
+          }
+        }
+        await fill(into, pieces);
+        // Headers last: a run read in one piece passes over their places before it is moved apart.
+        for (const h of headers) {
+          writeChunkHeader(header, 0, h.length);
+          header.copy(into, h.at, h.from, h.to);
+        }
+        next = position + filled;
+        return filled;
+      },
+      close: async () => {
+        await fh?.close();
+      },
+    };
   }
 }
 
@@ -221,8 +318,6 @@ class XetUploader {
   private readonly tokens: XetTokens;
   private readonly known = new KnownChunks();
   private readonly queried = new Set<string>();
-  /** Xorb buffers: one fills while the other is sent. */
-  private readonly free: Buffer[] = [];
   private inFlight: Promise<void> | null = null;
   readonly result: XetUploadResult = {
     xetHashes: new Map(),
@@ -280,43 +375,34 @@ class XetUploader {
     for (const xorb of shard.xorbs) this.known.addXorb(xorb.hash, xorb.chunkHashes, shard.key);
   }
 
-  private takeBuffer(): Buffer {
-    const buffer = this.free.pop();
-    if (buffer) return buffer;
-    return Buffer.allocUnsafe(MAX_XORB_BYTES);
-  }
-
   /**
    * Sends a sealed xorb unless the CAS has it. One is sent while the next one fills; a failure surfaces at
    * the next send or at `drain`.
    */
-  private async send(path: string, xorb: ShardXorb, buffer: Buffer): Promise<void> {
+  private async send(path: string, xorb: ShardXorb, body: XorbBlob): Promise<void> {
     await this.drain();
     this.args.signal?.throwIfAborted();
-    const bytes = buffer.subarray(0, xorb.serializedBytes);
     const raw = xorb.chunks.reduce((sum, c) => sum + c.length, 0);
     const task = (async () => {
-      try {
-        const head = await this.cas(`/v1/xorbs/${PREFIX}/${xorb.hash}`, { method: 'HEAD' });
-        await head.body?.cancel().catch(() => undefined);
-        if (head.ok) {
-          this.result.xorbsAlreadyStored++;
-          this.report(path, { dedupedBytes: raw });
-          return;
-        }
-        if (head.status !== 404) throw await apiError(head, 'Xet xorb check');
-        const res = await this.cas(`/v1/xorbs/${PREFIX}/${xorb.hash}`, {
-          method: 'POST',
-          body: new BufferBlob(bytes),
-          headers: { 'Content-Type': 'application/octet-stream' },
-        });
-        if (!res.ok) throw await apiError(res, `Uploading a xorb of ${path}`);
-        await res.body?.cancel().catch(() => undefined);
-        this.result.xorbsSent++;
-        this.report(path, { sentBytes: raw });
-      } finally {
-        this.free.push(buffer);
+      const head = await this.cas(`/v1/xorbs/${PREFIX}/${xorb.hash}`, { method: 'HEAD' });
+      await head.body?.cancel().catch(() => undefined);
+      if (head.ok) {
+        this.result.xorbsAlreadyStored++;
+        this.report(path, { dedupedBytes: raw });
+        return;
       }
+      if (head.status !== 404) throw await apiError(head, 'Xet xorb check');
+      const res = await this.cas(`/v1/xorbs/${PREFIX}/${xorb.hash}`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/octet-stream' },
+      });
+      // The CAS hashes the chunks it got: a file rewritten since it was chunked is refused here.
+      if (!res.ok)
+        throw await apiError(res, `Uploading a xorb of ${path} (if the file changed on disk meanwhile, publish again)`);
+      await res.body?.cancel().catch(() => undefined);
+      this.result.xorbsSent++;
+      this.report(path, { sentBytes: raw });
     })();
     // Observed by the next `drain`; this keeps Node from calling it unhandled in between.
     task.catch(() => undefined);
@@ -336,10 +422,10 @@ class XetUploader {
     const terms: ShardTerm[] = [];
     const newXorbs: ShardXorb[] = [];
 
-    // The xorb being filled, and what the file's current term points at.
-    let buffer: Buffer | null = null;
+    // The xorb being filled (where its chunks are in the file), and what the file's current term points at.
     let filling: {
       chunks: ChunkRef[];
+      sources: ChunkSource[];
       bytes: number;
       terms: Set<ShardTerm>;
       index: Map<string, number>;
@@ -347,9 +433,12 @@ class XetUploader {
     let term: ShardTerm | null = null;
     let pendingProcessed = 0;
     let pendingDeduped = 0;
+    // Where the next chunk starts in the file.
+    let offset = 0;
+    const source = object.content ? { content: object.content } : { absPath: object.absPath! };
 
     const seal = async () => {
-      if (!filling || !buffer) return;
+      if (!filling) return;
       const xorb: ShardXorb = {
         hash: xorbHashOf(filling.chunks),
         chunks: filling.chunks,
@@ -362,10 +451,9 @@ class XetUploader {
         null,
       );
       newXorbs.push(xorb);
-      const sealed = buffer;
+      const body = new XorbBlob(source, filling.sources, filling.bytes);
       filling = null;
-      buffer = null;
-      await this.send(path, xorb, sealed);
+      await this.send(path, xorb, body);
     };
 
     const flushProgress = () => {
@@ -392,9 +480,11 @@ class XetUploader {
       terms.push(term);
     };
 
-    // One chunk, in file order, with its bytes (`data` is only valid during the call).
-    const take = async (chunk: ChunkRef, data: Uint8Array) => {
+    // One chunk, in file order.
+    const take = async (chunk: ChunkRef) => {
       const first = allChunks.length === 0;
+      const at = offset;
+      offset += chunk.length;
       allChunks.push(chunk);
       pendingProcessed += chunk.length;
       let place = this.known.find(chunk.hash);
@@ -425,39 +515,16 @@ class XetUploader {
         flushProgress();
         await seal();
       }
-      if (!filling) {
-        buffer = this.takeBuffer();
-        filling = { chunks: [], bytes: 0, terms: new Set(), index: new Map() };
-      }
-      writeChunkHeader(buffer!, filling.bytes, chunk.length);
-      buffer!.set(data, filling.bytes + CHUNK_HEADER_BYTES);
+      filling ??= { chunks: [], sources: [], bytes: 0, terms: new Set(), index: new Map() };
+      filling.sources.push({ offset: at, length: chunk.length });
       filling.bytes += needed;
       filling.index.set(chunk.hash, filling.chunks.length);
       filling.chunks.push(chunk);
       reference('', filling.chunks.length - 1, chunk);
     };
 
-    // Bytes of the chunk still open at the end of a block (it continues in the next one).
-    let carry = Buffer.alloc(0);
     const feed = async (block: Uint8Array) => {
-      const chunks = chunker.push(block);
-      let at = 0;
-      for (const c of chunks) {
-        const hash = toHex(c.hash);
-        let data: Uint8Array;
-        if (carry.length > 0) {
-          const fromBlock = c.length - carry.length;
-          data = Buffer.concat([carry, block.subarray(0, fromBlock)]);
-          carry = Buffer.alloc(0);
-          at = fromBlock;
-        } else {
-          data = block.subarray(at, at + c.length);
-          at += c.length;
-        }
-        await take({ hash, length: c.length }, data);
-      }
-      const rest = block.subarray(at);
-      carry = rest.length > 0 ? Buffer.concat([carry, rest]) : carry;
+      for (const c of chunker.push(block)) await take({ hash: toHex(c.hash), length: c.length });
       flushProgress();
     };
 
@@ -495,7 +562,7 @@ class XetUploader {
       }
     }
     const last = chunker.finish();
-    if (last) await take({ hash: toHex(last.hash), length: last.length }, carry);
+    if (last) await take({ hash: toHex(last.hash), length: last.length });
     flushProgress();
     await seal();
     await this.drain();
@@ -508,7 +575,7 @@ class XetUploader {
     const registration = (async () => {
       const res = await this.cas('/v1/shards', {
         method: 'POST',
-        body: new BufferBlob(shard),
+        body: new BytesBlob(shard),
         headers: { 'Content-Type': 'application/octet-stream' },
       });
       if (!res.ok) throw await apiError(res, `Registering ${path} with Xet`);
