@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Hasher } from './index';
+import { Hasher, identityOf, sameFile } from './index';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const TOKEN = 'hf_' + 'Q'.repeat(12) + 'abcdefghij0123456789ZZZZ';
@@ -85,6 +85,26 @@ describe('Hasher', () => {
     expect(await b.cached(file)).toBeNull();
     expect((await b.hash(file)).sha256).toBe(sha256(Buffer.from('third version')));
     await b.close();
+  });
+
+  it('gives a digest an identity a later stat can check, but not one hashed right after its file changed', async () => {
+    const file = path.join(dir, 'identity.bin');
+    await writeFile(file, 'weights');
+    const hasher = new Hasher({ dataDir: null });
+    const digest = await hasher.hash(file);
+    await hasher.close();
+    const st = await stat(file);
+    expect(digest).toMatchObject({ size: 7, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs });
+    // Hashed within a second of the write: another write in the same clock tick would keep the same times.
+    expect(digest.statAtMs! - digest.ctimeMs!).toBeLessThan(1000);
+    expect(identityOf(digest)).toBeUndefined();
+    const settled = identityOf({ ...digest, statAtMs: digest.ctimeMs! + 5000 })!;
+    expect(settled).toEqual({ size: 7, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs });
+    expect(sameFile(settled, await stat(file))).toBe(true);
+    await appendFile(file, '!');
+    expect(sameFile(settled, await stat(file))).toBe(false);
+    // Entries of older caches: no stat time, no identity.
+    expect(identityOf({ ...digest, statAtMs: undefined })).toBeUndefined();
   });
 
   it('shares one job between hash-ahead and a later request, and hashes many files in parallel', async () => {

@@ -25,6 +25,8 @@ export interface FileDigest {
   /** Inode and status-change time: `utimes` can put mtime back, but it cannot put ctime back. */
   ino?: number;
   ctimeMs?: number;
+  /** When the stat above was taken (milliseconds since the epoch), just before the bytes were read. */
+  statAtMs?: number;
   /** Byte offset of something shaped like a Hugging Face token, or null. */
   secretAt: number | null;
 }
@@ -86,6 +88,43 @@ const JOBS_PER_WORKER = 8;
 
 const CACHE_FILE = 'hash-cache.json';
 const CACHE_VERSION = 2;
+
+/** A file as it was when it was hashed: what `cacheKey` (and `sameFile`) compare. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  ctimeMs: number;
+}
+
+/**
+ * A file changed less than this long before it was hashed may change again with the same ctime: the kernel
+ * stamps times from a clock that ticks every few milliseconds (git's "racy" entries).
+ */
+const RACY_MS = 1000;
+
+/**
+ * The identity a later stat can check the digest against, or none: for entries of older caches (no inode,
+ * ctime or stat time) and for files hashed within RACY_MS of their last change.
+ */
+export function identityOf(d: FileDigest): FileIdentity | undefined {
+  if (![d.ino, d.ctimeMs, d.statAtMs].every(Number.isFinite)) return undefined;
+  if (d.statAtMs! - Math.max(d.ctimeMs!, d.mtimeMs) < RACY_MS) return undefined;
+  return { size: d.size, mtimeMs: d.mtimeMs, ino: d.ino!, ctimeMs: d.ctimeMs! };
+}
+
+/**
+ * Whether `st` (a stat of the file now) is the file `hashed` describes, by the rule of the cache: a write
+ * moves ctime, which no one can put back, so the bytes are the ones that were hashed.
+ */
+export function sameFile(
+  hashed: FileIdentity,
+  st: { size: number; mtimeMs: number; ino: number; ctimeMs: number },
+): boolean {
+  return (
+    st.size === hashed.size && st.mtimeMs === hashed.mtimeMs && st.ino === hashed.ino && st.ctimeMs === hashed.ctimeMs
+  );
+}
 
 /**
  * A file is "unchanged" only when its path, size, mtime, inode and ctime all are: an edit that keeps size
@@ -378,6 +417,7 @@ export class Hasher {
         mtimeMs: msg.mtimeMs,
         ino: msg.ino,
         ctimeMs: msg.ctimeMs,
+        statAtMs: msg.statAtMs,
         secretAt: msg.secretAt >= 0 ? msg.secretAt : null,
       };
       this.#remember(job.path, digest);
@@ -455,6 +495,7 @@ type WorkerMessage =
       mtimeMs: number;
       ino: number;
       ctimeMs: number;
+      statAtMs: number;
       sha256: string;
       gitOid: string | null;
       secretAt: number;
@@ -469,6 +510,7 @@ function stripPath(e: CacheEntry): FileDigest {
     mtimeMs: e.mtimeMs,
     ino: e.ino,
     ctimeMs: e.ctimeMs,
+    statAtMs: e.statAtMs,
     secretAt: e.secretAt,
   };
 }

@@ -46,6 +46,7 @@ async function hashFile(msg) {
   const fh = await open(path, 'r');
   try {
     const st = await fh.stat();
+    const statAtMs = Date.now();
     const size = st.size;
     const sha256 = createHash('sha256');
     const sha1 = size <= gitOidMaxBytes ? createHash('sha1') : null;
@@ -97,7 +98,7 @@ async function hashFile(msg) {
       if (hits.length) secretAt = pos - carry.length + hits[0];
     }
     parentPort.postMessage({
-      id, type: 'done', size: pos, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs,
+      id, type: 'done', size: pos, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs, statAtMs,
       sha256: sha256.digest('hex'), gitOid: sha1 ? sha1.digest('hex') : null,
       secretAt,
     });

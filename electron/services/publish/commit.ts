@@ -208,7 +208,7 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
       oid: planned.sha256,
       size: planned.bytes,
       ...(source.kind === 'file'
-        ? { absPath: source.absPath }
+        ? { absPath: source.absPath, ...(source.hashedAs ? { hashedAs: source.hashedAs } : {}) }
         : { content: new Blob([Buffer.from(source.bytes)]) }),
     });
   }

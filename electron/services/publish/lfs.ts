@@ -6,6 +6,7 @@
  */
 import { HubApiError } from '@huggingface/hub';
 import type { RepoName } from '../../../shared/repo-name';
+import type { FileIdentity } from '../hash';
 import { FileSliceBlob } from './transport';
 import { uploadThroughXet, type XetCounts, type XetObject, type XetUploadResult } from './xet/upload';
 
@@ -16,6 +17,8 @@ export interface LfsObject {
   /** Where the bytes are: a file on disk, or (for content kept in memory) a Blob. */
   absPath?: string;
   content?: Blob;
+  /** The file as it was when `oid` was computed (see `FileSource`). */
+  hashedAs?: FileIdentity;
 }
 
 interface BatchObject {
@@ -202,6 +205,7 @@ export async function uploadLfsObjects(args: {
 function mergeXet(a: XetUploadResult, b: XetUploadResult): XetUploadResult {
   return {
     xetHashes: new Map([...a.xetHashes, ...b.xetHashes]),
+    sha256Bytes: a.sha256Bytes + b.sha256Bytes,
     processedBytes: a.processedBytes + b.processedBytes,
     sentBytes: a.sentBytes + b.sentBytes,
     dedupedBytes: a.dedupedBytes + b.dedupedBytes,
@@ -239,7 +243,9 @@ async function uploadBatchThroughXet(
       path: o.path,
       sha256: o.oid,
       size: o.size,
-      ...(o.absPath ? { absPath: o.absPath } : { content: new Uint8Array(await o.content!.arrayBuffer()) }),
+      ...(o.absPath
+        ? { absPath: o.absPath, ...(o.hashedAs ? { hashedAs: o.hashedAs } : {}) }
+        : { content: new Uint8Array(await o.content!.arrayBuffer()) }),
     });
   }
   if (objects.length === 0 || !action) return null;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, FileRole, JobProgress } from '../../../shared/types';
-import { Hasher } from '../hash';
+import { Hasher, identityOf } from '../hash';
 import {
   applyRemote,
   CommitPacer,
@@ -146,6 +146,14 @@ describe('planPublish', () => {
     // A small regular file is committed from the very bytes that were hashed and scanned for secrets.
     expect(sources.get('config.json')).toMatchObject({ kind: 'memory' });
     expect(Buffer.from((sources.get('config.json') as { bytes: Uint8Array }).bytes).toString()).toBe(config);
+    // A hashed file carries what it was when hashed, for the upload to check by stat (identityOf: none if racy).
+    const weights = await hasher.hash(path.join(root, 'step_100', 'model.safetensors'));
+    expect(sources.get('model.safetensors')).toEqual({
+      kind: 'file',
+      absPath: path.join(root, 'step_100', 'model.safetensors'),
+      size: 12 * 1024 * 1024,
+      hashedAs: identityOf(weights),
+    });
     expect(plan.commitTitle).toBe('Upload checkpoint step_100 (eval_accuracy 0.812)');
     expect(plan.commits).toHaveLength(1);
     expect(plan.commits[0]!.at(-1)).toBe('README.md');

@@ -14,7 +14,7 @@ import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/pub
 import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
-import { REGULAR_FILE_MAX_BYTES, type Hasher } from '../hash';
+import { identityOf, REGULAR_FILE_MAX_BYTES, type FileIdentity, type Hasher } from '../hash';
 import { asyncFsCalls, mapFs, type FsCalls } from '../scan/limit';
 import { measuredRate, remainingSeconds } from '../../../shared/units';
 
@@ -25,9 +25,13 @@ interface FileDigestLike {
   gitOid: string | null;
 }
 
-/** Where a planned file's bytes come from. */
+/**
+ * Where a planned file's bytes come from. `hashedAs`: the file as it was when its SHA-256 was taken, so an upload
+ * that reads it again can tell (by stat) that it still is, without hashing it again.
+ */
 export type FileSource =
-  { kind: 'file'; absPath: string; size: number } | { kind: 'memory'; bytes: Uint8Array };
+  | { kind: 'file'; absPath: string; size: number; hashedAs?: FileIdentity }
+  | { kind: 'memory'; bytes: Uint8Array };
 
 /** The plan plus what only the main process may know: where each file's bytes are. */
 export interface LocalPlan {
@@ -577,6 +581,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
         continue;
       }
       digest = hashed;
+      source.hashedAs = identityOf(hashed);
       // It shrank below the regular-file limit since it was listed: read whole like any small file.
       if (hashed.size < REGULAR_FILE_MAX_BYTES)
         read = await readWhole(repoPath, source.absPath, hashed.size, asyncFsCalls);

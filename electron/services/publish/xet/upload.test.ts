@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,34 @@ describe('uploadThroughXet', () => {
       uploadThroughXet({ objects: [planned], access: await access(), hubToken: TOKEN, fetch }),
     ).rejects.toThrow('changed.bin changed on disk while publishing');
     expect(hub.requestLog.filter((e) => e.kind === 'xet-shard').length).toBe(before);
+  });
+
+  it('takes the SHA-256 of a file a stat vouches for as it is, and hashes one that was written to since', async () => {
+    const identity = async (absPath: string) => {
+      const st = await stat(absPath);
+      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs };
+    };
+    const kept = await fileOf('kept.bin', randomBytes(5 * MiB));
+    const vouched = await uploadThroughXet({
+      objects: [{ ...kept, hashedAs: await identity(kept.absPath!) }],
+      access: await access(),
+      hubToken: TOKEN,
+      fetch,
+    });
+    // Not hashed again here; the CAS rebuilt the file and checked the SHA-256 before registering it.
+    expect(vouched.sha256Bytes).toBe(0);
+    expect(vouched.xetHashes.has(kept.sha256)).toBe(true);
+
+    const rewritten = await fileOf('rewritten.bin', randomBytes(5 * MiB));
+    const hashedAs = await identity(rewritten.absPath!);
+    await new Promise((r) => setTimeout(r, 20));
+    // Same size, other bytes, and the old mtime put back: ctime still moved.
+    await writeFile(rewritten.absPath!, randomBytes(5 * MiB));
+    const { utimes } = await import('node:fs/promises');
+    await utimes(rewritten.absPath!, new Date(hashedAs.mtimeMs), new Date(hashedAs.mtimeMs));
+    await expect(
+      uploadThroughXet({ objects: [{ ...rewritten, hashedAs }], access: await access(), hubToken: TOKEN, fetch }),
+    ).rejects.toThrow('rewritten.bin changed on disk while publishing');
   });
 
   it('serializes a xorb from where its chunks are in the file: headers between them, across block boundaries, with gaps', async () => {

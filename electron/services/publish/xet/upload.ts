@@ -1,7 +1,8 @@
 /**
  * Uploads files through Xet (huggingface/hub-docs `docs/xet/upload-protocol.md`) when the Hub's LFS batch
  * answers `transfer: "xet"`: each file is read once, split into content-defined chunks whose BLAKE3 hashes and
- * the file's SHA-256 are computed in that one pass; chunks the Hub already holds are referenced instead of sent;
+ * the file's SHA-256 are computed in that one pass (the SHA-256 only where a stat cannot vouch that the file is
+ * still the one the plan hashed: the rule of the hash cache, `sameFile`); chunks the Hub already holds are referenced instead of sent;
  * new chunks go into xorbs (uncompressed, at most 64 MiB); one shard per file then registers the file's
  * reconstruction, its verification entries and its SHA-256, which is what the commit references.
  *
@@ -24,6 +25,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
+import { sameFile, type FileIdentity } from '../../hash';
 import { apiError } from '../lfs';
 import { BlockBlob, readFully, type BlockReader } from '../transport';
 import { createXetChunker } from './chunker';
@@ -74,6 +76,11 @@ export interface XetObject {
   size: number;
   absPath?: string;
   content?: Uint8Array;
+  /**
+   * The file as it was when `sha256` was taken. While a stat of it says it still is (before and after it is read),
+   * its bytes are those that were hashed and the SHA-256 is not computed again; otherwise it is, from the same read.
+   */
+  hashedAs?: FileIdentity;
 }
 
 /** What a Xet upload did, in bytes of the files: read and chunked, sent as new chunks, found on the Hub. */
@@ -86,6 +93,8 @@ export interface XetCounts {
 export interface XetUploadResult extends XetCounts {
   /** SHA-256 → Xet file hash of every object. */
   xetHashes: Map<string, string>;
+  /** Bytes whose SHA-256 was computed again while chunking (files a stat could not vouch for). */
+  sha256Bytes: number;
   xorbsSent: number;
   /** Xorbs made again that the CAS already held (a resumed publish). */
   xorbsAlreadyStored: number;
@@ -321,6 +330,7 @@ class XetUploader {
   private inFlight: Promise<void> | null = null;
   readonly result: XetUploadResult = {
     xetHashes: new Map(),
+    sha256Bytes: 0,
     processedBytes: 0,
     sentBytes: 0,
     dedupedBytes: 0,
@@ -535,9 +545,10 @@ class XetUploader {
     } else {
       const fh = await open(object.absPath!, 'r');
       try {
+        const vouched = object.hashedAs && sameFile(object.hashedAs, await fh.stat());
         // Two shared blocks: the SHA-256 thread hashes one while the other is read and chunked.
         const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
-        this.sha256.start();
+        if (!vouched) this.sha256.start();
         let position = 0;
         for (let i = 0; ; i ^= 1) {
           this.args.signal?.throwIfAborted();
@@ -548,15 +559,24 @@ class XetUploader {
           position += bytesRead;
           if (position > object.size) break;
           const view = block.subarray(0, bytesRead);
-          const done = this.sha256.update(i, bytesRead);
-          // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
-          done.catch(() => undefined);
-          hashed[i] = done;
+          if (!vouched) {
+            const done = this.sha256.update(i, bytesRead);
+            // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
+            done.catch(() => undefined);
+            hashed[i] = done;
+          }
           await feed(view);
         }
         await Promise.all(hashed);
         if (position !== object.size) throw changedOnDisk(path);
-        digest = await this.sha256.digest();
+        if (vouched) {
+          // Written to while it was read: what was chunked may not be what was hashed.
+          if (!sameFile(object.hashedAs!, await fh.stat())) throw changedOnDisk(path);
+          digest = object.sha256;
+        } else {
+          digest = await this.sha256.digest();
+          this.result.sha256Bytes += object.size;
+        }
       } finally {
         await fh.close();
       }
