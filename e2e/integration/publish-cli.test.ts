@@ -159,6 +159,39 @@ describe('hub-publisher publish', () => {
     expect(commits[0]!.title).toBe('Upload checkpoint checkpoint-300 (eval_accuracy 0.500)');
   });
 
+
+  it('publishes over what another workspace published only when told so (--yes), and says so', async () => {
+    const other = path.join(work, 'other-ws');
+    await buildWorkspace(other, { layout: 'trainer', steps: [100], weightsBytes: 64 * 1024 });
+    const commits = async () =>
+      ((await (await fetch(`${hub.url}/api/models/carol/cli-model-300/commits/main`)).json()) as unknown[]).length;
+    const before = await commits();
+    const args = [
+      'publish',
+      other,
+      '--endpoint',
+      hub.url,
+      '--token-file',
+      path.join(work, 'token'),
+      '--no-keychain',
+      '--repo',
+      'cli-model-300',
+      '--checkpoint',
+      'checkpoint-100',
+      '--no-benchmarks',
+    ];
+    // Not a terminal, not --yes: nobody can answer the questions, so nothing is published.
+    const refused = await cli([...args, '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Not a terminal: pass --yes/);
+    expect(await commits()).toBe(before);
+    // The other workspace's checkpoint goes: its files are not from this publish.
+    const confirmed = await cli([...args, '--delete-remote', '--yes']);
+    expect(confirmed.code, confirmed.stdout + confirmed.stderr).toBe(0);
+    expect(confirmed.stderr).toMatch(/was last published from .*ws: publishing this workspace there, as confirmed/);
+    expect(confirmed.stdout).toMatch(/^Published and verified/m);
+    expect(await commits()).toBeGreaterThan(before);
+  });
   it('a read-only token fails before any upload with how to fix it; an invalid one too', async () => {
     const mark = hub.requestLog.length;
     const r = await cli([

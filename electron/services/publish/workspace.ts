@@ -366,7 +366,9 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       retry: options.retry,
       endpointAccepted: frontMatterText(card.text),
     };
-    const plan = await session.plan(request, runOptions);
+    // The plan is made here only to be shown or asked about: the publish plans again from the files as they
+    // are then (with ten thousand files, one more scan and plan cost seconds).
+    const plan = options.dryRun || options.confirmPlan || options.keepRemote ? await session.plan(request, runOptions) : null;
     const summaryOf = (
       files: PublishSummary['files'],
       extra: Partial<PublishSummary> = {},
@@ -381,13 +383,13 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       verified: false,
       ...extra,
     });
-    const planned = plan.files.map((f) => ({
+    const planned = (plan?.files ?? []).map((f) => ({
       path: f.path,
       bytes: f.bytes,
       lfs: f.lfs,
       sha256: f.sha256 ?? '',
     }));
-    if (options.dryRun) {
+    if (options.dryRun && plan) {
       return {
         dryRun: true,
         plan,
@@ -398,7 +400,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
         card: card.text,
       };
     }
-    const other = plan.target?.lastPublishedFrom ?? null;
+    const other = plan ? (plan.target?.lastPublishedFrom ?? null) : await session.otherWorkspace(repo.id);
     if (other) {
       const confirmed = (await options.confirmOtherWorkspace?.(repo.id, other)) ?? false;
       if (!confirmed) {
@@ -411,10 +413,10 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
         `${repo.id} was last published from ${other.workspace}: publishing this workspace there, as confirmed.`,
       );
     }
-    if (options.confirmPlan && !(await options.confirmPlan(plan, summaryOf(planned)))) {
+    if (plan && options.confirmPlan && !(await options.confirmPlan(plan, summaryOf(planned)))) {
       throw new AppError('NOT_CONFIRMED', 'Nothing was published.');
     }
-    const keepRemote = options.keepRemote ? plan.remoteOnly.map((f) => f.path) : [];
+    const keepRemote = plan && options.keepRemote ? plan.remoteOnly.map((f) => f.path) : [];
     const result = await session.publish(
       { ...request, keepRemote, confirmOtherWorkspace: other !== null },
       runOptions,

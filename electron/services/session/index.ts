@@ -572,6 +572,11 @@ export class WorkspaceSession {
     return target;
   }
 
+  /** The other workspace `repoId` was last published from, if it was (what `plan().target` says too). */
+  otherWorkspace(repoId: string): Promise<OtherWorkspacePublish | null> {
+    return this.#otherWorkspace(repoId);
+  }
+
   async #otherWorkspace(repoId: string): Promise<OtherWorkspacePublish | null> {
     const last = await lastPublishOf(this.services.dataDir, repoId, await this.services.hub.endpoint());
     if (!last?.workspace) return null;
