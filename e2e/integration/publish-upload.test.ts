@@ -312,6 +312,61 @@ describe('publishing to the local Hub', () => {
       '{"sample": 699}\n',
     );
     expect(await commitCount('alice/many-files-model')).toBe(1 + 3);
+    // The weights ride in the last commit, and were on their way before the first commit was made.
+    const weights = local.plan.files.filter((f) => f.lfs).map((f) => f.path);
+    expect(weights.length).toBeGreaterThan(0);
+    expect(local.plan.commits.at(-1)).toEqual(expect.arrayContaining(weights));
+    const log = since(mark);
+    const firstPart = log.findIndex((r) => r.kind === 'lfs-part' || r.kind === 'lfs-put');
+    const firstCommit = log.findIndex((r) => r.kind === 'commit');
+    expect(firstPart).toBeGreaterThanOrEqual(0);
+    expect(firstPart).toBeLessThan(firstCommit);
+  });
+
+  it('stops the LFS objects sent ahead when a commit fails, and a failed object fails the commit that needs it', async () => {
+    // Weights of a size no other test uses: the Hub has never stored them.
+    const fx = await workspace(5 * MiB);
+    const dir = path.join(fx.ckpt.path, 'samples');
+    await mkdir(dir);
+    for (let i = 0; i < 300; i++) await writeFile(path.join(dir, `${i}.json`), `{"sample": ${i}}\n`);
+    const ckpt = await checkpointInfo(fx.ckpt.path, 'checkpoint-100');
+    const local = await makePlan({ ...fx, ckpt }, hasher);
+    expect(local.plan.commits.length).toBe(2);
+    // Every LFS part refused: the first commit (regular files) lands, the second cannot.
+    hub.setFaults({ rules: [{ fault: 'status', status: 400, kinds: ['lfs-part', 'lfs-put'] }] });
+    const mark = hub.requestLog.length;
+    try {
+      await expect(run(local, 'ahead-fails-model')).rejects.toThrow(/refused a file \(400\): Uploading model-0000/);
+    } finally {
+      hub.setFaults(undefined);
+    }
+    const commits = since(mark).filter((r) => r.kind === 'commit' && r.status === 200);
+    // The regular files of the first commit do not wait for the weights: that commit landed.
+    expect(commits).toHaveLength(1);
+    // Nothing of that publish goes on after it returned.
+    const after = hub.requestLog.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hub.requestLog.length).toBe(after);
+
+    // A commit that fails stops the objects on their way: a slow part is cut off, not left running.
+    hub.setFaults({
+      rules: [
+        { fault: 'latency', ms: 2000, kinds: ['lfs-part', 'lfs-put'] },
+        { fault: 'status', status: 422, kinds: ['commit'] },
+      ],
+    });
+    const second = hub.requestLog.length;
+    try {
+      await expect(run(local, 'ahead-stopped-model')).rejects.toThrow(/refused a file \(422\): Commit/);
+    } finally {
+      hub.setFaults(undefined);
+    }
+    expect(since(second).some((r) => r.kind === 'commit' && r.status === 422)).toBe(true);
+    // Cut off (status 0), not answered.
+    expect(since(second).filter((r) => r.kind === 'lfs-put').every((r) => r.status === 0)).toBe(true);
+    const settled = hub.requestLog.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(since(settled).filter((r) => r.kind !== 'other')).toEqual([]);
   });
 
   it('keeps to the Hub limits with many small files: 256 per preupload, commits chained on each other, the next preupload made ahead and its 429 waited out', async () => {

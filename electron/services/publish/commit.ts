@@ -68,6 +68,59 @@ export interface CommitArgs {
   /** Offer Xet in the LFS batch (default true); the Hub picks the transfer. */
   xet?: boolean;
   onXetProgress?: (path: string, delta: XetCounts) => void;
+  /** LFS objects the publish sends ahead of their commits (`sendLfsAhead`): this commit waits for them. */
+  sentAhead?: LfsAhead;
+}
+
+/** LFS objects on their way ahead of their commits (by SHA-256), and when they are all on the Hub. */
+export interface LfsAhead {
+  oids: Set<string>;
+  done: Promise<void>;
+}
+
+/** The LFS objects of planned files (their SHA-256 is the plan's). */
+function lfsObjectsOf(files: CommitFile[]): LfsObject[] {
+  return files.map(({ planned, source }) => {
+    if (!planned.sha256) throw new AppError('INTERNAL', `${planned.path} was never hashed.`);
+    return {
+      path: planned.path,
+      oid: planned.sha256,
+      size: planned.bytes,
+      ...(source.kind === 'file'
+        ? { absPath: source.absPath, ...(source.hashedAs ? { hashedAs: source.hashedAs } : {}) }
+        : { content: new Blob([Buffer.from(source.bytes)]) }),
+    };
+  });
+}
+
+/**
+ * Starts sending the LFS objects of `files` now, in the background, for commits that come later: the commits
+ * before theirs (regular files, which travel inside the commit) are made meanwhile. `onLfsDone` is told when
+ * they are on the Hub; a commit holding any of them waits for that (`CommitArgs.sentAhead`).
+ */
+export function sendLfsAhead(
+  args: Pick<CommitArgs, 'endpoint' | 'repo' | 'token' | 'files' | 'fetch' | 'signal' | 'xet' | 'onXetProgress' | 'onLfsDone'>,
+): LfsAhead {
+  const objects = lfsObjectsOf(args.files);
+  const done = (async () => {
+    const result = await uploadLfsObjects({
+      endpoint: args.endpoint,
+      repo: args.repo,
+      token: args.token,
+      objects,
+      fetch: args.fetch,
+      signal: args.signal,
+      xet: args.xet,
+      onXetProgress: args.onXetProgress,
+    });
+    args.onLfsDone?.(
+      objects.map((o) => o.path),
+      result,
+    );
+  })();
+  // Awaited by the commit that needs it; a failure before then must not go unobserved.
+  done.catch(() => undefined);
+  return { oids: new Set(objects.map((o) => o.oid)), done };
 }
 
 async function readRange(absPath: string, length: number): Promise<Buffer> {
@@ -199,19 +252,10 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   const { contents } = prepared;
   const lfsPaths = prepared.lfs;
 
-  const objects: LfsObject[] = [];
-  for (const { planned, source } of args.files) {
-    if (!lfsPaths.has(planned.path)) continue;
-    if (!planned.sha256) throw new AppError('INTERNAL', `${planned.path} was never hashed.`);
-    objects.push({
-      path: planned.path,
-      oid: planned.sha256,
-      size: planned.bytes,
-      ...(source.kind === 'file'
-        ? { absPath: source.absPath, ...(source.hashedAs ? { hashedAs: source.hashedAs } : {}) }
-        : { content: new Blob([Buffer.from(source.bytes)]) }),
-    });
-  }
+  const lfsObjects = lfsObjectsOf(args.files.filter((f) => lfsPaths.has(f.planned.path)));
+  const ahead = args.sentAhead;
+  const objects = ahead ? lfsObjects.filter((o) => !ahead.oids.has(o.oid)) : lfsObjects;
+  if (objects.length < lfsObjects.length) await ahead!.done;
   if (objects.length > 0) {
     const result = await uploadLfsObjects({
       endpoint: args.endpoint,

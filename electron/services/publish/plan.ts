@@ -692,8 +692,10 @@ export function applyRemote(
 }
 
 /**
- * Splits files into commits by count and size. Large files first, so the weights land before the card
- * that describes them; the README (with the card's `.eval_results` files) always rides in the last commit.
+ * Splits files into commits by count and size. Regular files first (they travel inside their commit, which can
+ * be made while the LFS files of later commits are sent: upload.ts), then LFS files, largest first, so the weights
+ * land before the card that describes them; the README (with the card's `.eval_results` files) always rides in
+ * the last commit.
  * Counts follow a CommitPacer from `startFiles`, predicting that every commit is fast (the upload regroups
  * what is left when one is not).
  */
@@ -707,6 +709,7 @@ export function groupCommits(
   const card = (p: string) => (p === 'README.md' ? 2 : p.startsWith('.eval_results/') ? 1 : 0);
   const ordered = [...files].sort((a, b) => {
     if (card(a.path) !== card(b.path)) return card(a.path) - card(b.path);
+    if (a.lfs !== b.lfs) return a.lfs ? 1 : -1;
     return b.bytes - a.bytes || byPath(a.path, b.path);
   });
   const commits: string[][] = [];

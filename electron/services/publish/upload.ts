@@ -31,7 +31,14 @@ import {
 } from './plan';
 import { parseRepoName, type RepoName } from '../../../shared/repo-name';
 import { measuredRate, plural, remainingSeconds } from '../../../shared/units';
-import { commitFiles, prepareCommit, type CommitArgs, type CommitFile, type PreparedCommit } from './commit';
+import {
+  commitFiles,
+  prepareCommit,
+  sendLfsAhead,
+  type CommitArgs,
+  type CommitFile,
+  type PreparedCommit,
+} from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
 
 export interface PublishInput {
@@ -333,11 +340,66 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       if (!source || !file) throw new AppError('INTERNAL', `No source for ${path}.`);
       return { planned: file, source };
     });
+  const lfsDone: NonNullable<CommitArgs['onLfsDone']> = (paths, r) => {
+    for (const oid of r.alreadyThere) reusedOids.add(oid);
+    for (const path of paths) {
+      const f = files.get(path);
+      const p = planned.get(path);
+      if (p?.sha256 && r.alreadyThere.has(p.sha256)) {
+        transfer.processedBytes += p.bytes;
+        transfer.alreadyOnHubBytes += p.bytes;
+      }
+      const xetHash = p?.sha256 ? r.xet?.xetHashes.get(p.sha256) : undefined;
+      if (p && xetHash) p.xetHash = xetHash;
+      if (f) f.state = 'done';
+    }
+    if (r.xet) {
+      xetSummary = {
+        files: (xetSummary?.files ?? 0) + r.xet.xetHashes.size,
+        xorbsSent: (xetSummary?.xorbsSent ?? 0) + r.xet.xorbsSent,
+        xorbsAlreadyStored: (xetSummary?.xorbsAlreadyStored ?? 0) + r.xet.xorbsAlreadyStored,
+      };
+    }
+    emit();
+  };
+  const xetProgress: NonNullable<CommitArgs['onXetProgress']> = (path, delta) => {
+    const f = files.get(path);
+    if (f) {
+      f.xet = true;
+      f.processed += delta.processedBytes;
+      if (f.state === 'pending') f.state = 'running';
+    }
+    transfer.processedBytes += delta.processedBytes;
+    transfer.sentBytes += delta.sentBytes;
+    transfer.alreadyOnHubBytes += delta.dedupedBytes;
+    emit();
+  };
+  // With more than one commit, the LFS files go in the last ones (groupCommits) and are all sent from the start,
+  // in the background: the commits of regular files before theirs are made meanwhile.
+  const lfsFiles = queue.length > 1 ? filesOf(queue.flat()).filter((f) => f.planned.lfs) : [];
+  let sentAhead: CommitArgs['sentAhead'];
   // The next commit's preupload, made while this one is sent (the Hub is busy storing it meanwhile).
   let ahead: { group: string[]; prepared: Promise<PreparedCommit> } | null = null;
   phase = 'upload';
   emit();
+  // Stops the objects sent ahead when a commit fails: nothing of this publish goes on after it returns.
+  const aheadAbort = new AbortController();
+  const stopAhead = () => aheadAbort.abort(signal?.reason);
+  signal?.addEventListener('abort', stopAhead, { once: true });
   try {
+    if (lfsFiles.length > 0) {
+      sentAhead = sendLfsAhead({
+        endpoint,
+        repo,
+        token,
+        files: lfsFiles,
+        fetch: hubFetch,
+        signal: aheadAbort.signal,
+        xet: input.xet,
+        onXetProgress: xetProgress,
+        onLfsDone: lfsDone,
+      });
+    }
     for (let i = 0; queue.length > 0; i++) {
       signal?.throwIfAborted();
       const group = queue.shift()!;
@@ -373,45 +435,14 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         parent: () => headCommit(repo, endpoint, token, hubFetch),
         follows: commits.at(-1)?.oid,
         prepared,
+        sentAhead,
         hubFetch,
         onPhase: (p) => {
           phase = p === 'committing' ? 'commit' : 'upload';
           emit(p === 'committing' ? 'Committing' : 'Uploading', true);
         },
-        onLfsDone: (paths, r) => {
-          for (const oid of r.alreadyThere) reusedOids.add(oid);
-          for (const path of paths) {
-            const f = files.get(path);
-            const p = planned.get(path);
-            if (p?.sha256 && r.alreadyThere.has(p.sha256)) {
-              transfer.processedBytes += p.bytes;
-              transfer.alreadyOnHubBytes += p.bytes;
-            }
-            const xetHash = p?.sha256 ? r.xet?.xetHashes.get(p.sha256) : undefined;
-            if (p && xetHash) p.xetHash = xetHash;
-            if (f) f.state = 'done';
-          }
-          if (r.xet) {
-            xetSummary = {
-              files: (xetSummary?.files ?? 0) + r.xet.xetHashes.size,
-              xorbsSent: (xetSummary?.xorbsSent ?? 0) + r.xet.xorbsSent,
-              xorbsAlreadyStored: (xetSummary?.xorbsAlreadyStored ?? 0) + r.xet.xorbsAlreadyStored,
-            };
-          }
-          emit();
-        },
-        onXetProgress: (path, delta) => {
-          const f = files.get(path);
-          if (f) {
-            f.xet = true;
-            f.processed += delta.processedBytes;
-            if (f.state === 'pending') f.state = 'running';
-          }
-          transfer.processedBytes += delta.processedBytes;
-          transfer.sentBytes += delta.sentBytes;
-          transfer.alreadyOnHubBytes += delta.dedupedBytes;
-          emit();
-        },
+        onLfsDone: lfsDone,
+        onXetProgress: xetProgress,
         remoteCheck: async () => {
           const after = await listRemote(repo, endpoint, token, hubFetch);
           return group.every((p) => sameContent(planned.get(p)!, after.get(p)));
@@ -438,7 +469,11 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         log(`That commit took ${Math.round(seconds)} s: the next ones carry at most ${pacer.target} files.`);
       }
     }
+    // Objects the Hub then took as regular files were committed without them; they are still waited for.
+    await sentAhead?.done;
   } catch (err) {
+    aheadAbort.abort();
+    await sentAhead?.done.catch(() => undefined);
     for (const f of files.values()) if (f.state === 'running') f.state = 'failed';
     emit(undefined, true);
     stopProgress();
@@ -448,6 +483,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         'Publishing was cancelled. Nothing partial was committed; publish again to resume.',
       );
     throw uploadError(err, endpoint, repo);
+  } finally {
+    signal?.removeEventListener('abort', stopAhead);
   }
   emit(undefined, true);
   stopProgress();
@@ -489,6 +526,7 @@ async function runCommit(args: {
   parent: () => Promise<string | null>;
   follows: string | undefined;
   prepared: Promise<PreparedCommit> | undefined;
+  sentAhead: CommitArgs['sentAhead'];
   hubFetch: typeof fetch;
   onPhase: (phase: 'uploading' | 'committing') => void;
   onLfsDone: NonNullable<CommitArgs['onLfsDone']>;
@@ -506,6 +544,7 @@ async function runCommit(args: {
       parent: args.parent,
       follows: args.follows,
       prepared: args.prepared,
+      sentAhead: args.sentAhead,
       files: args.files,
       deletions: args.deletions,
       fetch: args.hubFetch,
