@@ -32,7 +32,7 @@ import type {
   ScanResult,
   ScoreSource,
 } from '../../../shared/types';
-import { mapLimit } from '../scan/limit';
+import { mapFs, mapLimit } from '../scan/limit';
 import { scanFolder, type ScanOptions } from '../scan';
 import { discoverEvaluationSetup } from './discover';
 import { cacheKey, checkpointFingerprint, EvaluationCache, inputsKey } from './cache';
@@ -313,8 +313,13 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
   );
 
   const env = scriptEnvironment({ ...process.env, ...options.env }, config?.passHubToken === true);
+  // What each checkpoint's files were before its scripts ran, to tell which files a script changed.
   const before = new Map(
-    await Promise.all(scan.checkpoints.map(async (c) => [c.name, await fileStates(c)] as const)),
+    await Promise.all(
+      [...new Map(tasks.map((t) => [t.checkpoint.name, t.checkpoint])).values()].map(
+        async (c) => [c.name, await fileStates(c)] as const,
+      ),
+    ),
   );
   let cancelled = false;
   await mapLimit(tasks, concurrency, async (task) => {
@@ -701,8 +706,11 @@ type FileStates = Map<string, string>;
 /** What a checkpoint's files are now (size, mtime, ctime, inode): any write moves ctime. */
 async function fileStates(c: CheckpointInfo): Promise<FileStates> {
   const states: FileStates = new Map();
-  await mapLimit(c.files, 8, async (f) => {
-    const s = await stat(path.join(c.path, ...f.path.split('/'))).catch(() => null);
+  // Thousands of stats: mapFs makes them synchronously in short slices (see there).
+  await mapFs(c.files, async (f, fs) => {
+    const s = await Promise.resolve()
+      .then(() => fs.stat(path.join(c.path, ...f.path.split('/'))))
+      .catch(() => undefined);
     states.set(f.path, s ? `${s.size}\0${s.mtimeMs}\0${s.ctimeMs}\0${s.ino}` : 'gone');
   });
   const top = await readdir(c.path).catch(() => [] as string[]);
