@@ -70,9 +70,9 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   }
 }
 
-const base = () => [
+const base = (folder = ws) => [
   'publish',
-  ws,
+  folder,
   '--endpoint',
   hub.url,
   '--token-file',
@@ -167,13 +167,7 @@ describe('hub-publisher publish', () => {
       ((await (await fetch(`${hub.url}/api/models/carol/cli-model-300/commits/main`)).json()) as unknown[]).length;
     const before = await commits();
     const args = [
-      'publish',
-      other,
-      '--endpoint',
-      hub.url,
-      '--token-file',
-      path.join(work, 'token'),
-      '--no-keychain',
+      ...base(other),
       '--repo',
       'cli-model-300',
       '--checkpoint',

@@ -557,39 +557,25 @@ export class XetCas {
     await this.store.saveFileRecord(record);
   }
 
-  /** Bytes `start` to `end` (inclusive) of a registered file, decoding only the chunks that hold them. */
+  /** Bytes `start` to `end` (inclusive) of a registered file, decoding only the chunks that hold them (`plan`). */
   private async *readFileBytes(record: FileRecord, start: number, end: number): AsyncGenerator<Buffer> {
     const block = Buffer.allocUnsafe(readBlockBytes);
-    let position = 0;
-    for (const term of record.terms) {
-      if (position > end) return;
-      const index = (await this.store.xorbIndex(term.xorb))!;
-      let first = -1;
-      let last = -1;
-      let firstPosition = 0;
-      for (let i = term.chunkStart; i < term.chunkEnd; i++) {
-        const length = index.chunks[i]!.length;
-        if (position + length > start && position <= end) {
-          if (first === -1) {
-            first = i;
-            firstPosition = position;
-          }
-          last = i;
-        }
-        position += length;
-      }
-      if (first === -1) continue;
-      let at = firstPosition;
+    const { terms, offsetIntoFirst } = await this.plan(record, start, end);
+    let skip = offsetIntoFirst;
+    let left = end - start + 1;
+    for (const term of terms) {
+      const index = (await this.store.xorbIndex(term.hash))!;
       const ready: Buffer[] = [];
-      const parser = new ChunkStreamParser(index.chunks[first]!.start, ({ raw }) => {
-        const from = Math.max(start - at, 0);
-        const to = Math.min(end + 1 - at, raw.length);
+      const parser = new ChunkStreamParser(index.chunks[term.range.start]!.start, ({ raw }) => {
+        const from = Math.min(skip, raw.length);
+        const to = Math.min(raw.length, from + left);
+        skip -= from;
+        left -= to - from;
         // A copy: the read block and the parser's staging buffer are reused.
         if (to > from) ready.push(Buffer.from(raw.subarray(from, to)));
-        at += raw.length;
       });
-      const bytesFrom = index.chunks[first]!.start;
-      for await (const data of this.xorbBytes(term.xorb, bytesFrom, index.chunks[last]!.end, block)) {
+      const bytes = this.xorbBytes(term.hash, index.chunks[term.range.start]!.start, index.chunks[term.range.end - 1]!.end, block);
+      for await (const data of bytes) {
         parser.push(data);
         yield* ready.splice(0);
       }

@@ -214,20 +214,9 @@ export async function evaluateWorkspace(options: EvaluateOptions): Promise<Evalu
       const item: JobItemProgress = { id, label: `${c.name} · ${b}`, done: 0, total: 1, state: 'pending' };
       const folder = folders.get(b);
       const argv = commandFor(config, interpreter, root, c, b);
-      const key = cacheKey({
-        checkpoint: c.name,
-        fingerprint,
-        benchmark: b,
-        scripts: folder?.hash ?? '',
-        argv,
-        interpreter: interpreterKey,
-      });
-      const inputs = inputsKey({
-        checkpoint: c.name,
-        fingerprint,
-        benchmark: b,
-        scripts: folder?.hash ?? '',
-      });
+      const workspaceParts = { checkpoint: c.name, fingerprint, benchmark: b, scripts: folder?.hash ?? '' };
+      const key = cacheKey({ ...workspaceParts, argv, interpreter: interpreterKey });
+      const inputs = inputsKey(workspaceParts);
       const cached = !useCache
         ? null
         : options.cacheOnly
@@ -708,9 +697,12 @@ async function fileStates(c: CheckpointInfo): Promise<FileStates> {
   const states: FileStates = new Map();
   // Thousands of stats: mapFs makes them synchronously in short slices (see there).
   await mapFs(c.files, async (f, fs) => {
-    const s = await Promise.resolve()
-      .then(() => fs.stat(path.join(c.path, ...f.path.split('/'))))
-      .catch(() => undefined);
+    let s;
+    try {
+      s = await fs.stat(path.join(c.path, ...f.path.split('/')));
+    } catch {
+      s = undefined;
+    }
     states.set(f.path, s ? `${s.size}\0${s.mtimeMs}\0${s.ctimeMs}\0${s.ino}` : 'gone');
   });
   const top = await readdir(c.path).catch(() => [] as string[]);

@@ -6,6 +6,7 @@
  * hashing as soon as a checkpoint is selected ("hash ahead") and a publish, or the next publish, finds the
  * digests ready. Concurrent requests for the same file share one job.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,12 +118,12 @@ export function identityOf(d: FileDigest): FileIdentity | undefined {
  * Whether `st` (a stat of the file now) is the file `hashed` describes, by the rule of the cache: a write
  * moves ctime, which no one can put back, so the bytes are the ones that were hashed.
  */
-export function sameFile(
-  hashed: FileIdentity,
-  st: { size: number; mtimeMs: number; ino: number; ctimeMs: number },
-): boolean {
+export function sameFile(hashed: FileIdentity, st: FileIdentity): boolean {
   return (
-    st.size === hashed.size && st.mtimeMs === hashed.mtimeMs && st.ino === hashed.ino && st.ctimeMs === hashed.ctimeMs
+    st.size === hashed.size &&
+    st.mtimeMs === hashed.mtimeMs &&
+    st.ino === hashed.ino &&
+    st.ctimeMs === hashed.ctimeMs
   );
 }
 
@@ -521,13 +522,12 @@ function stripPath(e: CacheEntry): FileDigest {
   };
 }
 
-/** The git blob id of in-memory content (the prepared README). */
-export async function gitBlobOid(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await import('node:crypto');
+/** The git blob id of in-memory content (a small file read whole, the prepared README). */
+export function gitBlobOid(bytes: Uint8Array): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-export async function sha256Of(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await import('node:crypto');
+/** The SHA-256 of in-memory content, hex. */
+export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import type { PlannedFile } from '../../../shared/publish';
 import type { RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
-import { gitBlobOid, sha256Of } from '../hash';
+import { gitBlobOid, sha256Hex } from '../hash';
 import { apiError, uploadLfsObjects, type LfsObject } from './lfs';
 import type { XetCounts, XetUploadResult } from './xet/upload';
 import type { FileSource } from './plan';
@@ -78,6 +78,29 @@ export interface LfsAhead {
   done: Promise<void>;
 }
 
+type LfsSendArgs = Pick<
+  CommitArgs,
+  'endpoint' | 'repo' | 'token' | 'fetch' | 'signal' | 'xet' | 'onXetProgress' | 'onLfsDone'
+>;
+
+/** Sends the objects the Hub does not hold yet, then tells `onLfsDone`. */
+async function sendLfs(args: LfsSendArgs, objects: LfsObject[]): Promise<void> {
+  const result = await uploadLfsObjects({
+    endpoint: args.endpoint,
+    repo: args.repo,
+    token: args.token,
+    objects,
+    fetch: args.fetch,
+    signal: args.signal,
+    xet: args.xet,
+    onXetProgress: args.onXetProgress,
+  });
+  args.onLfsDone?.(
+    objects.map((o) => o.path),
+    result,
+  );
+}
+
 /** The LFS objects of planned files (their SHA-256 is the plan's). */
 function lfsObjectsOf(files: CommitFile[]): LfsObject[] {
   return files.map(({ planned, source }) => {
@@ -98,26 +121,9 @@ function lfsObjectsOf(files: CommitFile[]): LfsObject[] {
  * before theirs (regular files, which travel inside the commit) are made meanwhile. `onLfsDone` is told when
  * they are on the Hub; a commit holding any of them waits for that (`CommitArgs.sentAhead`).
  */
-export function sendLfsAhead(
-  args: Pick<CommitArgs, 'endpoint' | 'repo' | 'token' | 'files' | 'fetch' | 'signal' | 'xet' | 'onXetProgress' | 'onLfsDone'>,
-): LfsAhead {
+export function sendLfsAhead(args: LfsSendArgs & Pick<CommitArgs, 'files'>): LfsAhead {
   const objects = lfsObjectsOf(args.files);
-  const done = (async () => {
-    const result = await uploadLfsObjects({
-      endpoint: args.endpoint,
-      repo: args.repo,
-      token: args.token,
-      objects,
-      fetch: args.fetch,
-      signal: args.signal,
-      xet: args.xet,
-      onXetProgress: args.onXetProgress,
-    });
-    args.onLfsDone?.(
-      objects.map((o) => o.path),
-      result,
-    );
-  })();
+  const done = sendLfs(args, objects);
   // Awaited by the commit that needs it; a failure before then must not go unobserved.
   done.catch(() => undefined);
   return { oids: new Set(objects.map((o) => o.oid)), done };
@@ -155,8 +161,8 @@ async function regularContent(file: CommitFile): Promise<Buffer> {
   const bytes = await readRange(source.absPath, planned.bytes + 1);
   if (bytes.length !== planned.bytes) throw changedOnDisk(planned.path);
   const same = planned.gitOid
-    ? (await gitBlobOid(bytes)) === planned.gitOid
-    : planned.sha256 !== null && (await sha256Of(bytes)) === planned.sha256;
+    ? gitBlobOid(bytes) === planned.gitOid
+    : planned.sha256 !== null && sha256Hex(bytes) === planned.sha256;
   if (!same) throw changedOnDisk(planned.path);
   return bytes;
 }
@@ -256,22 +262,7 @@ export async function commitFiles(args: CommitArgs): Promise<{ oid: string; url:
   const ahead = args.sentAhead;
   const objects = ahead ? lfsObjects.filter((o) => !ahead.oids.has(o.oid)) : lfsObjects;
   if (objects.length < lfsObjects.length) await ahead!.done;
-  if (objects.length > 0) {
-    const result = await uploadLfsObjects({
-      endpoint: args.endpoint,
-      repo: args.repo,
-      token: args.token,
-      objects,
-      fetch: args.fetch,
-      signal,
-      xet: args.xet,
-      onXetProgress: args.onXetProgress,
-    });
-    args.onLfsDone?.(
-      objects.map((o) => o.path),
-      result,
-    );
-  }
+  if (objects.length > 0) await sendLfs(args, objects);
 
   signal?.throwIfAborted();
   args.onPhase?.('committing');

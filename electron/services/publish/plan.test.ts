@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, FileRole, JobProgress } from '../../../shared/types';
-import { Hasher, identityOf } from '../hash';
+import { Hasher } from '../hash';
 import {
   applyRemote,
   CommitPacer,
@@ -78,24 +78,28 @@ describe('planPublish', () => {
       ['README.md', 0, 'readme'],
     ]);
 
-  it('promises no time left while hashing that finishes at once (no rate before it is measured)', async () => {
-    // A fresh hasher: nothing cached, so every file is really hashed and reports progress.
+  /** A plan of the checkpoint with a fresh hasher: nothing cached, so every file is really hashed (with progress). */
+  async function planFresh(extra: { onProgress?: (p: JobProgress) => void } = {}) {
     const fresh = new Hasher({ dataDir: null });
-    const events: (JobProgress & { at: number })[] = [];
-    const started = Date.now();
     try {
-      await planPublish({
+      return await planPublish({
         checkpoint: ckpt(),
         workspaceRoot: root,
         readmeText: 'card',
         readmeAssets: [],
         evalAccuracy: null,
         hasher: fresh,
-        onProgress: (p) => events.push({ ...p, at: Date.now() - started }),
+        ...extra,
       });
     } finally {
       await fresh.close();
     }
+  }
+
+  it('promises no time left while hashing that finishes at once (no rate before it is measured)', async () => {
+    const events: (JobProgress & { at: number })[] = [];
+    const started = Date.now();
+    await planFresh({ onProgress: (p) => events.push({ ...p, at: Date.now() - started }) });
     const hashing = events.filter((p) => p.phase === 'hash');
     expect(hashing.length).toBeGreaterThan(0);
     // Before the fix the first small file (ms in) made a rate that said minutes were left for 12 MB. A
@@ -146,17 +150,24 @@ describe('planPublish', () => {
     // A small regular file is committed from the very bytes that were hashed and scanned for secrets.
     expect(sources.get('config.json')).toMatchObject({ kind: 'memory' });
     expect(Buffer.from((sources.get('config.json') as { bytes: Uint8Array }).bytes).toString()).toBe(config);
-    // A hashed file carries what it was when hashed, for the upload to check by stat (identityOf: none if racy).
-    const weights = await hasher.hash(path.join(root, 'step_100', 'model.safetensors'));
-    expect(sources.get('model.safetensors')).toEqual({
-      kind: 'file',
-      absPath: path.join(root, 'step_100', 'model.safetensors'),
-      size: 12 * 1024 * 1024,
-      hashedAs: identityOf(weights),
-    });
     expect(plan.commitTitle).toBe('Upload checkpoint step_100 (eval_accuracy 0.812)');
     expect(plan.commits).toHaveLength(1);
     expect(plan.commits[0]!.at(-1)).toBe('README.md');
+  });
+
+  it('gives a hashed file what it was when hashed, for the upload to check by stat, once its times have settled', async () => {
+    const weights = path.join(root, 'step_100', 'model.safetensors');
+    const st = await stat(weights);
+    // Hashed within a second of its last change, a file gets no identity (identityOf): wait that out.
+    const settle = 1100 - (Date.now() - st.ctimeMs);
+    if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+    const { sources } = await planFresh();
+    expect(sources.get('model.safetensors')).toEqual({
+      kind: 'file',
+      absPath: weights,
+      size: 12 * 1024 * 1024,
+      hashedAs: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs },
+    });
   });
 
   it('uploads exactly the selected files, and hashes ahead only those the plan does not read whole', () => {

@@ -5,7 +5,6 @@
  * the README comes from memory, so the workspace is never written to.
  */
 import picomatch from 'picomatch';
-import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatScore } from '../../../shared/format';
@@ -14,7 +13,14 @@ import type { ExcludedFile, PlannedFile, PublishPlan } from '../../../shared/pub
 import { HF_TOKEN_PATTERN, redactSecrets } from '../../../shared/redact';
 import { AppError } from '../../../shared/result';
 import type { CheckpointFile, CheckpointInfo, JobProgress } from '../../../shared/types';
-import { identityOf, REGULAR_FILE_MAX_BYTES, type FileIdentity, type Hasher } from '../hash';
+import {
+  gitBlobOid,
+  identityOf,
+  REGULAR_FILE_MAX_BYTES,
+  sha256Hex,
+  type FileIdentity,
+  type Hasher,
+} from '../hash';
 import { asyncFsCalls, mapFs, type FsCalls } from '../scan/limit';
 import { measuredRate, remainingSeconds } from '../../../shared/units';
 
@@ -397,9 +403,6 @@ function changedWhilePlanning(repoPath: string): AppError {
 }
 
 const HF_PREFIX = Buffer.from('hf_');
-const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const gitBlobOidHex = (bytes: Uint8Array) =>
-  createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 
 export async function planPublish(input: PlanInput): Promise<LocalPlan> {
   const { checkpoint, signal } = input;
@@ -534,7 +537,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
         secret: `${repoPath} (something shaped like a Hugging Face token at byte ${found.index})`,
       };
     }
-    return { digest: { size: bytes.length, sha256: sha256Hex(bytes), gitOid: gitBlobOidHex(bytes) }, bytes };
+    return { digest: { size: bytes.length, sha256: sha256Hex(bytes), gitOid: gitBlobOid(bytes) }, bytes };
   };
   await mapFs(
     small,
@@ -568,7 +571,7 @@ export async function planPublish(input: PlanInput): Promise<LocalPlan> {
         bytes: source.bytes.length,
         lfs: predictLfs(repoPath, source.bytes.length, source.bytes),
         sha256: sha256Hex(source.bytes),
-        gitOid: gitBlobOidHex(source.bytes),
+        gitOid: gitBlobOid(source.bytes),
       });
       continue;
     }

@@ -44,6 +44,12 @@ export interface BlockReader {
   close(): Promise<void>;
 }
 
+/** Fills all of `into` from `position` of a body of `size` bytes; a body that ends first is an error. */
+async function readBlock(reader: BlockReader, into: Buffer, position: number, size: number): Promise<void> {
+  const got = await reader.read(into, position);
+  if (got !== into.length) throw new Error(`The body ended at ${position + got} of ${size} bytes.`);
+}
+
 /**
  * A request body that writes its bytes into blocks it is given (`open`): a file range (`FileSliceBlob`), a xorb
  * read back from its file (Xet), bytes in memory. Sent through Node's fetch (the CLI), its bytes go from recycled
@@ -69,8 +75,7 @@ export abstract class BlockBlob extends Blob {
     const reader = await this.open();
     try {
       const buf = Buffer.allocUnsafe(this.size);
-      const got = buf.length === 0 ? 0 : await reader.read(buf, 0);
-      if (got !== buf.length) throw new Error(`The body ended at ${got} of ${buf.length} bytes.`);
+      if (buf.length > 0) await readBlock(reader, buf, 0, buf.length);
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
     } finally {
       await reader.close();
@@ -111,9 +116,8 @@ export abstract class BlockBlob extends Blob {
               : ring[turn % RING_DEPTH]!;
           turn++;
           const block = slot.subarray(0, Math.min(readChunk, size - pos));
-          const got = await reader.read(block, pos);
-          if (got !== block.length) throw new Error(`The body ended at ${pos + got} of ${size} bytes.`);
-          pos += got;
+          await readBlock(reader, block, pos, size);
+          pos += block.length;
           controller.enqueue(block);
         } catch (err) {
           await reader?.close().catch(() => undefined);
@@ -281,13 +285,11 @@ async function* bodyBlocks(blob: BlockBlob, onBytes: (n: number) => void): Async
   let next: Promise<Buffer> | null = null;
   let sent = false;
   try {
-    reader = await blob.open();
-    const source = reader;
+    const source = (reader = await blob.open());
     let turn = 0;
     const readAt = async (pos: number): Promise<Buffer> => {
       const block = blocks[turn++ % SEND_BLOCKS]!.subarray(0, Math.min(SEND_BLOCK, size - pos));
-      const got = await source.read(block, pos);
-      if (got !== block.length) throw new Error(`The body ended at ${pos + got} of ${size} bytes.`);
+      await readBlock(source, block, pos, size);
       return block;
     };
     let pos = 0;

@@ -5,10 +5,11 @@
  * workspace root is written (never a checkpoint folder), and the save is refused when the README changed on
  * disk since the card was read: another editor's work is never overwritten unseen.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../shared/result';
+import { sha256Hex } from '../hash';
 import { readBoundedFile } from '../safe-read';
 import { MAX_README_BYTES } from '../scan';
 
@@ -32,10 +33,6 @@ export interface SavedReadme {
   backup: string | null;
   /** SHA-256 of what is now on disk: the next save is checked against it. */
   sha256: string;
-}
-
-export function sha256Hex(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function isInside(parent: string, child: string): boolean {

@@ -32,7 +32,7 @@ import {
   type EvaluateOptions,
 } from '../evaluate';
 import { DEFAULT_BEST_METRIC, metricValue, type BestSelection } from '../../../shared/evaluation';
-import type { Hasher } from '../hash';
+import { sha256Hex, type Hasher } from '../hash';
 import { isCancelled, type HubClient } from '../hub';
 import {
   applyRemote,
@@ -48,7 +48,7 @@ import { readBoundedText } from '../safe-read';
 import { MAX_README_BYTES, README_NAME, referencedPaths } from '../scan';
 import { requireWriteAccess } from '../token';
 import { verifyPublish } from '../verify';
-import { saveReadme, sha256Hex } from './card-save';
+import { saveReadme } from './card-save';
 import { lastPublishOf, rememberedRepoFor } from './receipts';
 import { proposeRepoName } from './target';
 

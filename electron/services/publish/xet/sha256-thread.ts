@@ -32,7 +32,9 @@ parentPort.on('message', (m) => {
 export class Sha256Thread {
   /** The blocks to read into, shared with the thread when it starts: messages then carry only a block number. */
   readonly blocks: Buffer[];
-  private readonly worker: Worker;
+  private readonly memories: SharedArrayBuffer[];
+  /** Started by the first `start()`: a publish whose files a stat vouches for hashes nothing here. */
+  private worker: Worker | null = null;
   private readonly pending = new Map<
     number,
     { resolve: (hex?: string) => void; reject: (e: Error) => void }
@@ -41,10 +43,15 @@ export class Sha256Thread {
   private failure: Error | null = null;
 
   constructor(blockBytes: number, count: number) {
-    const memories = Array.from({ length: count }, () => new SharedArrayBuffer(blockBytes));
-    this.blocks = memories.map((memory) => Buffer.from(memory));
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memories } });
-    this.worker.on('message', (m: { id: number; hex?: string }) => {
+    this.memories = Array.from({ length: count }, () => new SharedArrayBuffer(blockBytes));
+    this.blocks = this.memories.map((memory) => Buffer.from(memory));
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memories: this.memories } });
+    this.worker = worker;
+    worker.on('message', (m: { id: number; hex?: string }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
       waiting?.resolve(m.hex);
@@ -54,8 +61,9 @@ export class Sha256Thread {
       for (const waiting of this.pending.values()) waiting.reject(this.failure);
       this.pending.clear();
     };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`The SHA-256 thread stopped (exit ${code}).`)));
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`The SHA-256 thread stopped (exit ${code}).`)));
+    return worker;
   }
 
   private ask(message: Record<string, unknown>): Promise<string | undefined> {
@@ -63,13 +71,13 @@ export class Sha256Thread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id });
+      this.started().postMessage({ ...message, id });
     });
   }
 
   /** Starts a new hash (whatever an abandoned file left in the old one). */
   start(): void {
-    if (!this.failure) this.worker.postMessage({ type: 'start' });
+    if (!this.failure) this.started().postMessage({ type: 'start' });
   }
 
   /** Adds the first `length` bytes of `blocks[block]` to the hash; resolves once the thread has read them. */
@@ -83,7 +91,7 @@ export class Sha256Thread {
   }
 
   async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    this.worker?.removeAllListeners('exit');
+    await this.worker?.terminate();
   }
 }

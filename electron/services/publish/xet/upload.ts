@@ -2,7 +2,8 @@
  * Uploads files through Xet (huggingface/hub-docs `docs/xet/upload-protocol.md`) when the Hub's LFS batch
  * answers `transfer: "xet"`: each file is read once, split into content-defined chunks whose BLAKE3 hashes and
  * the file's SHA-256 are computed in that one pass (the SHA-256 only where a stat cannot vouch that the file is
- * still the one the plan hashed: the rule of the hash cache, `sameFile`); chunks the Hub already holds are referenced instead of sent;
+ * still the one the plan hashed: the rule of the hash cache, `sameFile`); chunks the Hub already holds are
+ * referenced instead of sent;
  * new chunks go into xorbs (uncompressed, at most 64 MiB); one shard per file then registers the file's
  * reconstruction, its verification entries and its SHA-256, which is what the commit references.
  *
@@ -210,17 +211,20 @@ export class XorbBlob extends BlockBlob {
   override async open(): Promise<BlockReader> {
     const { source, chunks } = this;
     const fh = 'absPath' in source ? await open(source.absPath, 'r') : null;
+    /** Copies `length` bytes of the source from `offset` into `into` at `at`. */
+    const readRun =
+      'absPath' in source
+        ? (into: Buffer, at: number, length: number, offset: number) =>
+            readFully(fh!, source.absPath, into, at, length, offset)
+        : async (into: Buffer, at: number, length: number, offset: number) => {
+            into.set(source.content.subarray(offset, offset + length), at);
+          };
     const header = Buffer.alloc(CHUNK_HEADER_BYTES);
     // The chunk the next byte is in, and where it starts in the body.
     let index = 0;
     let chunkStart = 0;
     let next = 0;
     const fill = async (into: Buffer, pieces: Piece[]) => {
-      if (!fh) {
-        const content = (source as { content: Uint8Array }).content;
-        for (const p of pieces) into.set(content.subarray(p.offset, p.offset + p.length), p.at);
-        return;
-      }
       for (let first = 0; first < pieces.length; ) {
         let last = first;
         let length = pieces[first]!.length;
@@ -229,7 +233,7 @@ export class XorbBlob extends BlockBlob {
           length += pieces[last]!.length;
         }
         const at = pieces[first]!.at;
-        await readFully(fh, (source as { absPath: string }).absPath, into, at, length, pieces[first]!.offset);
+        await readRun(into, at, length, pieces[first]!.offset);
         // From the last piece back, each moves right to its place (past the headers before it).
         let from = at + length;
         for (let i = last; i > first; i--) {
