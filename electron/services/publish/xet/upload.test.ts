@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,6 +119,35 @@ describe('uploadThroughXet', () => {
     await expect(
       uploadThroughXet({ objects: [{ ...rewritten, hashedAs }], access: await access(), hubToken: TOKEN, fetch }),
     ).rejects.toThrow('rewritten.bin changed on disk while publishing');
+  });
+
+  it('keeps up to three xorbs on their way, and when one fails leaves none running', async () => {
+    // Five xorbs: four full ones (64 MiB of chunks each) and a short last one. The CAS's answers come from here:
+    // the second xorb is refused, the others are accepted later still.
+    const content = randomFillSync(Buffer.allocUnsafe(4 * 64 * MiB + MiB));
+    let posts = 0;
+    let onTheirWay = 0;
+    let most = 0;
+    const slowCas: typeof fetch = async (input, init) => {
+      if (init?.method !== 'POST' || !String(input).includes('/v1/xorbs/')) return fetch(input, init);
+      const n = ++posts;
+      most = Math.max(most, ++onTheirWay);
+      await new Promise((r) => setTimeout(r, n === 2 ? 150 : 400));
+      onTheirWay--;
+      return n === 2 ? new Response('refused', { status: 400 }) : Response.json({ was_inserted: true });
+    };
+    const object = {
+      path: 'big.bin',
+      content,
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    };
+    await expect(
+      uploadThroughXet({ objects: [object], access: await access(), hubToken: TOKEN, fetch: slowCas }),
+    ).rejects.toThrow('Uploading a xorb of big.bin');
+    expect(most).toBe(3);
+    // The failure surfaced once the xorbs sent with it had settled: nothing is still being sent.
+    expect(onTheirWay).toBe(0);
   });
 
   it('serializes a xorb from where its chunks are in the file: headers between them, across block boundaries, with gaps', async () => {

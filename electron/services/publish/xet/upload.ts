@@ -18,7 +18,7 @@
  * sent, and the first chunk of each is found through global dedup anyway. Nothing is committed until the shard
  * is accepted, so a killed publish leaves only unreferenced xorbs behind.
  *
- * Memory: two read blocks, the send blocks of the xorb on its way and the chunk list of the file (about 40 bytes
+ * Memory: two read blocks, the send blocks of the xorbs on their way and the chunk list of the file (about 40 bytes
  * per 64 KiB), whatever the file size. A xorb is not copied together: it is a list of where its chunks are in
  * the file, read back from there as it is sent (from the page cache: the file was just read). Two 64 MiB xorb
  * buffers cost more than the copy into them: ~0.5 s of page faults per process on these machines, and 128 MB.
@@ -54,6 +54,12 @@ const READ_BLOCK = 4 * 1024 * 1024;
 const SEND_BLOCK = 1024 * 1024;
 /** A token this close to expiry is refreshed before use. */
 const TOKEN_MARGIN_MS = 30_000;
+/**
+ * Xorbs on their way while the next one fills. With one, the machine sat ~30% idle in a 1 GiB publish to the local
+ * Hub (each xorb's HEAD, and the CAS's work once its body is in, left both sides waiting); with three, ~20%, and
+ * the publish took 5-15% less time. A xorb in flight costs only its send blocks: it is read from the file.
+ */
+const XORBS_IN_FLIGHT = 3;
 /**
  * The prefix in xorb and dedup URLs. api.md names `default-merkledb` for dedup queries, but both real clients
  * (`@huggingface/hub`, hf_xet) send `default` everywhere and the Hub accepts it.
@@ -331,7 +337,7 @@ class XetUploader {
   private readonly tokens: XetTokens;
   private readonly known = new KnownChunks();
   private readonly queried = new Set<string>();
-  private inFlight: Promise<void> | null = null;
+  private inFlight: Promise<void>[] = [];
   readonly result: XetUploadResult = {
     xetHashes: new Map(),
     sha256Bytes: 0,
@@ -390,11 +396,18 @@ class XetUploader {
   }
 
   /**
-   * Sends a sealed xorb unless the CAS has it. One is sent while the next one fills; a failure surfaces at
-   * the next send or at `drain`.
+   * Sends a sealed xorb unless the CAS has it, with up to XORBS_IN_FLIGHT on their way while the next one fills; a
+   * failure surfaces at a later send or at `drain`, once the others have settled (none is left running).
    */
   private async send(path: string, xorb: ShardXorb, body: XorbBlob): Promise<void> {
-    await this.drain();
+    while (this.inFlight.length >= XORBS_IN_FLIGHT) {
+      try {
+        await this.inFlight.shift();
+      } catch (error) {
+        await Promise.allSettled(this.inFlight.splice(0));
+        throw error;
+      }
+    }
     this.args.signal?.throwIfAborted();
     const raw = xorb.chunks.reduce((sum, c) => sum + c.length, 0);
     const task = (async () => {
@@ -418,15 +431,15 @@ class XetUploader {
       this.result.xorbsSent++;
       this.report(path, { sentBytes: raw });
     })();
-    // Observed by the next `drain`; this keeps Node from calling it unhandled in between.
+    // Observed by a later send or `drain`; this keeps Node from calling it unhandled in between.
     task.catch(() => undefined);
-    this.inFlight = task;
+    this.inFlight.push(task);
   }
 
   private async drain(): Promise<void> {
-    const pending = this.inFlight;
-    this.inFlight = null;
-    await pending;
+    const settled = await Promise.allSettled(this.inFlight.splice(0));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async uploadFile(object: XetObject): Promise<void> {
