@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { localHubNodeFlags } from '../e2e/local-hub/node-flags';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TOKEN = 'hf_' + 'BenchWriteTokenForPublishBenchmarkXX';
@@ -113,6 +114,7 @@ export async function startHub(extraArgs: string[] = [], nodeArgs: string[] = []
   const child = spawn(
     process.execPath,
     [
+      ...localHubNodeFlags,
       ...nodeArgs,
       '--import',
       'tsx',

@@ -33,6 +33,7 @@ import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRepo, uploadFiles } from '@huggingface/hub';
+import { localHubNodeFlags } from '../e2e/local-hub/node-flags';
 import { uploadLfsObjects } from '../electron/services/publish/lfs';
 import { createHubFetch } from '../electron/services/publish/transport';
 import { parseRepoName } from '../shared/repo-name';
@@ -53,6 +54,7 @@ async function startServer(dataDir: string, extraArgs: string[] = []): Promise<S
   const child = spawn(
     process.execPath,
     [
+      ...localHubNodeFlags,
       ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       '--import',
       'tsx',

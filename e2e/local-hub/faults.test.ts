@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { HubApiError, createRepo, downloadFile, repoExists, uploadFiles, whoAmI } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector, parseFaultRule } from './faults';
-import { startLocalHub } from './index';
+import { localHubNodeFlags, startLocalHub } from './index';
 import type { FaultPlan, LocalHub } from './index';
 
 const alice = { name: 'alice', token: 'hf_alice_write_token', role: 'write' as const };
@@ -212,12 +213,15 @@ describe('fault injection as the client sees it', () => {
 describe('command line', () => {
   it('starts with one command, prints its URL, injects flagged faults and stops on SIGTERM', async () => {
     const dataDir = join(workDir, 'cli-data');
+    // `npm run local-hub`'s own command line, with the Node flags a server in its own process runs with.
+    const [program, ...command] = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
+      .scripts['local-hub']!.split(' ');
+    expect(program).toBe('node');
+    expect(command.slice(0, localHubNodeFlags.length)).toEqual(localHubNodeFlags);
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        'e2e/local-hub/cli.ts',
+        ...command,
         '--port',
         '0',
         '--data-dir',

@@ -11,3 +11,4 @@ export type {
   RequestKind,
   RequestLogEntry,
 } from './types';
+export { localHubNodeFlags } from './node-flags';
