@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     for (let round = 0; rows.has('small') && round < rounds; round++) {
       process.stderr.write(`round ${round + 1}: ${small} small files plus the checkpoint…\n`);
       samples.pySmall.push(await onFreshHub((url) => pythonUpload(python, url, ws.ckpt), 'small Python'));
-      // Hashes of the weights ready, the small files new: what Python pays too (it hashes everything).
+      // A data folder of its own, so nothing is hashed yet: Python hashes every file too.
       const dataDir = path.join(work, `data-small-${round}`);
       samples.cliSmall.push(
         await onFreshHub(
