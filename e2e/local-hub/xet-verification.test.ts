@@ -206,7 +206,7 @@ describe('the CAS verifies what it stores', () => {
     expect((await head()).headers.get('Content-Length')).toBe(String(xorb.body.length));
   });
 
-  it('refuses shards whose xorbs are missing or whose file hash, verification hash or SHA-256 is wrong', async () => {
+  it('refuses shards whose xorbs are missing or whose file hash, verification hash or SHA-256 is wrong, also for a file already stored', async () => {
     const xorb = makeXorb([randomBytes(10_000), randomBytes(12_000)]);
     const missing = await post('/v1/shards', makeShard([wholeFile(xorb)], []));
     expect(missing.status).toBe(400);
@@ -241,6 +241,13 @@ describe('the CAS verifies what it stores', () => {
       makeShard([file], [{ ...xorb, chunks: listedWrongly.chunks }]),
     );
     expect(wrongListing.status).toBe(400);
+
+    // Registered once, the same chunks cannot be given another SHA-256 later.
+    expect((await post('/v1/shards', makeShard([file], [xorb]))).status).toBe(200);
+    const relabelled = await post('/v1/shards', makeShard([{ ...file, sha256: lie }], [xorb]));
+    expect(relabelled.status).toBe(400);
+    expect(await errorOf(relabelled)).toContain(`the shard says ${lie}`);
+    expect((await commitLfsFile('lie.bin', lie, 22_000)).status).toBe(400);
   });
 
   it('registers a valid shard, with or without footer and through /v2 with NDJSON progress; commits then take the file by SHA-256', async () => {

@@ -497,7 +497,16 @@ export class XetCas {
           400,
           `The file's chunks hash to ${expectedHash}, not ${file.fileHash}: shard rejected`,
         );
-      if (await this.store.fileRecord(file.fileHash)) continue;
+      const stored = await this.store.fileRecord(file.fileHash);
+      if (stored) {
+        // The same chunks are the same bytes: a shard giving them another SHA-256 is wrong about this file.
+        if (stored.sha256 !== file.sha256)
+          throw new HubError(
+            400,
+            `File ${file.fileHash} is stored with SHA-256 ${stored.sha256}; the shard says ${file.sha256}: shard rejected`,
+          );
+        continue;
+      }
       const size = fileChunks.reduce((sum, c) => sum + c.length, 0);
       await this.materialize({ fileHash: file.fileHash, size, sha256: file.sha256, terms });
       registered += 1;
