@@ -16,6 +16,7 @@ import type { RepoName } from '../../../shared/repo-name';
 import { AppError } from '../../../shared/result';
 import { gitBlobOid, sha256Hex } from '../hash';
 import { apiError, uploadLfsObjects, type LfsObject } from './lfs';
+import type { XetChunkStore } from './xet/chunk-store';
 import type { XetCounts, XetUploadResult } from './xet/upload';
 import type { FileSource } from './plan';
 
@@ -68,6 +69,8 @@ export interface CommitArgs {
   /** Offer Xet in the LFS batch (default true); the Hub picks the transfer. */
   xet?: boolean;
   onXetProgress?: (path: string, delta: XetCounts) => void;
+  /** Chunks of files chunked before, so a Xet upload need not chunk them again. */
+  xetChunks?: XetChunkStore;
   /** LFS objects the publish sends ahead of their commits (`sendLfsAhead`): this commit waits for them. */
   sentAhead?: LfsAhead;
 }
@@ -80,7 +83,7 @@ export interface LfsAhead {
 
 type LfsSendArgs = Pick<
   CommitArgs,
-  'endpoint' | 'repo' | 'token' | 'fetch' | 'signal' | 'xet' | 'onXetProgress' | 'onLfsDone'
+  'endpoint' | 'repo' | 'token' | 'fetch' | 'signal' | 'xet' | 'onXetProgress' | 'xetChunks' | 'onLfsDone'
 >;
 
 /** Sends the objects the Hub does not hold yet, then tells `onLfsDone`. */
@@ -94,6 +97,7 @@ async function sendLfs(args: LfsSendArgs, objects: LfsObject[]): Promise<void> {
     signal: args.signal,
     xet: args.xet,
     onXetProgress: args.onXetProgress,
+    xetChunks: args.xetChunks,
   });
   args.onLfsDone?.(
     objects.map((o) => o.path),

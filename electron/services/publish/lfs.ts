@@ -8,6 +8,7 @@ import { HubApiError } from '@huggingface/hub';
 import type { RepoName } from '../../../shared/repo-name';
 import type { FileIdentity } from '../hash';
 import { FileSliceBlob } from './transport';
+import type { XetChunkStore } from './xet/chunk-store';
 import { uploadThroughXet, type XetCounts, type XetObject, type XetUploadResult } from './xet/upload';
 
 export interface LfsObject {
@@ -80,6 +81,8 @@ export async function uploadLfsObjects(args: {
   xet?: boolean;
   /** Xet only: bytes chunked, sent as new chunks, found on the Hub, per file. */
   onXetProgress?: (path: string, delta: XetCounts) => void;
+  /** Xet only: chunks of files chunked before (see chunk-store.ts). */
+  xetChunks?: XetChunkStore;
 }): Promise<{ alreadyThere: Set<string>; uploaded: Set<string>; xet: XetUploadResult | null }> {
   const { endpoint, repo, token, signal } = args;
   const alreadyThere = new Set<string>();
@@ -206,6 +209,7 @@ function mergeXet(a: XetUploadResult, b: XetUploadResult): XetUploadResult {
   return {
     xetHashes: new Map([...a.xetHashes, ...b.xetHashes]),
     sha256Bytes: a.sha256Bytes + b.sha256Bytes,
+    storedChunkListBytes: a.storedChunkListBytes + b.storedChunkListBytes,
     processedBytes: a.processedBytes + b.processedBytes,
     sentBytes: a.sentBytes + b.sentBytes,
     dedupedBytes: a.dedupedBytes + b.dedupedBytes,
@@ -269,6 +273,7 @@ async function uploadBatchThroughXet(
     fetch: args.fetch,
     signal: args.signal,
     onProgress: args.onXetProgress,
+    chunkStore: args.xetChunks,
   });
   for (const o of objects) uploaded.add(o.sha256);
   return result;

@@ -40,6 +40,7 @@ import {
   type PreparedCommit,
 } from './commit';
 import { createHubFetch, type RetryPolicy } from './transport';
+import type { XetChunkStore } from './xet/chunk-store';
 
 export interface PublishInput {
   local: LocalPlan;
@@ -66,6 +67,8 @@ export interface PublishInput {
    * one that does not (a mirror without Xet) gets classic LFS whatever this says.
    */
   xet?: boolean;
+  /** Chunks of files chunked before (the app's data folder): a Xet upload of such a file does not chunk it again. */
+  xetChunks?: XetChunkStore;
   progressIntervalMs?: number;
 }
 
@@ -397,6 +400,7 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
         signal: aheadAbort.signal,
         xet: input.xet,
         onXetProgress: xetProgress,
+        xetChunks: input.xetChunks,
         onLfsDone: lfsDone,
       });
     }
@@ -553,6 +557,7 @@ async function runCommit(args: {
       onLfsDone: args.onLfsDone,
       xet: input.xet,
       onXetProgress: args.onXetProgress,
+      xetChunks: input.xetChunks,
     });
   } catch (err) {
     // 412 after a retried commit: the first attempt may have landed. If the repo now has exactly our

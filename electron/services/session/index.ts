@@ -43,6 +43,7 @@ import {
 } from '../publish/plan';
 import { assertCardPublishable, frontMatterText, readWorkspaceEvalResults } from '../publish/card-check';
 import { publish as uploadPlan } from '../publish/upload';
+import { xetChunkStoreIn } from '../publish/xet/chunk-store';
 import type { RetryPolicy } from '../publish/transport';
 import { readBoundedText } from '../safe-read';
 import { MAX_README_BYTES, README_NAME, referencedPaths } from '../scan';
@@ -788,6 +789,7 @@ export class WorkspaceSession {
         onProgress: progress,
         onLog: log,
         fetch: this.services.hub.fetch,
+        xetChunks: xetChunkStoreIn(path.join(this.services.dataDir, 'xet-chunks')),
         onRepoReady: async (ready) => {
           created = ready.created;
           // Asked without the signal: this answer is what a cancel is measured against.

@@ -38,7 +38,7 @@ const SHARD_TAG = Buffer.from([
 ]);
 
 export const toHex = (bytes: Uint8Array): string => hashToHex(bytes);
-const toBytes = (hex: string): Uint8Array => hexToBytes(hex);
+export const toBytes = (hex: string): Uint8Array => hexToBytes(hex);
 
 export const xorbHashOf = (chunks: ChunkRef[]): string =>
   hashToHex(xorbHash(chunks.map((c) => ({ hash: toBytes(c.hash), length: c.length }))));

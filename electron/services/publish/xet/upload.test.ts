@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub, type LocalHub } from '../../../../e2e/local-hub';
+import { xetChunkStoreIn } from './chunk-store';
 import { CHUNK_HEADER_BYTES, writeChunkHeader } from './format';
 import { uploadThroughXet, XorbBlob, type XetObject } from './upload';
 
@@ -119,6 +120,39 @@ describe('uploadThroughXet', () => {
     await expect(
       uploadThroughXet({ objects: [{ ...rewritten, hashedAs }], access: await access(), hubToken: TOKEN, fetch }),
     ).rejects.toThrow('rewritten.bin changed on disk while publishing');
+  });
+
+  it('chunks a file once: published again, its chunks come from the store; a list that is not the file\'s is refused', async () => {
+    const identity = async (absPath: string) => {
+      const st = await stat(absPath);
+      return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs };
+    };
+    const chunkStore = xetChunkStoreIn(path.join(work, 'xet-chunks'));
+    const file = await fileOf('stored.bin', randomBytes(6 * MiB));
+    const vouched = { ...file, hashedAs: await identity(file.absPath!) };
+    const first = await uploadThroughXet({ objects: [vouched], access: await access(), hubToken: TOKEN, fetch, chunkStore });
+    expect(first.storedChunkListBytes).toBe(0);
+    expect(await chunkStore.get(file.sha256, file.size)).not.toBeNull();
+    const again = await uploadThroughXet({ objects: [vouched], access: await access(), hubToken: TOKEN, fetch, chunkStore });
+    expect(again.storedChunkListBytes).toBe(file.size);
+    expect(again.processedBytes).toBe(file.size);
+    expect(again.xetHashes.get(file.sha256)).toBe(first.xetHashes.get(file.sha256));
+
+    // A list stored for other content of the same size (a corrupted store): the CAS rebuilds what the list
+    // names and refuses the file, whose SHA-256 is not that content's.
+    const other = await fileOf('other.bin', randomBytes(6 * MiB));
+    await chunkStore.put(other.sha256, other.size, (await chunkStore.get(file.sha256, file.size))!);
+    const before = hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length;
+    await expect(
+      uploadThroughXet({
+        objects: [{ ...other, hashedAs: await identity(other.absPath!) }],
+        access: await access(),
+        hubToken: TOKEN,
+        fetch,
+        chunkStore,
+      }),
+    ).rejects.toThrow('Registering other.bin with Xet');
+    expect(hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length).toBe(before);
   });
 
   it('keeps up to three xorbs on their way, and when one fails leaves none running', async () => {

@@ -24,12 +24,13 @@
  * buffers cost more than the copy into them: ~0.5 s of page faults per process on these machines, and 128 MB.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { sameFile, type FileIdentity } from '../../hash';
 import { apiError } from '../lfs';
 import { BlockBlob, readFully, type BlockReader } from '../transport';
 import { createXetChunker } from './chunker';
+import type { XetChunkStore } from './chunk-store';
 import { Sha256Thread } from './sha256-thread';
 import {
   CHUNK_HEADER_BYTES,
@@ -102,6 +103,8 @@ export interface XetUploadResult extends XetCounts {
   xetHashes: Map<string, string>;
   /** Bytes whose SHA-256 was computed again while chunking (files a stat could not vouch for). */
   sha256Bytes: number;
+  /** Bytes of files whose chunks came from the chunk store: not read to be chunked. */
+  storedChunkListBytes: number;
   xorbsSent: number;
   /** Xorbs made again that the CAS already held (a resumed publish). */
   xorbsAlreadyStored: number;
@@ -117,6 +120,8 @@ export interface XetUploadArgs {
   signal?: AbortSignal;
   /** Called as bytes are chunked, sent or found: deltas for one file. */
   onProgress?: (path: string, delta: XetCounts) => void;
+  /** Chunks of files chunked before, by SHA-256: such a file (vouched for by a stat) is not chunked again. */
+  chunkStore?: XetChunkStore;
 }
 
 /** Hands out a valid CAS token, refreshing it shortly before it expires or when the CAS answers 401. */
@@ -341,6 +346,7 @@ class XetUploader {
   readonly result: XetUploadResult = {
     xetHashes: new Map(),
     sha256Bytes: 0,
+    storedChunkListBytes: 0,
     processedBytes: 0,
     sentBytes: 0,
     dedupedBytes: 0,
@@ -556,6 +562,8 @@ class XetUploader {
     };
 
     let digest: string;
+    // Read and chunked here (not taken from the chunk store).
+    let chunked = false;
     if (object.content) {
       await feed(object.content);
       digest = createHash('sha256').update(object.content).digest('hex');
@@ -563,36 +571,23 @@ class XetUploader {
       const fh = await open(object.absPath!, 'r');
       try {
         const vouched = object.hashedAs && sameFile(object.hashedAs, await fh.stat());
-        // Two shared blocks: the SHA-256 thread hashes one while the other is read and chunked.
-        const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
-        if (!vouched) this.sha256.start();
-        let position = 0;
-        for (let i = 0; ; i ^= 1) {
-          this.args.signal?.throwIfAborted();
-          await hashed[i];
-          const block = this.sha256.blocks[i]!;
-          const { bytesRead } = await fh.read(block, 0, block.length, position);
-          if (bytesRead === 0) break;
-          position += bytesRead;
-          if (position > object.size) break;
-          const view = block.subarray(0, bytesRead);
-          if (!vouched) {
-            const done = this.sha256.update(i, bytesRead);
-            // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
-            done.catch(() => undefined);
-            hashed[i] = done;
+        const stored = vouched ? await this.args.chunkStore?.get(object.sha256, object.size) : null;
+        if (stored) {
+          // Chunked before: the xorbs are made from the list and read from the file as they are sent; the CAS
+          // checks every chunk hash of what arrives, and the file's SHA-256 when it registers it.
+          for (const [n, chunk] of stored.entries()) {
+            await take(chunk);
+            if (n % 64 === 63) {
+              flushProgress();
+              this.args.signal?.throwIfAborted();
+            }
           }
-          await feed(view);
-        }
-        await Promise.all(hashed);
-        if (position !== object.size) throw changedOnDisk(path);
-        if (vouched) {
-          // Written to while it was read: what was chunked may not be what was hashed.
           if (!sameFile(object.hashedAs!, await fh.stat())) throw changedOnDisk(path);
+          this.result.storedChunkListBytes += object.size;
           digest = object.sha256;
         } else {
-          digest = await this.sha256.digest();
-          this.result.sha256Bytes += object.size;
+          digest = await this.chunkFile(object, fh, vouched ? object.hashedAs! : null, feed);
+          chunked = true;
         }
       } finally {
         await fh.close();
@@ -600,6 +595,8 @@ class XetUploader {
     }
     const last = chunker.finish();
     if (last) await take({ hash: toHex(last.hash), length: last.length });
+    // Content-defined: the list holds for any file with these bytes.
+    if (chunked && digest === object.sha256) await this.args.chunkStore?.put(object.sha256, object.size, allChunks);
     flushProgress();
     await seal();
     await this.drain();
@@ -621,6 +618,48 @@ class XetUploader {
     })();
     registration.catch(() => undefined);
     this.registering = registration;
+  }
+
+  /**
+   * Reads a file once, feeding the chunker, and answers its SHA-256: `hashedAs`'s when a stat vouches the file is
+   * still what was hashed (before and after the read), else computed from the same read on the SHA-256 thread.
+   */
+  private async chunkFile(
+    object: XetObject,
+    fh: FileHandle,
+    vouchedAs: FileIdentity | null,
+    feed: (block: Uint8Array) => Promise<void>,
+  ): Promise<string> {
+    // Two shared blocks: the SHA-256 thread hashes one while the other is read and chunked.
+    const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
+    if (!vouchedAs) this.sha256.start();
+    let position = 0;
+    for (let i = 0; ; i ^= 1) {
+      this.args.signal?.throwIfAborted();
+      await hashed[i];
+      const block = this.sha256.blocks[i]!;
+      const { bytesRead } = await fh.read(block, 0, block.length, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      if (position > object.size) break;
+      const view = block.subarray(0, bytesRead);
+      if (!vouchedAs) {
+        const done = this.sha256.update(i, bytesRead);
+        // Awaited before the block is read into again (or below); a failure must not go unhandled meanwhile.
+        done.catch(() => undefined);
+        hashed[i] = done;
+      }
+      await feed(view);
+    }
+    await Promise.all(hashed);
+    if (position !== object.size) throw changedOnDisk(object.path);
+    if (vouchedAs) {
+      // Written to while it was read: what was chunked may not be what was hashed.
+      if (!sameFile(vouchedAs, await fh.stat())) throw changedOnDisk(object.path);
+      return object.sha256;
+    }
+    this.result.sha256Bytes += object.size;
+    return this.sha256.digest();
   }
 
   /** The shard upload of the last file (one at a time); awaited before the next one and at the end. */
