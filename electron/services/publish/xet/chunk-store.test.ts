@@ -23,16 +23,20 @@ describe('Xet chunk store', () => {
     const list = [...chunks(3), { hash: hex(9), length: 123 }];
     const size = 3 * 65_536 + 123;
     const bytes = encodeChunkList(size, list);
-    expect(bytes.length).toBe(16 + 4 * 36);
+    expect(bytes.length).toBe(16 + 4 * 36 + 32);
     expect(decodeChunkList(bytes, size)).toEqual(list);
     expect(decodeChunkList(bytes, size + 1)).toBeNull();
     expect(decodeChunkList(bytes.subarray(0, bytes.length - 1), size)).toBeNull();
     expect(decodeChunkList(Buffer.from('not a chunk list at all'), size)).toBeNull();
+    // One bit flipped in a chunk hash: the checksum no longer matches.
+    const damaged = Buffer.from(bytes);
+    damaged[16 + 36 + 10]! ^= 1;
+    expect(decodeChunkList(damaged, size)).toBeNull();
   });
 
   it('answers null for content it never saw, and keeps to its size by dropping the lists used longest ago', async () => {
     const dir = path.join(work, 'store');
-    // Each list of 100 chunks is 3,616 bytes: three fit in 11,000.
+    // Each list of 100 chunks is 3,648 bytes: three fit in 11,000.
     const store = xetChunkStoreIn(dir, 11_000);
     expect(await store.get(sha('a'), 100 * 65_536)).toBeNull();
     for (const [i, c] of ['a', 'b', 'c'].entries()) {

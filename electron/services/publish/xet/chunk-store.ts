@@ -6,9 +6,11 @@
  * hash of what arrives, so a list that no longer matched the file could not go through unnoticed.
  *
  * One file per content in `<data dir>/xet-chunks/`: "XCK1", the file size (u64), the chunk count (u32), then per
- * chunk its length (u32) and hash (32 bytes), little-endian: ~36 bytes per 64 KiB of file (~0.6 MB per GiB). The
- * folder is kept under `maxBytes` by dropping the lists used longest ago.
+ * chunk its length (u32) and hash (32 bytes), little-endian, and last the SHA-256 of all that (a damaged list reads
+ * as none): ~36 bytes per 64 KiB of file (~0.6 MB per GiB). The folder is kept under `maxBytes` by dropping the
+ * lists used longest ago. A list the CAS refused anyway is forgotten (`forget`), so it cannot fail the next publish.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toBytes, toHex, type ChunkRef } from './format';
@@ -16,6 +18,7 @@ import { toBytes, toHex, type ChunkRef } from './format';
 const MAGIC = Buffer.from('XCK1');
 const HEADER_BYTES = MAGIC.length + 8 + 4;
 const ENTRY_BYTES = 4 + 32;
+const CHECKSUM_BYTES = 32;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export interface XetChunkStore {
@@ -23,10 +26,12 @@ export interface XetChunkStore {
   get(sha256: string, size: number): Promise<ChunkRef[] | null>;
   /** Keeps the chunks of this content; a failure to write is only a slower next publish. */
   put(sha256: string, size: number, chunks: ChunkRef[]): Promise<void>;
+  /** Drops the list of this content (one that led to a refused upload). */
+  forget(sha256: string): Promise<void>;
 }
 
 export function encodeChunkList(size: number, chunks: ChunkRef[]): Buffer {
-  const out = Buffer.alloc(HEADER_BYTES + chunks.length * ENTRY_BYTES);
+  const out = Buffer.alloc(HEADER_BYTES + chunks.length * ENTRY_BYTES + CHECKSUM_BYTES);
   MAGIC.copy(out, 0);
   out.writeBigUInt64LE(BigInt(size), MAGIC.length);
   out.writeUInt32LE(chunks.length, MAGIC.length + 8);
@@ -36,6 +41,7 @@ export function encodeChunkList(size: number, chunks: ChunkRef[]): Buffer {
     out.set(toBytes(c.hash), at + 4);
     at += ENTRY_BYTES;
   }
+  createHash('sha256').update(out.subarray(0, at)).digest().copy(out, at);
   return out;
 }
 
@@ -44,7 +50,9 @@ export function decodeChunkList(bytes: Buffer, size: number): ChunkRef[] | null 
   if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   if (bytes.readBigUInt64LE(MAGIC.length) !== BigInt(size)) return null;
   const count = bytes.readUInt32LE(MAGIC.length + 8);
-  if (bytes.length !== HEADER_BYTES + count * ENTRY_BYTES) return null;
+  const end = HEADER_BYTES + count * ENTRY_BYTES;
+  if (bytes.length !== end + CHECKSUM_BYTES) return null;
+  if (!createHash('sha256').update(bytes.subarray(0, end)).digest().equals(bytes.subarray(end))) return null;
   const chunks: ChunkRef[] = new Array(count);
   let total = 0;
   for (let i = 0, at = HEADER_BYTES; i < count; i++, at += ENTRY_BYTES) {
@@ -73,7 +81,8 @@ export function xetChunkStoreIn(dir: string, maxBytes = 256 * 1024 * 1024): XetC
       if (!SHA256_HEX.test(sha256)) return;
       try {
         await mkdir(dir, { recursive: true });
-        const temporary = `${fileOf(sha256)}.${process.pid}.tmp`;
+        // Two publishes may store the same content at once: each writes its own file, then one rename wins.
+        const temporary = `${fileOf(sha256)}.${randomBytes(6).toString('hex')}.tmp`;
         await writeFile(temporary, encodeChunkList(size, chunks));
         await rename(temporary, fileOf(sha256));
         await trim(dir, maxBytes);
@@ -81,11 +90,21 @@ export function xetChunkStoreIn(dir: string, maxBytes = 256 * 1024 * 1024): XetC
         // Only a cache.
       }
     },
+    async forget(sha256) {
+      if (SHA256_HEX.test(sha256)) await rm(fileOf(sha256), { force: true }).catch(() => undefined);
+    },
   };
 }
 
 async function trim(dir: string, maxBytes: number): Promise<void> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.xck'));
+  const all = await readdir(dir);
+  // Left by a run that stopped between writing a list and renaming it.
+  const stale = Date.now() - 10 * 60_000;
+  for (const n of all.filter((n) => n.endsWith('.tmp'))) {
+    const st = await stat(path.join(dir, n)).catch(() => null);
+    if (st && st.mtimeMs < stale) await rm(path.join(dir, n), { force: true });
+  }
+  const names = all.filter((n) => n.endsWith('.xck'));
   const lists = await Promise.all(
     names.map(async (n) => {
       const st = await stat(path.join(dir, n)).catch(() => null);

@@ -122,7 +122,7 @@ describe('uploadThroughXet', () => {
     ).rejects.toThrow('rewritten.bin changed on disk while publishing');
   });
 
-  it('chunks a file once: published again, its chunks come from the store; a list that is not the file\'s is refused', async () => {
+  it('chunks a file once: published again, its chunks come from the store; a list that is not the file\'s is refused, then forgotten', async () => {
     const identity = async (absPath: string) => {
       const st = await stat(absPath);
       return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs };
@@ -153,6 +153,17 @@ describe('uploadThroughXet', () => {
       }),
     ).rejects.toThrow('Registering other.bin with Xet');
     expect(hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length).toBe(before);
+    // The refused list is forgotten: the next run reads and chunks the file, and goes through.
+    expect(await chunkStore.get(other.sha256, other.size)).toBeNull();
+    const read = await uploadThroughXet({
+      objects: [{ ...other, hashedAs: await identity(other.absPath!) }],
+      access: await access(),
+      hubToken: TOKEN,
+      fetch,
+      chunkStore,
+    });
+    expect(read.storedChunkListBytes).toBe(0);
+    expect(read.xetHashes.has(other.sha256)).toBe(true);
   });
 
   it('keeps up to three xorbs on their way, and when one fails leaves none running', async () => {

@@ -583,6 +583,7 @@ class XetUploader {
             }
           }
           if (!sameFile(object.hashedAs!, await fh.stat())) throw changedOnDisk(path);
+          this.fromStore.push(object.sha256);
           this.result.storedChunkListBytes += object.size;
           digest = object.sha256;
         } else {
@@ -664,6 +665,9 @@ class XetUploader {
 
   /** The shard upload of the last file (one at a time); awaited before the next one and at the end. */
   registering: Promise<void> = Promise.resolve();
+
+  /** SHA-256 of the files whose chunks came from the chunk store in this upload. */
+  readonly fromStore: string[] = [];
 }
 
 function changedOnDisk(path: string): AppError {
@@ -683,6 +687,11 @@ export async function uploadThroughXet(args: XetUploadArgs): Promise<XetUploadRe
     }
     await uploader.registering;
     return uploader.result;
+  } catch (error) {
+    // The CAS refused what was made from a stored chunk list: forget the lists, so the next run reads the files.
+    if ((error as { statusCode?: number }).statusCode === 400)
+      await Promise.all(uploader.fromStore.map((sha256) => args.chunkStore?.forget(sha256)));
+    throw error;
   } finally {
     await uploader.sha256.close();
   }
