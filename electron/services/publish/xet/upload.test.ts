@@ -139,22 +139,23 @@ describe('uploadThroughXet', () => {
     expect(again.xetHashes.get(file.sha256)).toBe(first.xetHashes.get(file.sha256));
 
     // A list stored for other content of the same size (a corrupted store): the CAS rebuilds what the list
-    // names and refuses the file, whose SHA-256 is not that content's.
+    // names and refuses the file, whose SHA-256 is not that content's. Published with a file whose list is right.
     const other = await fileOf('other.bin', randomBytes(6 * MiB));
     await chunkStore.put(other.sha256, other.size, (await chunkStore.get(file.sha256, file.size))!);
     const before = hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length;
     await expect(
       uploadThroughXet({
-        objects: [{ ...other, hashedAs: await identity(other.absPath!) }],
+        objects: [vouched, { ...other, hashedAs: await identity(other.absPath!) }],
         access: await access(),
         hubToken: TOKEN,
         fetch,
         chunkStore,
       }),
     ).rejects.toThrow('Registering other.bin with Xet');
-    expect(hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length).toBe(before);
-    // The refused list is forgotten: the next run reads and chunks the file, and goes through.
+    expect(hub.requestLog.filter((e) => e.kind === 'xet-shard' && e.status === 200).length).toBe(before + 1);
+    // The refused list is forgotten, the other one kept: the next run reads and chunks that file, and goes through.
     expect(await chunkStore.get(other.sha256, other.size)).toBeNull();
+    expect(await chunkStore.get(file.sha256, file.size)).not.toBeNull();
     const read = await uploadThroughXet({
       objects: [{ ...other, hashedAs: await identity(other.absPath!) }],
       access: await access(),

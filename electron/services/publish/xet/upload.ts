@@ -23,6 +23,7 @@
  * the file, read back from there as it is sent (from the page cache: the file was just read). Two 64 MiB xorb
  * buffers cost more than the copy into them: ~0.5 s of page faults per process on these machines, and 128 MB.
  */
+import type { HubApiError } from '@huggingface/hub';
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
@@ -404,16 +405,10 @@ class XetUploader {
   /**
    * Sends a sealed xorb unless the CAS has it, with up to XORBS_IN_FLIGHT on their way while the next one fills; a
    * failure surfaces at a later send or at `drain`, once the others have settled (none is left running).
+   * `storedList` is the SHA-256 of the file when the xorb was made from its stored chunk list.
    */
-  private async send(path: string, xorb: ShardXorb, body: XorbBlob): Promise<void> {
-    while (this.inFlight.length >= XORBS_IN_FLIGHT) {
-      try {
-        await this.inFlight.shift();
-      } catch (error) {
-        await Promise.allSettled(this.inFlight.splice(0));
-        throw error;
-      }
-    }
+  private async send(path: string, xorb: ShardXorb, body: XorbBlob, storedList: string | null): Promise<void> {
+    await this.settleInFlight(XORBS_IN_FLIGHT - 1);
     this.args.signal?.throwIfAborted();
     const raw = xorb.chunks.reduce((sum, c) => sum + c.length, 0);
     const task = (async () => {
@@ -432,7 +427,11 @@ class XetUploader {
       });
       // The CAS hashes the chunks it got: a file rewritten since it was chunked is refused here.
       if (!res.ok)
-        throw await apiError(res, `Uploading a xorb of ${path} (if the file changed on disk meanwhile, publish again)`);
+        throw await this.refused(
+          res,
+          storedList,
+          `Uploading a xorb of ${path} (if the file changed on disk meanwhile, publish again)`,
+        );
       await res.body?.cancel().catch(() => undefined);
       this.result.xorbsSent++;
       this.report(path, { sentBytes: raw });
@@ -442,10 +441,36 @@ class XetUploader {
     this.inFlight.push(task);
   }
 
-  private async drain(): Promise<void> {
-    const settled = await Promise.allSettled(this.inFlight.splice(0));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+  /**
+   * Waits until at most `atMost` xorbs are on their way. When one has failed, all of them are left to settle and
+   * the oldest failure is thrown.
+   */
+  private async settleInFlight(atMost: number): Promise<void> {
+    while (this.inFlight.length > atMost) {
+      const oldestSent = await this.inFlight[0]!.then(
+        () => true,
+        () => false,
+      );
+      if (oldestSent) {
+        this.inFlight.shift();
+        continue;
+      }
+      const settled = await Promise.allSettled(this.inFlight.splice(0));
+      throw (settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')!).reason;
+    }
+  }
+
+  private drain(): Promise<void> {
+    return this.settleInFlight(0);
+  }
+
+  /**
+   * The error for a refused CAS request. What the CAS refused (400) was made from a stored chunk list: the list is
+   * forgotten, so the next run reads and chunks the file.
+   */
+  private async refused(res: Response, storedList: string | null, what: string): Promise<HubApiError> {
+    if (res.status === 400 && storedList) await this.args.chunkStore?.forget(storedList);
+    return apiError(res, what);
   }
 
   async uploadFile(object: XetObject): Promise<void> {
@@ -469,6 +494,8 @@ class XetUploader {
     // Where the next chunk starts in the file.
     let offset = 0;
     const source = object.content ? { content: object.content } : { absPath: object.absPath! };
+    // The file's SHA-256 when its chunks come from the chunk store.
+    let storedList: string | null = null;
 
     const seal = async () => {
       if (!filling) return;
@@ -486,7 +513,7 @@ class XetUploader {
       newXorbs.push(xorb);
       const body = new XorbBlob(source, filling.sources, filling.bytes);
       filling = null;
-      await this.send(path, xorb, body);
+      await this.send(path, xorb, body, storedList);
     };
 
     const flushProgress = () => {
@@ -573,6 +600,7 @@ class XetUploader {
         const vouched = object.hashedAs && sameFile(object.hashedAs, await fh.stat());
         const stored = vouched ? await this.args.chunkStore?.get(object.sha256, object.size) : null;
         if (stored) {
+          storedList = object.sha256;
           // Chunked before: the xorbs are made from the list and read from the file as they are sent; the CAS
           // checks every chunk hash of what arrives, and the file's SHA-256 when it registers it.
           for (const [n, chunk] of stored.entries()) {
@@ -583,7 +611,6 @@ class XetUploader {
             }
           }
           if (!sameFile(object.hashedAs!, await fh.stat())) throw changedOnDisk(path);
-          this.fromStore.push(object.sha256);
           this.result.storedChunkListBytes += object.size;
           digest = object.sha256;
         } else {
@@ -613,7 +640,7 @@ class XetUploader {
         body: new BytesBlob(shard),
         headers: { 'Content-Type': 'application/octet-stream' },
       });
-      if (!res.ok) throw await apiError(res, `Registering ${path} with Xet`);
+      if (!res.ok) throw await this.refused(res, storedList, `Registering ${path} with Xet`);
       await res.body?.cancel().catch(() => undefined);
       this.result.xetHashes.set(object.sha256, fileHash);
     })();
@@ -665,9 +692,6 @@ class XetUploader {
 
   /** The shard upload of the last file (one at a time); awaited before the next one and at the end. */
   registering: Promise<void> = Promise.resolve();
-
-  /** SHA-256 of the files whose chunks came from the chunk store in this upload. */
-  readonly fromStore: string[] = [];
 }
 
 function changedOnDisk(path: string): AppError {
@@ -687,11 +711,6 @@ export async function uploadThroughXet(args: XetUploadArgs): Promise<XetUploadRe
     }
     await uploader.registering;
     return uploader.result;
-  } catch (error) {
-    // The CAS refused what was made from a stored chunk list: forget the lists, so the next run reads the files.
-    if ((error as { statusCode?: number }).statusCode === 400)
-      await Promise.all(uploader.fromStore.map((sha256) => args.chunkStore?.forget(sha256)));
-    throw error;
   } finally {
     await uploader.sha256.close();
   }
