@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHub, type LocalHub } from '../../../../e2e/local-hub';
 import { xetChunkStoreIn } from './chunk-store';
-import { CHUNK_HEADER_BYTES, writeChunkHeader } from './format';
+import { createXetChunker } from './chunker';
+import { CHUNK_HEADER_BYTES, toHex, writeChunkHeader, type ChunkRef } from './format';
 import { uploadThroughXet, XorbBlob, type XetObject } from './upload';
 
 const TOKEN = 'hf_' + 'XetUploaderUnitTestWriteTokenAbcde';
@@ -165,6 +166,25 @@ describe('uploadThroughXet', () => {
     });
     expect(read.storedChunkListBytes).toBe(0);
     expect(read.xetHashes.has(other.sha256)).toBe(true);
+  });
+
+  it('forgets a stored chunk list whose xorbs the CAS refuses', async () => {
+    const chunkStore = xetChunkStoreIn(path.join(work, 'xet-chunks-xorb'));
+    const file = await fileOf('listed.bin', randomBytes(3 * MiB));
+    // The list of content the CAS has never seen: its xorbs are new, so they are sent, and the chunk hashes the
+    // CAS computes from this file's bytes are not the xorb's.
+    const chunker = createXetChunker();
+    const chunks = chunker.push(randomBytes(file.size));
+    const last = chunker.finish();
+    if (last) chunks.push(last);
+    const unseen: ChunkRef[] = chunks.map((c) => ({ hash: toHex(c.hash), length: c.length }));
+    await chunkStore.put(file.sha256, file.size, unseen);
+    const st = await stat(file.absPath!);
+    const hashedAs = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, ctimeMs: st.ctimeMs };
+    await expect(
+      uploadThroughXet({ objects: [{ ...file, hashedAs }], access: await access(), hubToken: TOKEN, fetch, chunkStore }),
+    ).rejects.toThrow('Uploading a xorb of listed.bin');
+    expect(await chunkStore.get(file.sha256, file.size)).toBeNull();
   });
 
   it('keeps up to three xorbs on their way, and when one fails leaves none running', async () => {

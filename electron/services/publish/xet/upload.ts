@@ -404,7 +404,7 @@ class XetUploader {
 
   /**
    * Sends a sealed xorb unless the CAS has it, with up to XORBS_IN_FLIGHT on their way while the next one fills; a
-   * failure surfaces at a later send or at `drain`, once the others have settled (none is left running).
+   * failure surfaces at a later send or when the file's last xorb is awaited, once the others have settled (none is left running).
    * `storedList` is the SHA-256 of the file when the xorb was made from its stored chunk list.
    */
   private async send(path: string, xorb: ShardXorb, body: XorbBlob, storedList: string | null): Promise<void> {
@@ -436,7 +436,7 @@ class XetUploader {
       this.result.xorbsSent++;
       this.report(path, { sentBytes: raw });
     })();
-    // Observed by a later send or `drain`; this keeps Node from calling it unhandled in between.
+    // Observed by `settleInFlight`; this keeps Node from calling it unhandled in between.
     task.catch(() => undefined);
     this.inFlight.push(task);
   }
@@ -458,10 +458,6 @@ class XetUploader {
       const settled = await Promise.allSettled(this.inFlight.splice(0));
       throw (settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')!).reason;
     }
-  }
-
-  private drain(): Promise<void> {
-    return this.settleInFlight(0);
   }
 
   /**
@@ -627,7 +623,7 @@ class XetUploader {
     if (chunked && digest === object.sha256) await this.args.chunkStore?.put(object.sha256, object.size, allChunks);
     flushProgress();
     await seal();
-    await this.drain();
+    await this.settleInFlight(0);
 
     if (digest !== object.sha256) throw changedOnDisk(path);
     const fileHash = fileHashOf(allChunks);
