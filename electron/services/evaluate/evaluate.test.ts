@@ -14,7 +14,7 @@ import {
   scanWorkspace,
   setManualScore,
 } from './index';
-import { parseWorkspaceConfig } from './config';
+import { parseWorkspaceConfig } from './config-schema';
 
 const dirs: string[] = [];
 const fresh = async (prefix = 'hp-eval-test-') => {

@@ -50,12 +50,7 @@ import { runCommand, stderrTail, type RunOutcome } from './runner';
 export { detectInterpreters, probeInterpreter, resolveInterpreter } from './interpreters';
 export { getManualScores, setManualScore } from './manual';
 export { getBestSelection, setBestSelection } from './selection';
-export {
-  loadWorkspaceConfig,
-  parseWorkspaceConfig,
-  WORKSPACE_CONFIG_FILE,
-  type WorkspaceConfig,
-} from './config';
+export { loadWorkspaceConfig, WORKSPACE_CONFIG_FILE, type WorkspaceConfig } from './config';
 export { discoverEvaluationSetup, listBenchmarkScripts } from './discover';
 export { loadImportedScores } from './imported';
 export { runCommand, killTree } from './runner';

@@ -13,7 +13,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toBytes, toHex, type ChunkRef } from './format';
+import type { ChunkRef } from './format';
+import { toBytes, toHex } from './hash-string';
 
 const MAGIC = Buffer.from('XCK1');
 const HEADER_BYTES = MAGIC.length + 8 + 4;

@@ -1,4 +1,4 @@
-import { getChunks, hashToHex } from '@huggingface/xetchunk-wasm';
+import { getChunks, hashToHex, hexToBytes } from '@huggingface/xetchunk-wasm';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chunkHash } from '../../../../e2e/local-hub/xet/format';
@@ -8,6 +8,8 @@ import {
   isDedupEligible,
   parseDedupShard,
   serializeShard,
+  toBytes,
+  toHex,
   verificationHashOf,
   xorbHashOf,
   type ChunkRef,
@@ -17,6 +19,17 @@ const chunksOf = (bytes: Uint8Array): ChunkRef[] =>
   getChunks(bytes).map((c) => ({ hash: hashToHex(c.hash), length: c.length }));
 
 describe('Xet formats', () => {
+  it("writes hash strings as @huggingface/xetchunk-wasm does, and reads them back", () => {
+    for (let i = 0; i < 1000; i++) {
+      const bytes = randomBytes(32);
+      const hex = hashToHex(bytes);
+      expect(toHex(bytes)).toBe(hex);
+      expect(Buffer.from(toBytes(hex))).toEqual(Buffer.from(hexToBytes(hex)));
+    }
+    expect(() => toBytes('ab'.repeat(31))).toThrow(/Not a Xet hash/);
+    expect(() => toBytes('zz'.repeat(32))).toThrow(/Not a Xet hash/);
+  });
+
   it('calls a chunk dedup-eligible exactly when its hash bytes 24..32, as a little-endian u64, are a multiple of 1024', () => {
     let eligible = 0;
     for (let i = 0; i < 20_000; i++) {

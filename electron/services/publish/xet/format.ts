@@ -4,14 +4,8 @@
  * `@huggingface/xetchunk-wasm`, the code `@huggingface/hub` uploads with, so what we compute is what the Hub
  * recomputes.
  */
-import {
-  fileHash,
-  hashToHex,
-  hexToBytes,
-  hmac,
-  verificationHash,
-  xorbHash,
-} from '@huggingface/xetchunk-wasm';
+import { fileHash, hmac, verificationHash, xorbHash } from '@huggingface/xetchunk-wasm';
+import { toBytes, toHex } from './hash-string';
 
 export interface ChunkRef {
   /** The chunk hash as a Xet hash string (each 8-byte group reversed, api.md "Converting Hashes to Strings"). */
@@ -37,19 +31,18 @@ const SHARD_TAG = Buffer.from([
   165, 189, 217, 92, 205, 209, 74, 169,
 ]);
 
-export const toHex = (bytes: Uint8Array): string => hashToHex(bytes);
-export const toBytes = (hex: string): Uint8Array => hexToBytes(hex);
+export { toBytes, toHex };
 
 export const xorbHashOf = (chunks: ChunkRef[]): string =>
-  hashToHex(xorbHash(chunks.map((c) => ({ hash: toBytes(c.hash), length: c.length }))));
+  toHex(xorbHash(chunks.map((c) => ({ hash: toBytes(c.hash), length: c.length }))));
 
 export const fileHashOf = (chunks: ChunkRef[]): string =>
-  hashToHex(fileHash(chunks.map((c) => ({ hash: toBytes(c.hash), length: c.length }))));
+  toHex(fileHash(chunks.map((c) => ({ hash: toBytes(c.hash), length: c.length }))));
 
 export const verificationHashOf = (chunkHashes: string[]): string =>
-  hashToHex(verificationHash(chunkHashes.map(toBytes)));
+  toHex(verificationHash(chunkHashes.map(toBytes)));
 
-export const keyedHashOf = (hash: string, key: Uint8Array): string => hashToHex(hmac(toBytes(hash), key));
+export const keyedHashOf = (hash: string, key: Uint8Array): string => toHex(hmac(toBytes(hash), key));
 
 /**
  * shard.md / xet-core `hash_is_global_dedup_eligible`: the Hub indexes a chunk for global dedup when it is the
