@@ -540,3 +540,57 @@ describe('parity: the CLI and the window publish the same card and files', () =>
     }
   });
 });
+
+describe('a publish sends the files as they are when it runs', () => {
+  const addedFile = 'notes.json';
+  const run = (root: string) =>
+    buildWorkspace(root, {
+      layout: 'trainer',
+      steps: [100],
+      checkpoints: [{ name: 'checkpoint-100', trainerScores: { arc: 0.5 } }],
+    });
+
+  it('the window: a file added to the checkpoint after the plan was shown is published', async () => {
+    const root = path.join(work, 'fresh-window');
+    await run(root);
+    const app = await openApp();
+    try {
+      const { sessionId } = await app.open(root);
+      await app.job('workspace:scan', { sessionId });
+      const report = await app.job<EvaluationReport>('evaluation:run', { sessionId });
+      const card = await app.call<PreparedCard>('card:prepare', { sessionId, checkpoint: report.best!, repo: 'fresh-window' });
+      const request = { sessionId, checkpoint: report.best!, readme: card.text, repo: 'fresh-window' };
+      const plan = await app.call<PublishPlan>('publish:plan', request);
+      expect(plan.files.map((f) => f.path)).not.toContain(addedFile);
+      await writeFile(path.join(root, 'checkpoint-100', addedFile), '{"added": true}\n');
+      const result = await app.job<PublishResult>('publish:run', request);
+      expect(result.verification.verified).toBe(true);
+      expect(await hubFiles(hub.url, 'alice/fresh-window')).toContain(addedFile);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the CLI: a file added while the plan prompt was open is published', async () => {
+    const { publishWorkspace } = await import('../../electron/services/publish/workspace');
+    const root = path.join(work, 'fresh-cli');
+    await run(root);
+    const result = await publishWorkspace({
+      root,
+      repo: 'fresh-cli',
+      endpoint: hub.url,
+      tokenFile: path.join(work, 'token'),
+      keychain: null,
+      dataDir: path.join(work, 'fresh-cli-data'),
+      env: { PATH: process.env.PATH, HOME: work },
+      confirmPlan: async (plan) => {
+        expect(plan.files.map((f) => f.path)).not.toContain(addedFile);
+        await writeFile(path.join(root, 'checkpoint-100', addedFile), '{"added": true}\n');
+        return true;
+      },
+    });
+    expect(result.verification?.verified).toBe(true);
+    expect(result.plan.files.map((f) => f.path)).toContain(addedFile);
+    expect(await hubFiles(hub.url, 'alice/fresh-cli')).toContain(addedFile);
+  });
+});

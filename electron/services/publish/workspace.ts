@@ -417,9 +417,12 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
       throw new AppError('NOT_CONFIRMED', 'Nothing was published.');
     }
     const keepRemote = plan && options.keepRemote ? plan.remoteOnly.map((f) => f.path) : [];
+    // The scan above is seconds old unless someone was asked something since (then time has passed): only
+    // then does the publish scan again (see PublishRunOptions.rescan).
+    const asked = other !== null || (plan !== null && options.confirmPlan !== undefined);
     const result = await session.publish(
       { ...request, keepRemote, confirmOtherWorkspace: other !== null },
-      runOptions,
+      { ...runOptions, rescan: asked },
     );
     const after = await hub.repoState(repo.id, token!).catch(() => null);
     if (after?.visibility) visibility = after.visibility;
