@@ -294,13 +294,18 @@ describe('publishing to the local Hub', () => {
     }
   });
 
-  it("many small files go in a few commits that grow as the Hub client's do (250, then 400…), all byte for byte", async () => {
+  /** The workspace's checkpoint with `count` small sample files (samples/N.json) added, planned. */
+  async function planWithSamples(count: number) {
     const fx = await workspace(9 * MiB);
     const dir = path.join(fx.ckpt.path, 'samples');
     await mkdir(dir);
-    for (let i = 0; i < 700; i++) await writeFile(path.join(dir, `${i}.json`), `{"sample": ${i}}\n`);
+    for (let i = 0; i < count; i++) await writeFile(path.join(dir, `${i}.json`), `{"sample": ${i}}\n`);
     const ckpt = await checkpointInfo(fx.ckpt.path, 'checkpoint-100');
-    const local = await makePlan({ ...fx, ckpt }, hasher);
+    return makePlan({ ...fx, ckpt }, hasher);
+  }
+
+  it("many small files go in a few commits that grow as the Hub client's do (250, then 400…), all byte for byte", async () => {
+    const local = await planWithSamples(700);
     // Before: 100 files per commit, so 8 commits here.
     expect(local.plan.commits.map((c) => c.length)).toEqual([250, 400, local.plan.files.length - 650]);
     const mark = hub.requestLog.length;
@@ -321,6 +326,23 @@ describe('publishing to the local Hub', () => {
     const firstCommit = log.findIndex((r) => r.kind === 'commit');
     expect(firstPart).toBeGreaterThanOrEqual(0);
     expect(firstPart).toBeLessThan(firstCommit);
+  });
+
+  it('with thousands of files the per-file list goes out less often than the byte counts, and the last one is complete', async () => {
+    const local = await planWithSamples(3000);
+    const progress: JobProgress[] = [];
+    const result = await run(local, 'many-files-progress', {
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 20,
+    });
+    expect(result.report.verified).toBe(true);
+    const sending = progress.filter((p) => p.phase === 'upload' || p.phase === 'commit');
+    const lists = sending.filter((p) => p.items);
+    // 3,000 files: a list at most every 60 ms (three intervals), besides phase changes; counts every 20 ms.
+    expect(lists.length).toBeGreaterThan(0);
+    expect(lists.length).toBeLessThan(sending.length);
+    expect(lists.every((p) => p.items!.length === local.plan.files.length)).toBe(true);
+    expect(sending.at(-1)!.items?.every((i) => i.state === 'done')).toBe(true);
   });
 
   it('stops the LFS objects sent ahead when a commit fails, and a failed object fails the commit that needs it', async () => {

@@ -212,20 +212,24 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
   const transfer: TransferProgress = { processedBytes: 0, sentBytes: 0, alreadyOnHubBytes: 0 };
   let xetSummary: NonNullable<PublishOutcome['xet']> | undefined;
 
-  // Progress is built at most once per interval (it lists every file), with a trailing update so the
-  // latest state always gets out; `force` sends at once (phase changes, the end).
+  // Progress is built at most once per interval, with a trailing update so the latest state always gets out;
+  // `force` sends at once (phase changes, the end). The list of every file goes with it at most once per
+  // interval for up to a thousand files and proportionally less often above: ten thousand entries every
+  // 100 ms were ~0.3 CPU-s of a 10,000-file publish in building alone (and a megabyte to the window each
+  // time). Byte counts and the rate keep their pace; without `items` the window keeps the last list.
   const interval = input.progressIntervalMs ?? 100;
   let lastBuilt = -Infinity;
+  let itemsBuilt = -Infinity;
   let trailing: NodeJS.Timeout | null = null;
   let lastMessage: string | undefined;
-  const emit = (message?: string, force = false) => {
+  const emit = (message?: string, force = false, withAllItems = force) => {
     if (message !== undefined) lastMessage = message;
     const now = Date.now();
     if (!force && now - lastBuilt < interval) {
       trailing ??= setTimeout(
         () => {
           trailing = null;
-          emit(undefined, true);
+          emit(undefined, true, false);
         },
         interval - (now - lastBuilt),
       );
@@ -249,6 +253,8 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
     const first = samples[0]!;
     // Over a sliding window of up to 5 s; no rate (and no ETA) until that window spans a second.
     const rate = measuredRate(done - first.done, (now - first.t) / 1000);
+    const withItems = withAllItems || now - itemsBuilt >= interval * Math.max(1, files.size / 1000);
+    if (withItems) itemsBuilt = now;
     input.onProgress?.({
       phase,
       done,
@@ -258,13 +264,17 @@ export async function publish(input: PublishInput): Promise<PublishResult> {
       eta: remainingSeconds(done, sendTotal, rate),
       message: lastMessage,
       transfer: { ...transfer },
-      items: [...files.entries()].map(([id, f]) => ({
-        id,
-        label: id,
-        done: f.state === 'skipped' ? f.bytes : itemDone(f),
-        total: f.bytes,
-        state: f.state,
-      })),
+      ...(withItems
+        ? {
+            items: [...files.entries()].map(([id, f]) => ({
+              id,
+              label: id,
+              done: f.state === 'skipped' ? f.bytes : itemDone(f),
+              total: f.bytes,
+              state: f.state,
+            })),
+          }
+        : {}),
     });
   };
   const stopProgress = () => {
