@@ -16,11 +16,14 @@ describe('Hasher', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('gives the same SHA-256 as node:crypto and the same blob id as git, over many blocks', async () => {
+  it.each([
+    ['read synchronously (from memory)', 1e9],
+    ['read ahead through libuv (a slow disk)', -1],
+  ])('gives the same SHA-256 as node:crypto and the same blob id as git, over many blocks, %s', async (_, slowReadMs) => {
     const bytes = new Uint8Array(3 * 65536 + 123).map((_, i) => (i * 7919) % 251);
     const file = path.join(dir, 'multi.bin');
     await writeFile(file, bytes);
-    const hasher = new Hasher({ dataDir: null, blockSize: 65536 });
+    const hasher = new Hasher({ dataDir: null, blockSize: 65536, slowReadMs });
     const seen: number[] = [];
     const d = await hasher.hash(file, { onProgress: (p) => seen.push(p.done) });
     await hasher.close();
@@ -134,6 +137,14 @@ describe('Hasher', () => {
     await expect(hasher.hash(file, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
     // Still usable afterwards.
     expect((await hasher.hash(file)).size).toBe(4 * 65536);
+    await hasher.close();
+  });
+
+  it('a FIFO in place of a file is refused at once, not waited on', async () => {
+    const fifo = path.join(dir, 'pipe.bin');
+    execFileSync('mkfifo', [fifo]);
+    const hasher = new Hasher({ dataDir: null });
+    await expect(hasher.hash(fifo)).rejects.toMatchObject({ code: 'UNREADABLE' });
     await hasher.close();
   });
 

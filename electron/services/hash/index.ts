@@ -54,6 +54,11 @@ export interface HasherOptions {
   workers?: number;
   /** Read size per block: large enough to amortise each read, small enough to stay in cache. */
   blockSize?: number;
+  /**
+   * A read slower than this (ms per block) means the file comes from a disk, not memory: the rest of it is read
+   * ahead through libuv while each block is hashed (see worker-source.ts). Default 2.
+   */
+  slowReadMs?: number;
 }
 
 interface CacheEntry extends FileDigest {
@@ -142,6 +147,7 @@ export class Hasher {
   readonly #dataDir: string | null;
   readonly #poolSize: number;
   readonly #blockSize: number;
+  readonly #slowReadMs: number;
   #pool: PooledWorker[] = [];
   #queue: Job[] = [];
   #jobs = new Map<string, Job>();
@@ -163,6 +169,7 @@ export class Hasher {
     this.#poolSize = Math.max(1, options.workers ?? Math.min(4, Math.max(2, cores - 1)));
     // 1 MiB blocks stay in cache between the read and the hash; 4-8 MiB blocks measured up to 2x slower.
     this.#blockSize = options.blockSize ?? 1024 * 1024;
+    this.#slowReadMs = options.slowReadMs ?? 2;
   }
 
   /** The digest if the cache already has it for the file as it is now on disk. */
@@ -361,6 +368,7 @@ export class Hasher {
         id: job.id,
         path: job.path,
         blockSize: this.#blockSize,
+        slowReadMs: this.#slowReadMs,
         gitOidMaxBytes: REGULAR_FILE_MAX_BYTES,
         progressEvery: 16 * 1024 * 1024,
       });

@@ -4,14 +4,25 @@
  * while plain CommonJS text runs the same everywhere.
  *
  * One pass over the file computes the SHA-256 (the LFS id), the git blob SHA-1 for files small enough to
- * be committed as regular files, and looks for anything shaped like a Hugging Face token. Reads are
- * double-buffered: the next block is read by libuv while this one is hashed, so the disk and the CPU
- * overlap.
+ * be committed as regular files, and looks for anything shaped like a Hugging Face token.
+ *
+ * Reads are synchronous while the file comes from memory (the page cache: a checkpoint just written by
+ * training): handing each 1 MiB block to libuv's thread pool cost a fifth of the time (1 GiB in two workers:
+ * 0.46 vs 0.37 s per 512 MiB file on the 2-core machines). As soon as one read takes longer than SLOW_READ_MS
+ * (a disk), the rest of the file is read double-buffered through libuv, the next block while this one is
+ * hashed, so the disk and the CPU overlap. Between synchronous reads the thread yields every few MiB, so a
+ * cancel is heard. The file is opened non-blocking and must be a regular file: a FIFO swapped in for it is
+ * refused instead of holding the thread.
  */
 export const HASH_WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const { open } = require('node:fs/promises');
+const { constants, readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
+
+// O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; nothing changes for a file.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK || 0) | (constants.O_NOCTTY || 0);
+const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
 
 const HF = Buffer.from('hf_');
 // OAuth and app tokens: hf_oauth_<30+> and hf_app_<30+>, as shared/redact.ts HF_TOKEN_PATTERN has them.
@@ -42,10 +53,11 @@ function findTokens(buf, len, from) {
 }
 
 async function hashFile(msg) {
-  const { id, path, blockSize, gitOidMaxBytes, progressEvery } = msg;
-  const fh = await open(path, 'r');
+  const { id, path, blockSize, slowReadMs, gitOidMaxBytes, progressEvery } = msg;
+  const fh = await open(path, OPEN_FLAGS);
   try {
     const st = await fh.stat();
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file (a named pipe, device or socket)'), { code: 'EINVAL' });
     const statAtMs = Date.now();
     const size = st.size;
     const sha256 = createHash('sha256');
@@ -60,15 +72,29 @@ async function hashFile(msg) {
     let pos = 0;
     let sinceReport = 0;
     let which = 0;
-    let pending = fh.read(bufs[0], 0, block, 0);
+    let slow = false;
+    // Once reads are slow: the read of the next block, on its way through libuv.
+    let pending = null;
+    let yieldedAt = 0;
     for (;;) {
-      const { bytesRead } = await pending;
+      let bytesRead;
+      if (pending) {
+        ({ bytesRead } = await pending);
+      } else {
+        const started = performance.now();
+        bytesRead = readSync(fh.fd, bufs[which], 0, block, pos);
+        slow = performance.now() - started > slowReadMs;
+        if (pos - yieldedAt >= YIELD_EVERY_BYTES) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yieldedAt = pos;
+        }
+      }
       if (cancelled.has(id)) { cancelled.delete(id); throw Object.assign(new Error('Cancelled'), { name: 'AbortError' }); }
       if (bytesRead === 0) break;
       const buf = bufs[which];
       which ^= 1;
       // Start reading the next block before hashing this one.
-      pending = fh.read(bufs[which], 0, block, pos + bytesRead);
+      pending = slow ? fh.read(bufs[which], 0, block, pos + bytesRead) : null;
       const chunk = bytesRead === block ? buf : buf.subarray(0, bytesRead);
       sha256.update(chunk);
       if (sha1) sha1.update(chunk);
