@@ -58,7 +58,10 @@ async function fileOf(name: string, bytes: Buffer): Promise<XetObject> {
 }
 
 describe('uploadThroughXet', () => {
-  it("registers files whose SHA-256 (hashed on its own thread, over the bytes chunked) is the plan's", async () => {
+  it.each([
+    ['read synchronously (from memory)', 1e9],
+    ['read through libuv (a slow disk)', -1],
+  ])("registers files whose SHA-256 (hashed on its own thread, over the bytes chunked) is the plan's, %s", async (_, slowReadMs) => {
     // Sizes around the 4 MiB read block: one block, several, a partial last one.
     const objects = [
       await fileOf('a.bin', randomBytes(9 * MiB + 123)),
@@ -70,7 +73,9 @@ describe('uploadThroughXet', () => {
       access: await access(),
       hubToken: TOKEN,
       fetch,
+      slowReadMs,
     });
+    expect(result.sha256Bytes).toBe(objects.reduce((n, o) => n + o.size, 0));
     expect([...result.xetHashes.keys()].sort()).toEqual(objects.map((o) => o.sha256).sort());
     // The CAS rebuilt each file from its xorbs and checked that SHA-256 before registering it.
     const { casUrl, accessToken } = await access();
