@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConnectProxy } from '../../../e2e/fixtures/connect-proxy';
 import { useProxyFromEnvironment } from '../../cli/proxy';
-import { createHubFetch, FileSliceBlob, rateLimitWaitMs, type BodyProgress } from './transport';
+import { createHubFetch, FileSliceBlob, fileReads, rateLimitWaitMs, type BodyProgress } from './transport';
 
 describe('FileSliceBlob', () => {
   let dir: string;
@@ -39,6 +40,26 @@ describe('FileSliceBlob', () => {
       partChunks.push(Buffer.from(c));
     expect(Buffer.concat(partChunks).equals(bytes.subarray(3))).toBe(true);
     expect(await new FileSliceBlob(file, 5, 5).arrayBuffer()).toHaveProperty('byteLength', 0);
+  });
+
+  it('reads the same bytes through libuv once a read was slow (a disk)', async () => {
+    const usual = fileReads.slowMs;
+    fileReads.slowMs = -1;
+    try {
+      const part = new FileSliceBlob(file, 0, bytes.length).slice(7, -7);
+      expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(7, -7))).toBe(true);
+    } finally {
+      fileReads.slowMs = usual;
+    }
+  });
+
+  it('a FIFO swapped in for the file since the plan is a clear error, not an upload that waits for a writer', async () => {
+    const fifo = path.join(dir, 'swapped.bin');
+    execFileSync('mkfifo', [fifo]);
+    await expect(new FileSliceBlob(fifo, 0, 10).arrayBuffer()).rejects.toMatchObject({
+      code: 'UNREADABLE',
+      message: expect.stringMatching(/no longer a regular file/),
+    });
   });
 });
 

@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startLocalHub, type LocalHub } from '../../../../e2e/local-hub';
+import { fileReads } from '../transport';
 import { xetChunkStoreIn } from './chunk-store';
 import { createXetChunker } from './chunker';
 import { CHUNK_HEADER_BYTES, toHex, writeChunkHeader, type ChunkRef } from './format';
@@ -61,7 +62,12 @@ describe('uploadThroughXet', () => {
   it.each([
     ['read synchronously (from memory)', 1e9],
     ['read through libuv (a slow disk)', -1],
-  ])("registers files whose SHA-256 (hashed on its own thread, over the bytes chunked) is the plan's, %s", async (_, slowReadMs) => {
+  ])("registers files whose SHA-256 (hashed on its own thread, over the bytes chunked) is the plan's, %s", async (_, slowMs) => {
+    const usual = fileReads.slowMs;
+    fileReads.slowMs = slowMs;
+    onTestFinished(() => {
+      fileReads.slowMs = usual;
+    });
     // Sizes around the 4 MiB read block: one block, several, a partial last one.
     const objects = [
       await fileOf('a.bin', randomBytes(9 * MiB + 123)),
@@ -73,7 +79,6 @@ describe('uploadThroughXet', () => {
       access: await access(),
       hubToken: TOKEN,
       fetch,
-      slowReadMs,
     });
     expect(result.sha256Bytes).toBe(objects.reduce((n, o) => n + o.size, 0));
     expect([...result.xetHashes.keys()].sort()).toEqual(objects.map((o) => o.sha256).sort());

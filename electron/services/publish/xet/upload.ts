@@ -25,13 +25,11 @@
  */
 import type { HubApiError } from '@huggingface/hub';
 import { createHash } from 'node:crypto';
-import { readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../../../../shared/result';
 import { sameFile, type FileIdentity } from '../../hash';
 import { apiError } from '../lfs';
-import { OPEN_FLAGS } from '../../safe-read';
-import { BlockBlob, readFully, type BlockReader } from '../transport';
+import { BlockBlob, openToSend, readFully, readSome, type BlockReader } from '../transport';
 import { createXetChunker } from './chunker';
 import type { XetChunkStore } from './chunk-store';
 import { Sha256Thread } from './sha256-thread';
@@ -54,13 +52,6 @@ import {
 
 /** Bytes read from disk at once; the chunker and the SHA-256 thread hash straight from this block. */
 const READ_BLOCK = 4 * 1024 * 1024;
-/**
- * A read of a block slower than this means the file comes from a disk, not memory: the rest of it is read through
- * libuv's thread pool (the event loop is not held by the disk). Faster reads stay synchronous, as in the Hasher's
- * workers: a thread-pool hand-off per block costs more than a read from the page cache (the Xet client's CPU
- * for 1 GiB in bench/publish-xet.ts: 5.5 -> 4.5 CPU-s, together with the same change in the Hasher).
- */
-const SLOW_READ_MS = 8;
 /** Blocks a xorb or shard body is read in, where fetch reads it as a Blob (the app's net.fetch). */
 const SEND_BLOCK = 1024 * 1024;
 /** A token this close to expiry is refreshed before use. */
@@ -132,8 +123,6 @@ export interface XetUploadArgs {
   onProgress?: (path: string, delta: XetCounts) => void;
   /** Chunks of files chunked before, by SHA-256: such a file (vouched for by a stat) is not chunked again. */
   chunkStore?: XetChunkStore;
-  /** A block read slower than this (ms) sends the rest of the file through libuv's thread pool. Default 8. */
-  slowReadMs?: number;
 }
 
 /** Hands out a valid CAS token, refreshing it shortly before it expires or when the CAS answers 401. */
@@ -233,7 +222,7 @@ export class XorbBlob extends BlockBlob {
 
   override async open(): Promise<BlockReader> {
     const { source, chunks } = this;
-    const fh = 'absPath' in source ? await open(source.absPath, 'r') : null;
+    const fh = 'absPath' in source ? await openToSend(source.absPath) : null;
     /** Copies `length` bytes of the source from `offset` into `into` at `at`. */
     const readRun =
       'absPath' in source
@@ -602,10 +591,8 @@ class XetUploader {
       await feed(object.content);
       digest = createHash('sha256').update(object.content).digest('hex');
     } else {
-      // Non-blocking: a FIFO swapped in for the file is refused below instead of holding the upload.
-      const fh = await open(object.absPath!, OPEN_FLAGS);
+      const fh = await openToSend(object.absPath!);
       try {
-        if (!(await fh.stat()).isFile()) throw changedOnDisk(path);
         const vouched = object.hashedAs && sameFile(object.hashedAs, await fh.stat());
         const stored = vouched ? await this.args.chunkStore?.get(object.sha256, object.size) : null;
         if (stored) {
@@ -671,19 +658,11 @@ class XetUploader {
     const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
     if (!vouchedAs) this.sha256.start();
     let position = 0;
-    let slow = false;
     for (let i = 0; ; i ^= 1) {
       this.args.signal?.throwIfAborted();
       await hashed[i];
       const block = this.sha256.blocks[i]!;
-      let bytesRead: number;
-      if (slow) {
-        ({ bytesRead } = await fh.read(block, 0, block.length, position));
-      } else {
-        const started = performance.now();
-        bytesRead = readSync(fh.fd, block, 0, block.length, position);
-        slow = performance.now() - started > (this.args.slowReadMs ?? SLOW_READ_MS);
-      }
+      const bytesRead = await readSome(fh, block, 0, block.length, position);
       if (bytesRead === 0) break;
       position += bytesRead;
       if (position > object.size) break;
