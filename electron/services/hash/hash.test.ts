@@ -34,6 +34,19 @@ describe('Hasher', () => {
     expect(d.secretAt).toBeNull();
   });
 
+  it('hashes with workers started ahead (warmUp), and closes with them idle', async () => {
+    const bytes = new Uint8Array(200_000).map((_, i) => (i * 31) % 256);
+    const file = path.join(dir, 'warm.bin');
+    await writeFile(file, bytes);
+    const hasher = new Hasher({ dataDir: null });
+    hasher.warmUp();
+    hasher.warmUp();
+    expect((await hasher.hash(file)).sha256).toBe(sha256(bytes));
+    await hasher.close();
+    // Closed: warming up again starts nothing.
+    hasher.warmUp();
+  });
+
   it('hashes an empty file', async () => {
     const file = path.join(dir, 'empty');
     await writeFile(file, '');

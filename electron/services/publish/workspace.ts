@@ -247,6 +247,7 @@ export async function publishWorkspace(options: PublishWorkspaceOptions): Promis
   }
 
   const hasher = options.hasher ?? new Hasher({ dataDir: options.dataDir });
+  if (!options.hasher) hasher.warmUp();
   const session = new WorkspaceSession(root, {
     dataDir: options.dataDir,
     env: options.env ?? process.env,
