@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -346,10 +346,15 @@ describe('local Hub with the real @huggingface/hub client', () => {
 
   it('keeps repos, files and history across a restart', async () => {
     const before = await modelInfo({ name: 'alice/model', additionalFields: ['sha'], ...credentials(alice) });
+    const text = async (path: string) => (await downloadFile({ repo: 'alice/model', path, ...credentials(alice) }))?.text();
+    const regular = { config: await text('config.json'), nested: await text('eval/scores.txt') };
     await hub.close();
     hub = await startLocalHub(options);
     const after = await modelInfo({ name: 'alice/model', additionalFields: ['sha'], ...credentials(alice) });
     expect(after.sha).toBe(before.sha);
+    // Regular files are git blobs in the packs, found again from their indexes.
+    expect({ config: await text('config.json'), nested: await text('eval/scores.txt') }).toEqual(regular);
+    expect(regular.config).toContain('hidden_size');
     const big = await downloadFile({ repo: 'alice/model', path: 'model.safetensors', ...credentials(alice) });
     expect(sha256(new Uint8Array(await big!.arrayBuffer()))).toBe(bigFileSha);
     expect(await fileExists({ repo: 'alice/model', path: 'proposal.md', revision: 'refs/pr/1', ...credentials(alice) })).toBe(true);
@@ -577,6 +582,48 @@ describe('what the client cannot send (hand-made requests)', () => {
     const plain = await fetch(`${hub.url}/api/whoami-v2`, { headers: { ...auth, Origin: 'app://hub-publisher' } });
     for (const name of ['X-Repo-Commit', 'X-Request-Id', 'ETag', 'Link', 'Content-Range', 'X-Linked-ETag']) {
       expect(plain.headers.get('Access-Control-Expose-Headers')).toContain(name);
+    }
+  });
+});
+
+describe('git blobs on disk', () => {
+  it('moves blobs an older server kept one file each (blobs/ab/<sha1>) into a pack, and serves them', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'local-hub-loose-'));
+    try {
+      const first = await startLocalHub({ dataDir, users: [alice] });
+      await createRepo({ repo: 'alice/old', hubUrl: first.url, accessToken: alice.token });
+      await uploadFiles({
+        repo: 'alice/old',
+        files: [{ path: 'notes.txt', content: new Blob(['kept as a file of its own']) }],
+        hubUrl: first.url,
+        accessToken: alice.token,
+      });
+      await first.close();
+      // The layout before packs: every blob in blobs/<first two hex digits>/<oid>, no packs.
+      const packs = join(dataDir, 'blobs', 'packs');
+      const blobs = new Map<string, Buffer>();
+      for (const name of (await readdir(packs)).filter((n) => n.endsWith('.idx'))) {
+        const pack = await readFile(join(packs, name.replace(/\.idx$/, '.pack')));
+        for (const line of (await readFile(join(packs, name), 'utf8')).trim().split('\n')) {
+          const [oid, offset, length] = line.split(' ');
+          blobs.set(oid!, pack.subarray(Number(offset), Number(offset) + Number(length)));
+        }
+      }
+      await rm(packs, { recursive: true });
+      for (const [oid, bytes] of blobs) {
+        await mkdir(join(dataDir, 'blobs', oid.slice(0, 2)), { recursive: true });
+        await writeFile(join(dataDir, 'blobs', oid.slice(0, 2), oid), bytes);
+      }
+      const second = await startLocalHub({ dataDir, users: [alice] });
+      try {
+        const file = await downloadFile({ repo: 'alice/old', path: 'notes.txt', hubUrl: second.url, accessToken: alice.token });
+        expect(await file?.text()).toBe('kept as a file of its own');
+        expect((await readdir(join(dataDir, 'blobs'))).sort()).toEqual(['packs']);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

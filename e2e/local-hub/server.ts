@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -278,7 +277,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
 
   async function fileText(entry: FileEntry | undefined): Promise<string | undefined> {
     if (!entry) return undefined;
-    if (!entry.lfs) return readFile(store.blobPath(entry.oid), 'utf8');
+    if (!entry.lfs) return (await store.readBlob(entry.oid)).toString('utf8');
     if (entry.lfs.size === 0) return '';
     const parts: Buffer[] = [];
     for await (const part of store.readLfsObject(entry.lfs.sha256, 0, entry.lfs.size - 1)) parts.push(part);
@@ -325,10 +324,8 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     if (isLfsPath(path) || content.length > regularFileLimit) {
       const sha256 = createHash('sha256').update(content).digest('hex');
       if ((await store.lfsObjectSize(sha256)) !== content.length) {
-        const blobOid = await store.writeBlob(content);
-        // Reuse the blob just written as the LFS object's source: one copy, then a rename.
         const temporary = store.temporaryPath('create');
-        await copyFile(store.blobPath(blobOid), temporary);
+        await writeFile(temporary, content);
         await store.adoptLfsObject(temporary, sha256);
       }
       const pointer = Buffer.from(lfsPointerText(sha256, content.length));
@@ -830,7 +827,7 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     }
     const source = entry.lfs
       ? Readable.from(store.readLfsObject(entry.lfs.sha256, start, end))
-      : createReadStream(store.blobPath(entry.oid), { start, end, highWaterMark: 1024 * 1024 });
+      : store.readBlobRange(entry.oid, start, end);
     await pipeline(source, ctx.res);
   }
 

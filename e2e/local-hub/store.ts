@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { mkdir, open as openFile, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitBlobOid } from './git-objects';
 
@@ -59,25 +60,49 @@ export function isValidName(name: string): boolean {
   return namePattern.test(name) && !name.includes('..') && !name.endsWith('.git');
 }
 
+/** Writes `chunks` one after another at the file's current end (a short vectored write is resumed). */
+async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    const left: Uint8Array[] = [];
+    for (const chunk of rest) {
+      if (bytesWritten >= chunk.length) bytesWritten -= chunk.length;
+      else {
+        left.push(chunk.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    rest = left;
+  }
+}
+
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temporary, JSON.stringify(value));
   await rename(temporary, path);
 }
 
+/** Where a git blob's bytes are: a range of one pack. */
+interface BlobLocation {
+  pack: string;
+  offset: number;
+  length: number;
+}
+
 /**
  * Everything lives under the data dir, so a restarted server sees the same repos:
- * `lfs/ab/<sha256>` and `blobs/ab/<sha1>` (content-addressed), `repos/<type>s/<ns>/<name>/repo.json` (refs) and
- * `…/commits/<id>.json` (immutable commits), `tmp/` (uploads in flight), `secret` (signs LFS upload URLs).
+ * `lfs/ab/<sha256>` (content-addressed), `blobs/packs/<id>.pack` with `<id>.idx` (git blobs, see writeBlobs),
+ * `repos/<type>s/<ns>/<name>/repo.json` (refs) and `…/commits/<id>.json` (immutable commits), `tmp/` (uploads
+ * in flight), `secret` (signs LFS upload URLs).
  */
 export class HubStore {
   readonly tmpDir: string;
   private readonly repoCache = new Map<string, RepoRecord | null>();
   private readonly commitCache = new Map<string, CommitRecord>();
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Blob folders (`blobs/ab`) known to exist, and blobs known to be stored: a commit of 10,000 files checks each once. */
-  private readonly blobDirs = new Set<string>();
-  private readonly storedBlobs = new Set<string>();
+  /** Every stored git blob: where it is (the packs' indexes, read when the store opens). */
+  private readonly blobs = new Map<string, BlobLocation>();
   private temporaryCount = 0;
   private readonly runId = randomBytes(6).toString('hex');
 
@@ -104,7 +129,40 @@ export class HubStore {
       secret = randomBytes(32);
       await writeFile(secretPath, secret.toString('hex'));
     }
-    return new HubStore(dataDir, secret);
+    const store = new HubStore(dataDir, secret);
+    await store.loadBlobIndexes();
+    return store;
+  }
+
+  private get packsDir(): string {
+    return join(this.dataDir, 'blobs', 'packs');
+  }
+
+  /**
+   * Reads every pack's index. Blobs an older version of this server kept one file each (`blobs/ab/<sha1>`) are
+   * moved into a pack first, so there is one way to find a blob.
+   */
+  private async loadBlobIndexes(): Promise<void> {
+    await mkdir(this.packsDir, { recursive: true });
+    const loose: Uint8Array[] = [];
+    const looseDirs: string[] = [];
+    for (const dir of await readdir(join(this.dataDir, 'blobs'))) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      looseDirs.push(join(this.dataDir, 'blobs', dir));
+      for (const file of await readdir(join(this.dataDir, 'blobs', dir))) loose.push(await readFile(join(this.dataDir, 'blobs', dir, file)));
+    }
+    for (const name of await readdir(this.packsDir)) {
+      if (!name.endsWith('.idx')) continue;
+      const pack = join(this.packsDir, `${name.slice(0, -'.idx'.length)}.pack`);
+      for (const line of (await readFile(join(this.packsDir, name), 'utf8')).split('\n')) {
+        const [oid, offset, length] = line.split(' ');
+        if (oid && offset && length) this.blobs.set(oid, { pack, offset: Number(offset), length: Number(length) });
+      }
+    }
+    if (loose.length > 0) {
+      await this.writeBlobs(loose);
+      for (const dir of looseDirs) await rm(dir, { recursive: true, force: true });
+    }
   }
 
   temporaryPath(label: string): string {
@@ -116,8 +174,33 @@ export class HubStore {
     return join(this.dataDir, 'lfs', sha256.slice(0, 2), sha256);
   }
 
-  blobPath(oid: string): string {
-    return join(this.dataDir, 'blobs', oid.slice(0, 2), oid);
+  /** A stored git blob's bytes. */
+  async readBlob(oid: string): Promise<Buffer> {
+    const at = this.blobAt(oid);
+    const fh = await openFile(at.pack, 'r');
+    try {
+      const bytes = Buffer.allocUnsafe(at.length);
+      for (let got = 0; got < at.length; ) {
+        const { bytesRead } = await fh.read(bytes, got, at.length - got, at.offset + got);
+        if (bytesRead === 0) throw new Error(`Blob ${oid} is cut short in ${at.pack}`);
+        got += bytesRead;
+      }
+      return bytes;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Bytes `start` to `end` (inclusive) of a stored git blob. */
+  readBlobRange(oid: string, start: number, end: number): Readable {
+    const at = this.blobAt(oid);
+    return createReadStream(at.pack, { start: at.offset + start, end: at.offset + end, highWaterMark: 1024 * 1024 });
+  }
+
+  private blobAt(oid: string): BlobLocation {
+    const at = this.blobs.get(oid);
+    if (!at) throw new Error(`No blob ${oid} in the store`);
+    return at;
   }
 
   /** Set by the CAS when Xet is on. */
@@ -151,36 +234,42 @@ export class HubStore {
   }
 
   /**
-   * Stores git blobs: content-addressed, each written to a temp file and renamed, so a reader never sees half
-   * of one. A commit brings thousands: they are written with synchronous calls in slices of a few
-   * milliseconds, yielding to other requests between slices (each blob is a stat, an open, a write, a close
-   * and a rename: through libuv's thread pool those cost several times their kernel work), and blob folders
-   * and stored blobs are remembered, not looked at again.
+   * Stores git blobs, content-addressed: those not stored yet go into one new pack (the blobs one after another)
+   * with its index (`<oid> <offset> <length>` lines), each written to a temp file and renamed, the index last, so
+   * a reader never sees half of one. A commit of ten thousand files is two files written, not ten thousand: one
+   * file per blob cost a create, a write and a rename each (~45 us alone, ~120 us while an LFS upload wrote to
+   * the same disk), 1.2-1.9 s of the server's thread for 10,000 files.
    */
   async writeBlobs(contents: Uint8Array[]): Promise<string[]> {
     const oids: string[] = [];
-    let sliceStart = performance.now();
+    const fresh: Uint8Array[] = [];
+    const entries: { oid: string; offset: number; length: number }[] = [];
+    const inThisPack = new Set<string>();
+    let offset = 0;
     for (const content of contents) {
       const oid = gitBlobOid(content);
       oids.push(oid);
-      if (this.storedBlobs.has(oid)) continue;
-      const target = this.blobPath(oid);
-      if (!statSync(target, { throwIfNoEntry: false })) {
-        const prefix = oid.slice(0, 2);
-        if (!this.blobDirs.has(prefix)) {
-          mkdirSync(join(this.dataDir, 'blobs', prefix), { recursive: true });
-          this.blobDirs.add(prefix);
-        }
-        const temporary = this.temporaryPath('blob');
-        writeFileSync(temporary, content);
-        renameSync(temporary, target);
-      }
-      this.storedBlobs.add(oid);
-      if (performance.now() - sliceStart > 5) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      if (this.blobs.has(oid) || inThisPack.has(oid)) continue;
+      inThisPack.add(oid);
+      fresh.push(content);
+      entries.push({ oid, offset, length: content.length });
+      offset += content.length;
     }
+    if (entries.length === 0) return oids;
+    const id = `${this.runId}-${(++this.temporaryCount).toString(36)}`;
+    const pack = join(this.packsDir, `${id}.pack`);
+    const packTemporary = this.temporaryPath('pack');
+    const handle = await openFile(packTemporary, 'w');
+    try {
+      for (let i = 0; i < fresh.length; i += 1024) await writeAll(handle, fresh.slice(i, i + 1024));
+    } finally {
+      await handle.close();
+    }
+    await rename(packTemporary, pack);
+    const indexTemporary = this.temporaryPath('idx');
+    await writeFile(indexTemporary, entries.map((e) => `${e.oid} ${e.offset} ${e.length}\n`).join(''));
+    await rename(indexTemporary, join(this.packsDir, `${id}.idx`));
+    for (const e of entries) this.blobs.set(e.oid, { pack, offset: e.offset, length: e.length });
     return oids;
   }
 
