@@ -6,7 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { RequestContext } from './http-helpers';
 import { HubError, readJson, resetConnection, sendJson, writeHead } from './http-helpers';
 import { RangeHasher } from './hash-worker';
-import type { HubStore } from './store';
+import { writeFully, type HubStore } from './store';
 
 const signedUrlLifetimeSeconds = 24 * 3600;
 const maxWritesInFlight = 3;
@@ -261,28 +261,6 @@ export class LfsTransfers {
     this.uploads.clear();
     await this.hasher.close();
     await Promise.all(uploads.map((upload) => rm(upload.path, { force: true })));
-  }
-}
-
-async function writeFully(handle: FileHandle, chunks: Buffer[], position: number): Promise<void> {
-  let remaining = chunks;
-  let at = position;
-  while (remaining.length > 0) {
-    const { bytesWritten } = await handle.writev(remaining, at);
-    if (bytesWritten <= 0) throw new Error('The disk accepted no more bytes');
-    at += bytesWritten;
-    // A short write is rare on regular files; resume after the bytes that did land.
-    let skip = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const chunk of remaining) {
-      if (skip >= chunk.length) {
-        skip -= chunk.length;
-      } else {
-        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
-        skip = 0;
-      }
-    }
-    remaining = rest;
   }
 }
 

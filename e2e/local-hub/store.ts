@@ -60,20 +60,26 @@ export function isValidName(name: string): boolean {
   return namePattern.test(name) && !name.includes('..') && !name.endsWith('.git');
 }
 
-/** Writes `chunks` one after another at the file's current end (a short vectored write is resumed). */
-async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) {
-    let { bytesWritten } = await handle.writev(rest);
-    const left: Uint8Array[] = [];
-    for (const chunk of rest) {
-      if (bytesWritten >= chunk.length) bytesWritten -= chunk.length;
-      else {
-        left.push(chunk.subarray(bytesWritten));
-        bytesWritten = 0;
+/** Writes all of `chunks` at `position` of `handle`, in vectored writes (a short one is resumed). */
+export async function writeFully(handle: FileHandle, chunks: Uint8Array[], position: number): Promise<void> {
+  let remaining = chunks;
+  let at = position;
+  while (remaining.length > 0) {
+    const { bytesWritten } = await handle.writev(remaining, at);
+    if (bytesWritten <= 0) throw new Error('The disk accepted no more bytes');
+    at += bytesWritten;
+    // A short write is rare on regular files; resume after the bytes that did land.
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const chunk of remaining) {
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+      } else {
+        rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+        skip = 0;
       }
     }
-    rest = left;
+    remaining = rest;
   }
 }
 
@@ -144,13 +150,6 @@ export class HubStore {
    */
   private async loadBlobIndexes(): Promise<void> {
     await mkdir(this.packsDir, { recursive: true });
-    const loose: Uint8Array[] = [];
-    const looseDirs: string[] = [];
-    for (const dir of await readdir(join(this.dataDir, 'blobs'))) {
-      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
-      looseDirs.push(join(this.dataDir, 'blobs', dir));
-      for (const file of await readdir(join(this.dataDir, 'blobs', dir))) loose.push(await readFile(join(this.dataDir, 'blobs', dir, file)));
-    }
     for (const name of await readdir(this.packsDir)) {
       if (!name.endsWith('.idx')) continue;
       const pack = join(this.packsDir, `${name.slice(0, -'.idx'.length)}.pack`);
@@ -159,9 +158,13 @@ export class HubStore {
         if (oid && offset && length) this.blobs.set(oid, { pack, offset: Number(offset), length: Number(length) });
       }
     }
-    if (loose.length > 0) {
+    // A folder at a time (a pack each), so an old data dir is never all in memory.
+    for (const dir of await readdir(join(this.dataDir, 'blobs'))) {
+      if (!/^[0-9a-f]{2}$/.test(dir)) continue;
+      const folder = join(this.dataDir, 'blobs', dir);
+      const loose = await Promise.all((await readdir(folder)).map((file) => readFile(join(folder, file))));
       await this.writeBlobs(loose);
-      for (const dir of looseDirs) await rm(dir, { recursive: true, force: true });
+      await rm(folder, { recursive: true, force: true });
     }
   }
 
@@ -261,7 +264,7 @@ export class HubStore {
     const packTemporary = this.temporaryPath('pack');
     const handle = await openFile(packTemporary, 'w');
     try {
-      for (let i = 0; i < fresh.length; i += 1024) await writeAll(handle, fresh.slice(i, i + 1024));
+      await writeFully(handle, fresh, 0);
     } finally {
       await handle.close();
     }
