@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../shared/result';
+import { OPEN_FLAGS } from '../safe-read';
 import { HASH_WORKER_SOURCE } from './worker-source';
 
 /** Files up to this size get a git blob id: anything larger must go through LFS anyway. */
@@ -378,6 +379,8 @@ export class Hasher {
       slot.worker.postMessage({
         id: job.id,
         path: job.path,
+        // Non-blocking (safe-read.ts): a FIFO in the file's place is refused, not waited on.
+        openFlags: OPEN_FLAGS,
         blockSize: this.#blockSize,
         slowReadMs: this.#slowReadMs,
         gitOidMaxBytes: REGULAR_FILE_MAX_BYTES,

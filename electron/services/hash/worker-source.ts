@@ -8,7 +8,7 @@
  *
  * Reads are synchronous while the file comes from memory (the page cache: a checkpoint just written by
  * training): handing each 1 MiB block to libuv's thread pool cost a fifth of the time (1 GiB in two workers:
- * 0.46 vs 0.37 s per 512 MiB file on the 2-core machines). As soon as one read takes longer than SLOW_READ_MS
+ * 0.46 vs 0.37 s per 512 MiB file on the 2-core machines). As soon as one read takes longer than `slowReadMs`
  * (a disk), the rest of the file is read double-buffered through libuv, the next block while this one is
  * hashed, so the disk and the CPU overlap. Between synchronous reads the thread yields every few MiB, so a
  * cancel is heard. The file is opened non-blocking and must be a regular file: a FIFO swapped in for it is
@@ -17,11 +17,9 @@
 export const HASH_WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const { open } = require('node:fs/promises');
-const { constants, readSync } = require('node:fs');
+const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 
-// O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; nothing changes for a file.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK || 0) | (constants.O_NOCTTY || 0);
 const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
 
 const HF = Buffer.from('hf_');
@@ -53,8 +51,8 @@ function findTokens(buf, len, from) {
 }
 
 async function hashFile(msg) {
-  const { id, path, blockSize, slowReadMs, gitOidMaxBytes, progressEvery } = msg;
-  const fh = await open(path, OPEN_FLAGS);
+  const { id, path, openFlags, blockSize, slowReadMs, gitOidMaxBytes, progressEvery } = msg;
+  const fh = await open(path, openFlags);
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw Object.assign(new Error('not a regular file (a named pipe, device or socket)'), { code: 'EINVAL' });
