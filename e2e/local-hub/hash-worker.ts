@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 
 /*
  * Plain JavaScript evaluated in a worker thread, so it loads the same way under tsx, vitest and plain node.
- * It hashes file ranges in the order they are posted; one running SHA-256 per upload id.
+ * It hashes what is posted (ranges of a file, or bytes) in the order it is posted; one running SHA-256 per id.
  */
 const workerSource = `
 const { parentPort } = require('node:worker_threads');
@@ -13,24 +13,33 @@ const failures = new Map();
 const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 parentPort.on('message', (message) => {
   const { id, seq } = message;
-  if (message.type === 'range') {
-    if (failures.has(id)) return;
+  const running = () => {
     let hash = hashes.get(id);
     if (!hash) { hash = createHash('sha256'); hashes.set(id, hash); }
+    return hash;
+  };
+  if (message.type === 'ranges') {
+    if (failures.has(id)) return;
+    const hash = running();
     let fd;
     try {
       fd = openSync(message.path, 'r');
-      for (let position = message.start; position < message.end; ) {
-        const read = readSync(fd, buffer, 0, Math.min(buffer.length, message.end - position), position);
-        if (read <= 0) throw new Error('file ended at byte ' + position + ' of ' + message.end);
-        hash.update(buffer.subarray(0, read));
-        position += read;
+      const ranges = message.ranges;
+      for (let i = 0; i < ranges.length; i += 2) {
+        for (let position = ranges[i]; position < ranges[i + 1]; ) {
+          const read = readSync(fd, buffer, 0, Math.min(buffer.length, ranges[i + 1] - position), position);
+          if (read <= 0) throw new Error('file ended at byte ' + position + ' of ' + ranges[i + 1]);
+          hash.update(buffer.subarray(0, read));
+          position += read;
+        }
       }
     } catch (error) {
       failures.set(id, String(error && error.message || error));
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
+  } else if (message.type === 'bytes') {
+    if (!failures.has(id)) running().update(message.bytes);
   } else if (message.type === 'digest') {
     const failure = failures.get(id);
     const hash = hashes.get(id) || createHash('sha256');
@@ -45,8 +54,9 @@ parentPort.on('message', (message) => {
 `;
 
 /**
- * SHA-256 of multipart uploads and large basic PUTs, computed off the main thread from the bytes already on disk
- * (page cache), so the event loop keeps taking bodies at full speed while earlier bytes are verified.
+ * SHA-256 of multipart uploads, large basic PUTs and files rebuilt from xorbs, computed off the main thread from
+ * the bytes already on disk (page cache), so the event loop keeps taking bodies at full speed while earlier bytes
+ * are verified.
  */
 export class RangeHasher {
   private worker: Worker | undefined;
@@ -77,7 +87,17 @@ export class RangeHasher {
 
   /** Appends bytes [start, end) of `path` to the hash of `id`. Ranges of one id must be posted in file order. */
   addRange(id: string, path: string, start: number, end: number): void {
-    this.thread.postMessage({ type: 'range', id, path, start, end });
+    this.addRanges(id, path, [start, end]);
+  }
+
+  /** Appends the byte ranges `[start0, end0, start1, end1, …]` of `path` to the hash of `id`, in that order. */
+  addRanges(id: string, path: string, ranges: number[]): void {
+    this.thread.postMessage({ type: 'ranges', id, path, ranges });
+  }
+
+  /** Appends `bytes` to the hash of `id` (copied: the caller may reuse them). */
+  addBytes(id: string, bytes: Uint8Array): void {
+    this.thread.postMessage({ type: 'bytes', id, bytes });
   }
 
   digest(id: string): Promise<string> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hasher } from '@huggingface/blake3-jit';
@@ -140,14 +140,15 @@ const post = (path: string, body: Buffer, token = writeToken) =>
   });
 const errorOf = async (response: Response) => ((await response.json()) as { error: string }).error;
 
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'local-hub-xet-verify-'));
+const auth = { Authorization: `Bearer ${alice.token}` };
+
+/** Starts the Hub on the suite's data dir (the repo is made once) and takes a write token for its CAS. */
+async function connect(): Promise<void> {
   hub = await startLocalHub({ dataDir: join(workDir, 'data'), users: [alice] });
-  const auth = { Authorization: `Bearer ${alice.token}` };
   await fetch(`${hub.url}/api/repos/create`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ name: 'verify' }),
+    body: JSON.stringify({ name: 'verify', exist_ok: true }),
   });
   const token = (await (
     await fetch(`${hub.url}/api/models/alice/verify/xet-write-token/main`, { headers: auth })
@@ -157,6 +158,11 @@ beforeAll(async () => {
   };
   cas = token.casUrl;
   writeToken = token.accessToken;
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'local-hub-xet-verify-'));
+  await connect();
 });
 
 afterAll(async () => {
@@ -296,6 +302,24 @@ describe('the CAS verifies what it stores', () => {
       })
     ).json()) as { xetHash?: string }[];
     expect(info[0]?.xetHash).toBe(file.fileHash);
+  });
+
+  it('checks the SHA-256 of a file whose xorbs an older local Hub stored (chunk indexes without their compression)', async () => {
+    const xorb = makeXorb([randomBytes(11_000), Buffer.alloc(13_000, 7), randomBytes(4_000)]);
+    await post(`/v1/xorbs/default/${xorb.hash}`, xorb.body);
+    await hub.close();
+    const indexPath = join(workDir, 'data', 'xet', 'xorbs', xorb.hash.slice(0, 2), `${xorb.hash}.json`);
+    const index = JSON.parse(await readFile(indexPath, 'utf8')) as { chunks: { scheme?: number }[] };
+    expect(index.chunks.map((c) => c.scheme)).toEqual([0, 1, 1]);
+    for (const chunk of index.chunks) delete chunk.scheme;
+    await writeFile(indexPath, JSON.stringify(index));
+    await connect();
+
+    const file = wholeFile(xorb);
+    const lie = sha256(randomBytes(100));
+    const wrongSha = await post('/v1/shards', makeShard([{ ...file, sha256: lie }], [xorb]));
+    expect(await errorOf(wrongSha)).toContain(`the shard says ${lie}`);
+    expect(await (await post('/v1/shards', makeShard([file], [xorb]))).json()).toEqual({ result: 1 });
   });
 
   it('bytes that are not a shard get a clear 400', async () => {

@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
+import { RangeHasher } from '../hash-worker';
 import type { RequestContext } from '../http-helpers';
 import { HubError, bodyChunks, drainBody, readBody, sendJson, writeHead } from '../http-helpers';
 import type { HubStore } from '../store';
@@ -96,6 +97,8 @@ export class XetCas {
   /** LFS objects waiting for their Xet form, one at a time; `close()` waits for them. */
   private migrations: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
+  /** The SHA-256 of files rebuilt from their xorbs, on its own thread: see `materialize`. */
+  private readonly hasher = new RangeHasher();
 
   private constructor(
     private readonly hub: HubStore,
@@ -154,6 +157,7 @@ export class XetCas {
 
   async close(): Promise<void> {
     await this.migrations;
+    await this.hasher.close();
   }
 
   /** The Xet file hash of an LFS object whose content the CAS holds (tree and paths-info `xetHash`). */
@@ -366,8 +370,8 @@ export class XetCas {
     let handle: FileHandle | undefined;
     try {
       handle = await open(temporary, 'w');
-      const parser = new ChunkStreamParser(0, ({ start, end, raw }) => {
-        chunks.push({ hash: chunkHash(raw), length: raw.length, start, end });
+      const parser = new ChunkStreamParser(0, ({ start, end, scheme, raw }) => {
+        chunks.push({ hash: chunkHash(raw), length: raw.length, start, end, scheme });
       });
       let received = 0;
       let batch: Buffer[] = [];
@@ -515,19 +519,6 @@ export class XetCas {
     return registered;
   }
 
-  /** Reads a file's chunks back in order, decoding each term from its xorb; `raw` is valid only during the call. */
-  private async readTerms(terms: FileTerm[], onChunk: (raw: Uint8Array) => void): Promise<void> {
-    const block = Buffer.allocUnsafe(readBlockBytes);
-    for (const term of terms) {
-      const index = (await this.store.xorbIndex(term.xorb))!;
-      const first = index.chunks[term.chunkStart]!;
-      const last = index.chunks[term.chunkEnd - 1]!;
-      const parser = new ChunkStreamParser(first.start, ({ raw }) => onChunk(raw));
-      for await (const data of this.xorbBytes(term.xorb, first.start, last.end, block)) parser.push(data);
-      parser.finish();
-    }
-  }
-
   /**
    * Bytes `start` to `end` (exclusive) of a stored xorb, read into `block` again and again: each piece is valid until
    * the next one is asked for. (A read stream allocates a fresh buffer per read; for the gigabytes a shard check
@@ -552,11 +543,39 @@ export class XetCas {
    * copied anywhere: the Hub serves the LFS object of that SHA-256 from the xorbs (`readFileBytes`), so commits,
    * `resolve` for LFS clients and the LFS batch's "already stored" work unchanged. (Writing that copy cost the
    * server more system time than everything else in a Xet upload.)
+   *
+   * The hash runs on the hashing thread, which reads uncompressed chunks (what trained weights are) straight from
+   * the xorb files; only compressed chunks are read and decoded here. A client registering one file while it sends
+   * the next one's xorbs so does not find the event loop busy hashing for a second.
    */
   private async materialize(record: FileRecord): Promise<void> {
-    const sha256 = createHash('sha256');
-    await this.readTerms(record.terms, (raw) => sha256.update(raw));
-    const actual = sha256.digest('hex');
+    const id = `materialize-${randomUUID()}`;
+    let actual: string;
+    try {
+      const block = Buffer.allocUnsafe(readBlockBytes);
+      for (const term of record.terms) {
+        const index = (await this.store.xorbIndex(term.xorb))!;
+        const path = this.store.xorbPath(term.xorb);
+        let ranges: number[] = [];
+        for (const chunk of index.chunks.slice(term.chunkStart, term.chunkEnd)) {
+          if (chunk.scheme === 0) {
+            const start = chunk.start + chunkHeaderBytes;
+            if (ranges.at(-1) === start) ranges[ranges.length - 1] = chunk.end;
+            else ranges.push(start, chunk.end);
+            continue;
+          }
+          if (ranges.length > 0) this.hasher.addRanges(id, path, ranges);
+          ranges = [];
+          const parser = new ChunkStreamParser(chunk.start, ({ raw }) => this.hasher.addBytes(id, raw));
+          for await (const data of this.xorbBytes(term.xorb, chunk.start, chunk.end, block)) parser.push(data);
+          parser.finish();
+        }
+        if (ranges.length > 0) this.hasher.addRanges(id, path, ranges);
+      }
+      actual = await this.hasher.digest(id);
+    } finally {
+      this.hasher.drop(id);
+    }
     if (actual !== record.sha256) {
       throw new HubError(
         400,

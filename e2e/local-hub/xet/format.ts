@@ -127,6 +127,8 @@ export interface StoredChunk {
   length: number;
   start: number;
   end: number;
+  /** Its compression scheme (xorb.md); indexes written by older local Hubs lack it. */
+  scheme?: number;
 }
 
 export function decodeChunk(scheme: number, compressed: Uint8Array, uncompressedLength: number): Uint8Array {
@@ -177,7 +179,7 @@ export class ChunkStreamParser {
 
   constructor(
     startOffset: number,
-    private readonly onChunk: (chunk: { start: number; end: number; raw: Uint8Array }) => void,
+    private readonly onChunk: (chunk: { start: number; end: number; scheme: number; raw: Uint8Array }) => void,
   ) {
     this.position = startOffset;
   }
@@ -209,7 +211,7 @@ export class ChunkStreamParser {
     const raw = decodeChunk(scheme, buffer.subarray(at + chunkHeaderBytes, end), uncompressedLength);
     const start = this.position;
     this.position += end - at;
-    this.onChunk({ start, end: this.position, raw });
+    this.onChunk({ start, end: this.position, scheme, raw });
     return end;
   }
 

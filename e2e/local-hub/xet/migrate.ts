@@ -86,6 +86,7 @@ export async function migrateLfsObject(hub: HubStore, store: XetStore, sha256: s
       length: data.length,
       start: xorb.offset,
       end: xorb.offset + chunkHeaderBytes + data.length,
+      scheme: 0,
     });
     xorb.offset += chunkHeaderBytes + data.length;
     allChunks.push({ hash, length: data.length });
