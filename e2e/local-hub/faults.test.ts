@@ -184,6 +184,7 @@ describe('fault injection as the client sees it', () => {
   it('passes a reset over requests too short to be cut, in whatever order they arrive', () => {
     const injector = new FaultInjector({ rules: [{ fault: 'reset', afterBytes: 1024, kinds: ['lfs-part'], count: 1 }] }, 1);
     expect(injector.decide('lfs-part', 1024).failure).toBeUndefined();
+    expect(injector.decide('lfs-part', 0).failure).toBeUndefined();
     expect(injector.decide('lfs-part', 4096).failure).toEqual({ fault: 'reset', afterBytes: 1024 });
     expect(injector.decide('lfs-part', 4096).failure).toBeUndefined();
     // Without a declared length (a chunked body) the request may be cut; afterBytes 0 resets bodiless requests too.

@@ -44,9 +44,10 @@ export class FaultInjector {
   }
 
   /**
-   * The faults for one request, as it arrives. `bodyBytes` is its declared Content-Length, when it has one: a
-   * `reset` after N bytes passes over requests whose body is no longer than N (they could never be cut), so with
-   * parts sent together the reset lands on a part it can cut, whichever reaches the server first.
+   * The faults for one request, as it arrives. `bodyBytes` is its declared Content-Length (0 for a request without
+   * a body), unknown for a chunked one: a `reset` after N bytes passes over requests whose body is no longer than N
+   * (they could never be cut), so with parts sent together, or a xorb's `HEAD` before its `POST`, the reset lands on
+   * a body it can cut, whichever reaches the server first.
    */
   decide(kind: RequestKind, bodyBytes?: number): FaultDecision {
     const decision: FaultDecision = { latencyMs: 0 };

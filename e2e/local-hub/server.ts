@@ -950,8 +950,11 @@ export async function startLocalHub(options: LocalHubOptions): Promise<LocalHub>
     try {
       const found = method === 'OPTIONS' ? undefined : route(method, ctx.rawSegments);
       logEntry.kind = method === 'OPTIONS' ? 'preflight' : (found?.kind ?? 'other');
+      // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body (a HEAD, most GETs).
       const declared = req.headers['content-length'];
-      const decision: FaultDecision = faults.decide(logEntry.kind, declared === undefined ? undefined : Number(declared));
+      const bodyBytes =
+        declared !== undefined ? Number(declared) : req.headers['transfer-encoding'] === undefined ? 0 : undefined;
+      const decision: FaultDecision = faults.decide(logEntry.kind, bodyBytes);
       ctx.fault = decision;
       if (decision.latencyMs > 0) {
         await delayUnlessClosed(ctx, decision.latencyMs);

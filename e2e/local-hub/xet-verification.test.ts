@@ -322,6 +322,22 @@ describe('the CAS verifies what it stores', () => {
     expect(await (await post('/v1/shards', makeShard([file], [xorb]))).json()).toEqual({ result: 1 });
   });
 
+  it('a reset planned for xorbs passes over their bodiless HEADs and cuts the body of the next POST', async () => {
+    const xorb = makeXorb([randomBytes(20_000)]);
+    hub.setFaults({ rules: [{ fault: 'reset', afterBytes: 1024, kinds: ['xet-xorb'], count: 1 }] });
+    try {
+      const head = await fetch(`${cas}/v1/xorbs/default/${xorb.hash}`, {
+        method: 'HEAD',
+        headers: { Authorization: `Bearer ${writeToken}` },
+      });
+      expect(head.status).toBe(404);
+      await expect(post(`/v1/xorbs/default/${xorb.hash}`, xorb.body)).rejects.toThrow(TypeError);
+      expect(hub.requestLog.filter((e) => e.kind === 'xet-xorb').map((e) => e.status).slice(-2)).toEqual([404, 0]);
+    } finally {
+      hub.setFaults(undefined);
+    }
+  });
+
   it('bytes that are not a shard get a clear 400', async () => {
     const notShard = await post('/v1/shards', randomBytes(500));
     expect(notShard.status).toBe(400);
