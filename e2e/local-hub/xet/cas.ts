@@ -559,9 +559,7 @@ export class XetCas {
         let ranges: number[] = [];
         for (const chunk of index.chunks.slice(term.chunkStart, term.chunkEnd)) {
           if (chunk.scheme === 0) {
-            const start = chunk.start + chunkHeaderBytes;
-            if (ranges.at(-1) === start) ranges[ranges.length - 1] = chunk.end;
-            else ranges.push(start, chunk.end);
+            ranges.push(chunk.start + chunkHeaderBytes, chunk.end);
             continue;
           }
           if (ranges.length > 0) this.hasher.addRanges(id, path, ranges);
