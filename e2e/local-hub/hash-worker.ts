@@ -97,7 +97,10 @@ export class RangeHasher {
 
   /** Appends `bytes` to the hash of `id` (copied: the caller may reuse them). */
   addBytes(id: string, bytes: Uint8Array): void {
-    this.thread.postMessage({ type: 'bytes', id, bytes });
+    // A copy of just these bytes (not `slice`: a Buffer's is a view), handed over: a view posted as it is would
+    // clone its whole underlying buffer.
+    const copy = new Uint8Array(bytes);
+    this.thread.postMessage({ type: 'bytes', id, bytes: copy }, [copy.buffer]);
   }
 
   digest(id: string): Promise<string> {
