@@ -555,20 +555,23 @@ export class XetCas {
       const block = Buffer.allocUnsafe(readBlockBytes);
       for (const term of record.terms) {
         const index = (await this.store.xorbIndex(term.xorb))!;
-        const path = this.store.xorbPath(term.xorb);
-        let ranges: number[] = [];
-        for (const chunk of index.chunks.slice(term.chunkStart, term.chunkEnd)) {
-          if (chunk.scheme === 0) {
-            ranges.push(chunk.start + chunkHeaderBytes, chunk.end);
+        const chunks = index.chunks.slice(term.chunkStart, term.chunkEnd);
+        // Runs of raw chunks go to the thread as byte ranges; each run of others is read and decoded in one go.
+        for (let from = 0; from < chunks.length; ) {
+          const uncompressed = chunks[from]!.scheme === 0;
+          let to = from + 1;
+          while (to < chunks.length && (chunks[to]!.scheme === 0) === uncompressed) to++;
+          const run = chunks.slice(from, to);
+          from = to;
+          if (uncompressed) {
+            const ranges = run.flatMap((c) => [c.start + chunkHeaderBytes, c.end]);
+            this.hasher.addRanges(id, this.store.xorbPath(term.xorb), ranges);
             continue;
           }
-          if (ranges.length > 0) this.hasher.addRanges(id, path, ranges);
-          ranges = [];
-          const parser = new ChunkStreamParser(chunk.start, ({ raw }) => this.hasher.addBytes(id, raw));
-          for await (const data of this.xorbBytes(term.xorb, chunk.start, chunk.end, block)) parser.push(data);
+          const parser = new ChunkStreamParser(run[0]!.start, ({ raw }) => this.hasher.addBytes(id, raw));
+          for await (const data of this.xorbBytes(term.xorb, run[0]!.start, run.at(-1)!.end, block)) parser.push(data);
           parser.finish();
         }
-        if (ranges.length > 0) this.hasher.addRanges(id, path, ranges);
       }
       actual = await this.hasher.digest(id);
     } finally {
